@@ -1,0 +1,182 @@
+"""Fused parameter storage shared by the RNN, LSTM and GRU.
+
+Every model keeps all its weight matrices in ONE array ``weights`` of shape ``(G*H, H+D)``: ``G``
+row blocks, one per gate, each ``[W_gh | W_gx]`` (the article's ``W_g = [W_gh, W_gx]``, hidden state
+first), and all biases in one vector ``bias`` of shape ``(G*H,)``. One matrix product then computes
+every gate of a step. The article's names (``W_fh``, ``W_fx``, ``b_f``, ...) are descriptors that
+return writable *views* onto that storage, so ``p.W_fh[0, 0] = 1.0`` changes the model.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar, Iterator
+
+import numpy as np
+
+from . import _validate
+
+
+class WeightBlock:
+    """Descriptor: the ``(H, H)`` or ``(H, D)`` block of ``weights`` for one gate."""
+
+    def __init__(self, gate: str, part: str):
+        if part not in ("h", "x"):
+            raise ValueError(f"part: expected 'h' or 'x', got {part!r}")
+        self.gate, self.part = gate, part
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        H = obj.hidden_size
+        rows = slice(obj.gate_index(self.gate) * H, (obj.gate_index(self.gate) + 1) * H)
+        cols = slice(0, H) if self.part == "h" else slice(H, None)
+        return obj.weights[rows, cols]
+
+    def __set__(self, obj, value):
+        self.__get__(obj)[...] = value
+
+
+class BiasBlock:
+    """Descriptor: the ``(H,)`` slice of ``bias`` for one gate."""
+
+    def __init__(self, gate: str):
+        self.gate = gate
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        k, H = obj.gate_index(self.gate), obj.hidden_size
+        return obj.bias[k * H:(k + 1) * H]
+
+    def __set__(self, obj, value):
+        self.__get__(obj)[...] = value
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class FusedParams:
+    """Base of ``RNNParams``, ``LSTMParams``, ``GRUParams``.
+
+    Subclasses set ``gates`` (the row-block order in ``weights``) and ``names`` (the article's
+    parameter names, in the article's order), and declare each name as a ``WeightBlock`` or
+    ``BiasBlock``.
+    """
+
+    weights: np.ndarray  # (G*H, H+D)
+    bias: np.ndarray  # (G*H,)
+
+    gates: ClassVar[tuple[str, ...]] = ()
+    names: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self):
+        cls = type(self).__name__
+        G = len(self.gates)
+        for field, nd in (("weights", 2), ("bias", 1)):
+            a = getattr(self, field)
+            if not isinstance(a, np.ndarray) or a.ndim != nd:
+                got = a.shape if isinstance(a, np.ndarray) else type(a).__name__
+                raise ValueError(f"{cls}.{field}: expected a {nd}-D numpy array, got {got}")
+            _validate.as_dtype(a.dtype, f"{cls}.{field} dtype")
+        if self.bias.shape[0] % G or self.bias.shape[0] == 0:
+            raise ValueError(f"{cls}.bias: expected shape ({G}*H,), got {self.bias.shape}")
+        H = self.bias.shape[0] // G
+        if self.weights.shape[0] != G * H or self.weights.shape[1] <= H:
+            raise ValueError(
+                f"{cls}.weights: expected shape ({G}*H, H+D) = ({G * H}, {H}+D) with D >= 1, "
+                f"got {self.weights.shape}"
+            )
+        if self.bias.dtype != self.weights.dtype:
+            raise ValueError(
+                f"{cls}.bias: expected dtype {self.weights.dtype} like weights, got {self.bias.dtype}"
+            )
+
+    # --- sizes -------------------------------------------------------------------------------
+    @property
+    def hidden_size(self) -> int:
+        """H, the size of the hidden state."""
+        return self.bias.shape[0] // len(self.gates)
+
+    @property
+    def input_size(self) -> int:
+        """D, the size of one input vector."""
+        return self.weights.shape[1] - self.hidden_size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.weights.dtype
+
+    @classmethod
+    def gate_index(cls, gate: str) -> int:
+        return cls.gates.index(gate)
+
+    @property
+    def num_parameters(self) -> int:
+        """How many numbers the model learns."""
+        return sum(a.size for a in self.arrays())
+
+    # --- iteration -----------------------------------------------------------------------------
+    def named(self) -> dict[str, np.ndarray]:
+        """``{article name: writable view}`` in the article's order, e.g. ``{'W_fh': ..., ...}``."""
+        return {name: getattr(self, name) for name in self.names}
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The fused storage arrays (what an optimizer updates in place)."""
+        return tuple(a for a in self._storage().values() if a is not None)
+
+    def __iter__(self) -> Iterator[tuple[str, np.ndarray]]:
+        return iter(self.named().items())
+
+    # --- copies --------------------------------------------------------------------------------
+    storage_fields: ClassVar[tuple[str, ...]] = ("weights", "bias")
+
+    def _storage(self) -> dict[str, np.ndarray | None]:
+        return {name: getattr(self, name) for name in self.storage_fields}
+
+    def copy(self):
+        """A deep copy with its own storage."""
+        return self._rebuild(lambda a: a.copy())
+
+    def zeros_like(self):
+        """Same shapes and dtype, all zeros (a gradient accumulator)."""
+        return self._rebuild(np.zeros_like)
+
+    def astype(self, dtype):
+        """A copy in ``dtype`` (float32 or float64)."""
+        dt = _validate.as_dtype(dtype)
+        return self._rebuild(lambda a: a.astype(dt))
+
+    def _rebuild(self, fn):
+        kw = {k: (None if v is None else fn(v)) for k, v in self._storage().items()}
+        return self.params_class()(**kw)
+
+    @classmethod
+    def params_class(cls):
+        """The parameter class itself, also when called on a gradient class derived from it."""
+        return next(k for k in cls.__mro__ if "names" in k.__dict__)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size}, "
+            f"dtype={self.dtype}, {self.num_parameters} parameters)"
+        )
+
+
+def init_storage(gates: int, input_size, hidden_size, rng, dtype, scale=None):
+    """Fresh ``(weights, bias)`` for ``gates`` row blocks, drawn from ``U(-k, k)``.
+
+    ``k = 1/sqrt(H)`` by default, the range PyTorch uses for its recurrent layers, so that a model
+    here and one there start from the same distribution.
+    """
+    D = _validate.positive_int(input_size, "input_size")
+    H = _validate.positive_int(hidden_size, "hidden_size")
+    gen = _validate.rng(rng)
+    dt = _validate.as_dtype(dtype)
+    k = 1.0 / np.sqrt(H) if scale is None else _validate.real(scale, "scale")
+    weights = gen.uniform(-k, k, size=(gates * H, H + D)).astype(dt)
+    bias = gen.uniform(-k, k, size=gates * H).astype(dt)
+    return weights, bias

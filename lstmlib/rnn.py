@@ -1,0 +1,158 @@
+"""The plain (Elman) RNN, the article's starting point::
+
+    net_t = U x_t + W h_{t-1} + b,        h_t = f(net_t)
+
+with ``f`` tanh (default), sigmoid or relu. Its BPTT error term ``delta_t = dE/dnet_t`` obeys
+``delta_{t-1} = W^T delta_t * f'(net_{t-1})`` (plus the loss at t-1): a product of Jacobians that
+shrinks or grows exponentially with the distance in time, which is the whole motivation for the LSTM.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+import numpy as np
+
+from . import _bptt, _validate
+from .activations import ACTIVATIONS
+from .params import BiasBlock, FusedParams, WeightBlock, init_storage
+
+__all__ = ["RNNParams", "RNNGrads", "RNNStepCache", "RNNCache", "rnn_step_forward",
+           "rnn_step_backward", "rnn_forward", "rnn_backward"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class RNNParams(FusedParams):
+    """``weights (H, H+D)`` = ``[W | U]``, ``bias (H,)``. Names: ``U (H, D)`` the input weights,
+    ``W (H, H)`` the recurrent weights, ``b (H,)``."""
+
+    gates: ClassVar[tuple[str, ...]] = ("h",)
+    names: ClassVar[tuple[str, ...]] = ("U", "W", "b")
+    W = WeightBlock("h", "h")
+    U = WeightBlock("h", "x")
+    b = BiasBlock("h")
+
+    @classmethod
+    def init(cls, input_size: int, hidden_size: int, rng, *, dtype=np.float64,
+             scale: float | None = None) -> "RNNParams":
+        """Weights and biases from ``U(-k, k)``, ``k = 1/sqrt(H)`` (or ``scale``)."""
+        return cls(*init_storage(1, input_size, hidden_size, rng, dtype, scale))
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class RNNGrads(RNNParams):
+    """Gradients under the parameter names, plus ``dX (T, B, D)`` and ``dh0 (B, H)``."""
+
+    dX: np.ndarray | None = None
+    dh0: np.ndarray | None = None
+
+
+def _activation(name):
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
+    return ACTIVATIONS[name]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RNNStepCache:
+    x: np.ndarray
+    h_prev: np.ndarray
+    h: np.ndarray
+    activation: str
+    params: RNNParams
+
+
+def rnn_step_forward(x, h_prev, p: RNNParams, activation: str = "tanh"):
+    """``h = f(x U^T + h_prev W^T + b)`` for a batch of rows. ``x (B, D)``, ``h_prev (B, H)``.
+    Returns ``(h, cache)``."""
+    x, h_prev = _validate.step_inputs(p, RNNParams, x=x, h_prev=h_prev)
+    f, _ = _activation(activation)
+    h = f(x @ p.U.T + h_prev @ p.W.T + p.b)
+    return h, RNNStepCache(x, h_prev, h, activation, p)
+
+
+def rnn_step_backward(dh, cache: RNNStepCache):
+    """``dh (B, H)`` the total ``dE/dh_t``. Returns ``(dx, dh_prev, grads)``; ``grads`` an
+    ``RNNParams`` of this step's parameter gradients."""
+    k = cache
+    p = k.params
+    (dh,) = _validate.step_inputs(p, RNNParams, dh=dh, batch=k.x.shape[0])
+    _, f_prime = _activation(k.activation)
+    delta = dh * f_prime(k.h)  # the article's delta_t = dE/dnet_t
+    g = p.zeros_like()
+    g.W[...] = delta.T @ k.h_prev
+    g.U[...] = delta.T @ k.x
+    g.b[...] = delta.sum(axis=0)
+    return delta @ p.U, delta @ p.W, g
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class RNNCache:
+    X: np.ndarray  # (T, B, D)
+    params: RNNParams
+    h0: np.ndarray  # (B, H)
+    hs: np.ndarray  # (T, B, H), read-only
+    hidden: np.ndarray  # (T, H, B): h_1 .. h_T as columns
+    activation: str
+
+    h = property(lambda self: self.hs, doc="h_t, (T, B, H)")
+
+    def __repr__(self):
+        T, B = self.X.shape[:2]
+        return f"RNNCache(T={T}, B={B}, activation={self.activation!r}, {self.params!r})"
+
+
+def rnn_forward(X, p: RNNParams, h0=None, activation: str = "tanh"):
+    """Run the RNN over ``X (T, B, D)`` from ``h0 (B, H)`` (zeros when ``None``).
+    Returns ``(hs, cache)``, ``hs (T, B, H)`` read-only."""
+    f, _ = _activation(activation)
+    X, h0 = _validate.sequence_inputs(p, RNNParams, X, h0=h0)
+    T, B, _ = X.shape
+    H = p.hidden_size
+    W = np.ascontiguousarray(p.W)
+    hidden = np.empty((T, H, B), dtype=p.dtype)
+    np.matmul(p.U, X.transpose(0, 2, 1), out=hidden)
+    hidden += p.b[:, None]
+    h = h0.T.copy()
+    hs = np.empty((T, B, H), dtype=p.dtype)
+    rec = np.empty((H, B), dtype=p.dtype)
+    for t in range(T):
+        np.matmul(W, h, out=rec)
+        a = hidden[t]
+        a += rec
+        if activation == "tanh":
+            np.tanh(a, out=a)
+        else:
+            a[...] = f(a)
+        h = a
+        hs[t] = a.T
+    hs.flags.writeable = False
+    return hs, RNNCache(X, p, h0, hs, hidden, activation)
+
+
+def rnn_backward(dhs, cache: RNNCache) -> RNNGrads:
+    """BPTT for ``rnn_forward``. ``dhs (T, B, H)``. Returns ``RNNGrads``."""
+    dhs = _validate.output_grads(dhs, cache, RNNCache, "rnn_forward")
+    p = cache.params
+    T, B, D = cache.X.shape
+    H = p.hidden_size
+    _, f_prime = _activation(cache.activation)
+    W = np.ascontiguousarray(p.W)
+    deltas = np.empty((H, T, B), dtype=p.dtype)
+    dh = np.zeros((H, B), dtype=p.dtype)
+    delta = np.empty((H, B), dtype=p.dtype)
+    for t in range(T - 1, -1, -1):
+        dh += dhs[t].T
+        h = cache.hidden[t]
+        if cache.activation == "tanh":  # 1 - h^2 without temporaries
+            np.multiply(h, h, out=delta)
+            np.subtract(1.0, delta, out=delta)
+        else:
+            delta[...] = f_prime(h)
+        delta *= dh  # the article's delta_t = dE/dnet_t
+        deltas[:, t, :] = delta
+        np.matmul(W.T, delta, out=dh)
+    grad_W = np.empty_like(p.weights)
+    grad_W[:, H:], grad_b, dX = _bptt.input_grads(deltas, cache.X, p.U)
+    grad_W[:, :H] = _bptt.recurrent_grad(deltas, cache.h0, cache.hs)
+    return RNNGrads(grad_W, grad_b, dX=dX, dh0=np.ascontiguousarray(dh.T))
