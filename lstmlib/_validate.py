@@ -54,7 +54,7 @@ def array(a, name: str, *, ndim: int, dims: str, shape: tuple, dtype: np.dtype) 
     if a.dtype.kind not in "fiub":
         raise ValueError(f"{name}: expected a numeric array of dtype {dtype}, got dtype {a.dtype}")
     if a.ndim != ndim:
-        raise ValueError(f"{name}: expected a {ndim}-D array of shape {dims}, got shape {a.shape}")
+        raise ValueError(f"{name}: expected a {ndim}-D array of shape {_fill(dims, shape)}, got shape {a.shape}")
     for axis, (want, got) in enumerate(zip(shape, a.shape)):
         if got < 1:
             label = dims.strip("()").split(",")[axis].strip()

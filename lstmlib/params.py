@@ -4,7 +4,8 @@ Every model keeps all its weight matrices in ONE array ``weights`` of shape ``(G
 row blocks, one per gate, each ``[W_gh | W_gx]`` (the article's ``W_g = [W_gh, W_gx]``, hidden state
 first), and all biases in one vector ``bias`` of shape ``(G*H,)``. One matrix product then computes
 every gate of a step. The article's names (``W_fh``, ``W_fx``, ``b_f``, ...) are descriptors that
-return writable *views* onto that storage, so ``p.W_fh[0, 0] = 1.0`` changes the model.
+return writable *views* onto that storage, so ``p.W_fh[0, 0] = 1.0`` (or ``p.W_fh[...] = M``)
+changes the model; rebinding ``p.W_fh = M`` is refused, as the dataclass is frozen.
 """
 from __future__ import annotations
 
@@ -35,8 +36,6 @@ class WeightBlock:
         cols = slice(0, H) if self.part == "h" else slice(H, None)
         return obj.weights[rows, cols]
 
-    def __set__(self, obj, value):
-        self.__get__(obj)[...] = value
 
 
 class BiasBlock:
@@ -53,9 +52,6 @@ class BiasBlock:
             return self
         k, H = obj.gate_index(self.gate), obj.hidden_size
         return obj.bias[k * H:(k + 1) * H]
-
-    def __set__(self, obj, value):
-        self.__get__(obj)[...] = value
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
