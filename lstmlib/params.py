@@ -25,17 +25,12 @@ class WeightBlock:
             raise ValueError(f"part: expected 'h' or 'x', got {part!r}")
         self.gate, self.part = gate, part
 
-    def __set_name__(self, owner, name):
-        self.name = name
-
     def __get__(self, obj, owner=None):
         if obj is None:
             return self
-        H = obj.hidden_size
-        rows = slice(obj.gate_index(self.gate) * H, (obj.gate_index(self.gate) + 1) * H)
+        k, H = obj.gate_index(self.gate), obj.hidden_size
         cols = slice(0, H) if self.part == "h" else slice(H, None)
-        return obj.weights[rows, cols]
-
+        return obj.weights[k * H:(k + 1) * H, cols]
 
 
 class BiasBlock:
@@ -43,9 +38,6 @@ class BiasBlock:
 
     def __init__(self, gate: str):
         self.gate = gate
-
-    def __set_name__(self, owner, name):
-        self.name = name
 
     def __get__(self, obj, owner=None):
         if obj is None:
