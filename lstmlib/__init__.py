@@ -2,7 +2,8 @@
 
 Shapes are time-major: inputs ``X (T, B, D)``, states ``(B, H)``, state sequences ``(T, B, H)``.
 """
-from . import activations, article, exercises, gradcheck, gradflow, tasks, train
+from . import (activations, article, exercises, experiments, gates, gradcheck, gradflow, notation, tasks,
+               train)
 from .gradcheck import check_gradients
 from .gru import (GRUCache, GRUGrads, GRUParams, GRUStepCache, gru_backward, gru_forward,
                   gru_step_backward, gru_step_forward)

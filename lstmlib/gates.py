@@ -1,0 +1,244 @@
+"""What the three gates do: chapter 02's computations.
+
+* ``gate_switch_trace``: a one-unit cell whose gates are held at fixed values, so that the reader
+  can set the forget, input and output gates by hand and watch equations (4) and (6) act alone;
+* ``lstm_step_trace``: one step of ``lstm_step_forward`` taken apart equation by equation, with
+  the weighted inputs (the article's ``net``) and every intermediate value, for the worked example;
+* ``BiasLab``: a real LSTM cell, with every gate's bias set by hand, run over a fixed input.
+
+Every value here comes from, or is tested against, ``lstm_step_forward`` / ``lstm_forward``.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from . import _validate
+from .lstm import LSTMCache, LSTMParams, lstm_forward, lstm_step_forward
+
+__all__ = ["INPUT_PATTERNS", "GateTrace", "input_pattern", "gate_switch_trace", "StepTrace",
+           "lstm_step_trace", "worked_example", "parameter_table", "BiasLab", "bias_lab"]
+
+# ---- a cell with its gates held by hand ---------------------------------------------------------
+INPUT_PATTERNS = ("pulse", "constant", "two pulses")
+"""How ``input_pattern`` spreads an input value over time: once at step 1; at every step; at
+step 1 and, with the opposite sign, half-way through."""
+
+
+def input_pattern(pattern: str, value: float, steps: int) -> np.ndarray:
+    """The inputs ``x_1 .. x_T`` as a ``(steps,)`` array for one of ``INPUT_PATTERNS``."""
+    if pattern not in INPUT_PATTERNS:
+        raise ValueError(f"pattern: expected one of {INPUT_PATTERNS}, got {pattern!r}")
+    value = _validate.real(value, "value")
+    T = _validate.positive_int(steps, "steps")
+    x = np.zeros(T)
+    if pattern == "constant":
+        x[:] = value
+    else:
+        x[0] = value
+        if pattern == "two pulses" and T > 1:
+            x[T // 2] = -value
+    return x
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class GateTrace:
+    """One unit with constant gates ``f, i, o`` over T steps; arrays are ``(T,)`` for t = 1..T.
+
+    ``c_tilde = tanh(x)`` is the candidate, ``written = i * c_tilde`` what the input gate lets into
+    the cell, ``c`` the cell state (equation 4) and ``h`` the output (equation 6).
+    """
+
+    f: float
+    i: float
+    o: float
+    x: np.ndarray
+    c_tilde: np.ndarray
+    written: np.ndarray
+    c: np.ndarray
+    h: np.ndarray
+    pattern: str = "pulse"
+
+    @property
+    def steps(self) -> int:
+        return self.x.shape[0]
+
+
+def _gate_value(v, name: str) -> float:
+    v = _validate.real(v, name)
+    if not 0.0 <= v <= 1.0:
+        raise ValueError(f"{name}: expected a gate value in [0, 1], got {v}")
+    return v
+
+
+def gate_switch_trace(f: float, i: float, o: float, x: float, *, steps: int = 20,
+                      pattern: str = "pulse", c0: float = 0.0) -> GateTrace:
+    """Equations (4) and (6) for one unit whose gates are held at ``f, i, o`` (each in [0, 1]).
+
+    The input ``x`` arrives as ``input_pattern(pattern, x, steps)``; the candidate is
+    ``c~_t = tanh(x_t)`` (as if ``W_cx = 1`` and everything else feeding it were 0). Then
+    ``c_t = f c_{t-1} + i c~_t`` from ``c_0 = c0``, and ``h_t = o tanh(c_t)``. A real LSTM with
+    zero gate weights and biases ``logit(f), logit(i), logit(o)`` computes the same (tested).
+    """
+    f, i, o = _gate_value(f, "f"), _gate_value(i, "i"), _gate_value(o, "o")
+    c_prev = _validate.real(c0, "c0")
+    xs = input_pattern(pattern, x, steps)
+    c_tilde = np.tanh(xs)
+    written = i * c_tilde
+    c = np.empty_like(xs)
+    for t in range(xs.shape[0]):
+        c_prev = c[t] = f * c_prev + written[t]  # equation (4)
+    h = o * np.tanh(c)  # equation (6)
+    return GateTrace(f, i, o, xs, c_tilde, written, c, h, pattern)
+
+
+# ---- one LSTM step, equation by equation ---------------------------------------------------------
+_ROWS = (  # (equation, symbol, how it is computed; what it means)
+    ("(1)", "f_t", "sigmoid(W_fh h_{t-1} + W_fx x_t + b_f)", "forget gate: how much of c_{t-1} to keep"),
+    ("(2)", "i_t", "sigmoid(W_ih h_{t-1} + W_ix x_t + b_i)", "input gate: how much of c~_t to write"),
+    ("(3)", "c~_t", "tanh(W_ch h_{t-1} + W_cx x_t + b_c)", "candidate: what could be written"),
+    ("(4)", "c_t", "f_t * c_{t-1} + i_t * c~_t", "cell state: kept part + written part"),
+    ("(5)", "o_t", "sigmoid(W_oh h_{t-1} + W_ox x_t + b_o)", "output gate: how much of tanh(c_t) to show"),
+    ("(6)", "h_t", "o_t * tanh(c_t)", "output"),
+)
+
+
+def _vec(v: np.ndarray) -> str:
+    return "[" + ", ".join(f"{x:7.3f}" for x in v) + "]"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class StepTrace:
+    """One sample of one LSTM step with every intermediate value, ``(H,)`` each.
+
+    ``net[g]`` is the weighted input of gate ``g`` in ``f, i, c, o`` (``W_gh h_{t-1} + W_gx x_t +
+    b_g``); ``values`` maps ``f_t, i_t, c~_t, c_t, o_t, h_t`` (and ``f_t*c_{t-1}``,
+    ``i_t*c~_t``, ``tanh(c_t)``) to their values, taken from ``lstm_step_forward``'s cache.
+    Printing shows the six equations with the numbers filled in, 3 decimals.
+    """
+
+    x: np.ndarray
+    h_prev: np.ndarray
+    c_prev: np.ndarray
+    net: dict
+    values: dict
+
+    def __str__(self) -> str:
+        lines = [f"x_t     = {_vec(self.x)}", f"h_{{t-1}} = {_vec(self.h_prev)}",
+                 f"c_{{t-1}} = {_vec(self.c_prev)}", ""]
+        for (eq, sym, formula, meaning), gate in zip(_ROWS, ("f", "i", "c", None, "o", None)):
+            lines.append(f"{eq} {sym} = {formula}      <- {meaning}")
+            if gate is not None:
+                fn = "tanh" if gate == "c" else "sigmoid"
+                lines.append(f"      net  = {_vec(self.net[gate])}")
+                lines.append(f"      {sym:<4} = {fn}(net) = {_vec(self.values[sym])}")
+            elif sym == "c_t":
+                lines.append(f"      f_t * c_{{t-1}} = {_vec(self.values['f_t*c_{t-1}'])}   (kept)")
+                lines.append(f"      i_t * c~_t    = {_vec(self.values['i_t*c~_t'])}   (written)")
+                lines.append(f"      c_t           = {_vec(self.values['c_t'])}")
+            else:
+                lines.append(f"      tanh(c_t) = {_vec(self.values['tanh(c_t)'])}")
+                lines.append(f"      h_t       = {_vec(self.values['h_t'])}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def lstm_step_trace(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, p: LSTMParams,
+                    sample: int = 0) -> StepTrace:
+    """Run ``lstm_step_forward(x (B, D), h_prev (B, H), c_prev (B, H), p)`` and take sample
+    ``sample`` apart: the weighted input of each gate and every value of equations (1)-(6)."""
+    h, c, k = lstm_step_forward(x, h_prev, c_prev, p)
+    B = k.x.shape[0]
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < B:
+        raise ValueError(f"sample: expected a whole number in [0, {B}), got {sample!r}")
+    s = sample
+    net = {g: k.h_prev[s] @ getattr(p, f"W_{g}h").T + k.x[s] @ getattr(p, f"W_{g}x").T + getattr(p, f"b_{g}")
+           for g in ("f", "i", "c", "o")}
+    values = {"f_t": k.f[s], "i_t": k.i[s], "c~_t": k.c_tilde[s], "o_t": k.o[s],
+              "f_t*c_{t-1}": k.f[s] * k.c_prev[s], "i_t*c~_t": k.i[s] * k.c_tilde[s],
+              "c_t": c[s], "tanh(c_t)": k.tanh_c[s], "h_t": h[s]}
+    return StepTrace(k.x[s].copy(), k.h_prev[s].copy(), k.c_prev[s].copy(), net,
+                     {name: np.array(v) for name, v in values.items()})
+
+
+def worked_example() -> tuple[np.ndarray, np.ndarray, np.ndarray, LSTMParams]:
+    """Chapter 02's hand-sized example: ``(x (1, 2), h_prev (1, 2), c_prev (1, 2), p)`` with
+    D = H = 2 and weights of one decimal, small enough to follow with a pocket calculator."""
+    p = LSTMParams.init(2, 2, 0)
+    #                 W_gh (2, 2)                 W_gx (2, 2)                b_g (2,)
+    numbers = {
+        "f": ([[0.5, 0.0], [0.0, 0.5]], [[0.5, 0.5], [-1.0, 0.0]], [1.0, 1.0]),  # leans to "keep"
+        "i": ([[0.0, 0.5], [0.5, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]),
+        "c": ([[0.5, -0.5], [0.0, 0.5]], [[1.0, -1.0], [0.5, 0.5]], [0.0, 0.0]),
+        "o": ([[0.0, 0.0], [0.5, 0.5]], [[0.5, 0.0], [0.0, 0.5]], [0.0, -1.0]),
+    }
+    for g, (Wh, Wx, b) in numbers.items():
+        getattr(p, f"W_{g}h")[...] = Wh
+        getattr(p, f"W_{g}x")[...] = Wx
+        getattr(p, f"b_{g}")[...] = b
+    x = np.array([[1.0, -1.0]])
+    h_prev = np.array([[0.5, -0.5]])
+    c_prev = np.array([[1.0, -1.0]])
+    return x, h_prev, c_prev, p
+
+
+def parameter_table(p: LSTMParams, decimals: int = 1) -> str:
+    """The 12 parameters of a small LSTM as a text table: one block of H rows per gate (in the
+    article's order f, i, c, o) with ``W_gh``, ``W_gx`` and ``b_g`` side by side."""
+    _validate.params(p, LSTMParams)
+    H, D = p.hidden_size, p.input_size
+    w = decimals + 4
+
+    def row(v):
+        return "[" + " ".join(f"{x:{w}.{decimals}f}" for x in v) + "]"
+
+    cols = (f"{'W_gh':<{H * (w + 1) + 3}}", f"{'W_gx':<{D * (w + 1) + 3}}", "b_g")
+    lines = ["gate  " + "".join(cols)]
+    for g in ("f", "i", "c", "o"):
+        Wh, Wx, b = getattr(p, f"W_{g}h"), getattr(p, f"W_{g}x"), getattr(p, f"b_{g}")
+        for r in range(H):
+            label = g if r == 0 else ""
+            lines.append(f"{label:<6}{row(Wh[r])}  {row(Wx[r])}  {b[r]:{w}.{decimals}f}")
+    return "\n".join(lines)
+
+
+# ---- a real cell, its gate biases set by hand -----------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class BiasLab:
+    """A random LSTM cell and a fixed input ``X (T, 1, D)``: two pulses on input 0 (at
+    ``pulses``, 1-based steps, values +2 and -2) over weak noise on the other inputs.
+
+    ``run(b_f, b_i, b_o)`` sets every unit's bias of each gate to the given number (``b_c`` stays
+    0) and returns ``lstm_forward``'s cache: ``cache.f`` ... ``cache.c``, ``cache.h`` ``(T, 1, H)``.
+    """
+
+    params: LSTMParams
+    X: np.ndarray
+    pulses: tuple
+
+    def run(self, b_f: float, b_i: float, b_o: float) -> LSTMCache:
+        p = self.params.copy()
+        p.b_f[...] = _validate.real(b_f, "b_f")
+        p.b_i[...] = _validate.real(b_i, "b_i")
+        p.b_o[...] = _validate.real(b_o, "b_o")
+        p.b_c[...] = 0.0
+        _, cache = lstm_forward(self.X, p)
+        return cache
+
+
+def bias_lab(*, input_size: int = 2, hidden_size: int = 4, steps: int = 40, seed: int = 0) -> BiasLab:
+    """A ``BiasLab`` from ``seed``: weights from ``LSTMParams.init``, pulses at steps 3 and
+    ``steps // 2 + 3``, noise ``N(0, 0.1^2)`` on inputs 1..D-1."""
+    T = _validate.positive_int(steps, "steps")
+    if T < 8:
+        raise ValueError(f"steps: expected at least 8 (room for two pulses), got {T}")
+    rng = _validate.rng(seed)
+    p = LSTMParams.init(input_size, hidden_size, rng)
+    X = np.zeros((T, 1, p.input_size))
+    X[:, :, 1:] = 0.1 * rng.standard_normal((T, 1, p.input_size - 1))
+    pulses = (3, T // 2 + 3)
+    X[pulses[0] - 1, 0, 0] = 2.0
+    X[pulses[1] - 1, 0, 0] = -2.0
+    return BiasLab(p, X, pulses)

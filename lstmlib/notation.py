@@ -1,0 +1,165 @@
+"""The course's notation and its Chinese-English glossary (chapter 00).
+
+``notation_rows`` builds the table "article symbol -> code name -> shape" by running the library
+on a small problem and reading each shape off the real object, so the table cannot drift from
+the code. ``GLOSSARY`` pairs each key term with the article's Chinese term.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+import numpy as np
+
+from . import _validate
+from .lstm import LSTMParams, lstm_backward, lstm_forward, lstm_step_forward
+from .gradflow import lstm_bptt_by_steps, rnn_gradient_flow
+from .rnn import RNNParams
+
+__all__ = ["NotationRow", "notation_rows", "notation_markdown", "GLOSSARY", "glossary_markdown", "source"]
+
+
+@dataclasses.dataclass(frozen=True)
+class NotationRow:
+    symbol: str  # LaTeX, the article's notation
+    meaning: str  # English, with the article's Chinese term where it has one
+    code: str  # where the quantity lives in lstmlib
+    shape: tuple  # its shape, read off the real object
+    dims: str  # the same shape in letters, e.g. "(H, D)"
+
+
+# (symbol, meaning, code, getter of the object from the namespace built below, dims in letters)
+_SPEC = (
+    ("x_t", "input at step t", "X[t-1]", lambda n: n["X"][0], "(B, D)"),
+    ("h_t", "output, hidden state (输出值)", "hs[t-1], cache.h[t-1]", lambda n: n["hs"][0], "(B, H)"),
+    ("c_t", "cell state (单元状态)", "cache.c[t-1]", lambda n: n["cache"].c[0], "(B, H)"),
+    ("f_t", "forget gate (遗忘门)", "cache.f[t-1]", lambda n: n["cache"].f[0], "(B, H)"),
+    ("i_t", "input gate (输入门)", "cache.i[t-1]", lambda n: n["cache"].i[0], "(B, H)"),
+    (r"\tilde c_t", "candidate cell state (当前输入的单元状态)", "cache.c_tilde[t-1]",
+     lambda n: n["cache"].c_tilde[0], "(B, H)"),
+    ("o_t", "output gate (输出门)", "cache.o[t-1]", lambda n: n["cache"].o[0], "(B, H)"),
+    ("W_{fh}", "forget gate's weights on h_{t-1}", "p.W_fh", lambda n: n["p"].W_fh, "(H, H)"),
+    ("W_{fx}", "forget gate's weights on x_t", "p.W_fx", lambda n: n["p"].W_fx, "(H, D)"),
+    ("b_f", "forget gate's bias (偏置项)", "p.b_f", lambda n: n["p"].b_f, "(H,)"),
+    ("W_f = [W_{fh}, W_{fx}]", "the article's joined matrix, acting on [h_{t-1}, x_t]",
+     "p.weights[rows of f]", lambda n: n["p"].weights[:n["H"]], "(H, H+D)"),
+    ("W_{ih}, W_{ch}, W_{oh}", "the other gates' weights on h_{t-1}", "p.W_ih, p.W_ch, p.W_oh",
+     lambda n: n["p"].W_ih, "(H, H)"),
+    ("W_{ix}, W_{cx}, W_{ox}", "the other gates' weights on x_t", "p.W_ix, p.W_cx, p.W_ox",
+     lambda n: n["p"].W_ix, "(H, D)"),
+    ("b_i, b_c, b_o", "the other gates' biases", "p.b_i, p.b_c, p.b_o", lambda n: n["p"].b_i, "(H,)"),
+    ("net_{f,t}", "weighted input of the forget gate (加权输入)", "h @ p.W_fh.T + x @ p.W_fx.T + p.b_f",
+     lambda n: n["net_f"], "(B, H)"),
+    (r"\delta_t = \partial E/\partial h_t", "error term of the output (误差项), all paths",
+     "lstm_bptt_by_steps(...).dh[t-1]", lambda n: n["trace"].dh[0], "(B, H)"),
+    (r"\partial E_t/\partial h_t", "the loss's own gradient at step t (input to BPTT)", "dhs[t-1]",
+     lambda n: n["dhs"][0], "(B, H)"),
+    (r"\partial E/\partial c_t", "error reaching the cell state", "lstm_bptt_by_steps(...).dc[t-1]",
+     lambda n: n["trace"].dc[0], "(B, H)"),
+    (r"\delta_{f,t} = \partial E/\partial net_{f,t}", "error term of a gate's weighted input",
+     "d_f inside lstm_step_backward", lambda n: n["delta_f"], "(B, H)"),
+    (r"\partial E/\partial W_{fh}", "gradient of a weight matrix", "g.W_fh", lambda n: n["g"].W_fh, "(H, H)"),
+    (r"\partial E/\partial x_t", "error passed to the layer below", "g.dX[t-1]", lambda n: n["g"].dX[0], "(B, D)"),
+    ("U", "plain RNN: input weights", "r.U", lambda n: n["r"].U, "(H, D)"),
+    ("W", "plain RNN: recurrent weights (权重矩阵)", "r.W", lambda n: n["r"].W, "(H, H)"),
+    (r"\delta_k = \partial E/\partial net_k", "plain RNN: error term at step k",
+     "rnn_gradient_flow(...).deltas[k-1]", lambda n: n["flow"].deltas[0], "(B, H)"),
+)
+
+
+def notation_rows(input_size: int = 3, hidden_size: int = 4, batch: int = 2, steps: int = 5) -> list[NotationRow]:
+    """The notation table for ``D = input_size``, ``H = hidden_size``, ``B = batch``, ``T = steps``.
+
+    Runs ``lstm_forward``/``lstm_backward`` (and ``rnn_forward``) once and reads every shape off
+    the resulting arrays. Time steps t = 1..T sit at index ``t - 1``.
+    """
+    D = _validate.positive_int(input_size, "input_size")
+    H = _validate.positive_int(hidden_size, "hidden_size")
+    B = _validate.positive_int(batch, "batch")
+    T = _validate.positive_int(steps, "steps")
+    rng = np.random.default_rng(0)
+    p = LSTMParams.init(D, H, rng)
+    X = rng.standard_normal((T, B, D))
+    hs, cache = lstm_forward(X, p)
+    dhs = np.ones_like(hs)
+    g = lstm_backward(dhs, cache)
+    _, _, k = lstm_step_forward(X[0], np.zeros((B, H)), np.zeros((B, H)), p)
+    net_f = k.h_prev @ p.W_fh.T + k.x @ p.W_fx.T + p.b_f
+    trace = lstm_bptt_by_steps(dhs, X, p)
+    delta_f = trace.dc[0] * k.c_prev * k.f * (1 - k.f)  # dE/dc_1 * c_0 * sigmoid'
+    r = RNNParams.init(D, H, rng)
+    flow = rnn_gradient_flow(r, X)
+    ns = dict(p=p, X=X, hs=hs, cache=cache, dhs=dhs, g=g, net_f=net_f, trace=trace, delta_f=delta_f,
+              r=r, flow=flow, H=H)
+    return [NotationRow(sym, meaning, code, tuple(get(ns).shape), dims) for sym, meaning, code, get, dims in _SPEC]
+
+
+def notation_markdown(input_size: int = 3, hidden_size: int = 4, batch: int = 2, steps: int = 5) -> str:
+    """``notation_rows`` as a markdown table (symbols in LaTeX, shapes in letters and numbers)."""
+    rows = notation_rows(input_size, hidden_size, batch, steps)
+    out = [f"| article | meaning | in lstmlib | shape | here (D={input_size}, H={hidden_size}, "
+           f"B={batch}, T={steps}) |",
+           "|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| ${r.symbol}$ | {r.meaning} | `{r.code}` | {r.dims} | {r.shape} |")
+    return "\n".join(out)
+
+
+GLOSSARY: tuple[tuple[str, str, str], ...] = (
+    # (English, the article's Chinese, one line of meaning)
+    ("recurrent neural network (RNN)", "循环神经网络", "a network that reads a sequence one step at a time, carrying a state"),
+    ("long short-term memory network (LSTM)", "长短时记忆网络", "an RNN with a second state and three gates"),
+    ("gated recurrent unit (GRU)", "门控循环单元", "a lighter gated RNN with two gates"),
+    ("hidden state, output h_t", "输出值 h_t", "what a step passes up and to the next step"),
+    ("cell state c_t", "单元状态", "the LSTM's long-term memory, updated by + and *"),
+    ("candidate cell state c~_t", "当前输入的单元状态", "what the current input proposes to write"),
+    ("gate", "门", "a vector of numbers in (0, 1) that multiplies another vector element by element"),
+    ("forget gate f_t", "遗忘门", "how much of c_{t-1} survives into c_t"),
+    ("input gate i_t", "输入门", "how much of c~_t is written into c_t"),
+    ("output gate o_t", "输出门", "how much of tanh(c_t) becomes h_t"),
+    ("update gate, reset gate (GRU)", "更新门, 重置门", "the GRU's two gates"),
+    ("weighted input net", "加权输入", "W h + U x + b, what an activation function is applied to"),
+    ("activation function", "激活函数", "sigmoid, tanh, ... applied element by element"),
+    ("weight matrix", "权重矩阵", "W, U, W_fh, ...: what training changes"),
+    ("bias", "偏置项", "b_f, b_i, ...: the constant part of a weighted input"),
+    ("element-wise product", "按元素乘", "the article's circle operator, * in numpy"),
+    ("diagonal matrix", "对角矩阵", "diag[f'(net)] in the RNN's error recursion"),
+    ("error term delta", "误差项", "the derivative of the loss E with respect to a weighted input (or output)"),
+    ("backpropagation through time (BPTT)", "沿时间反向传播", "the chain rule applied backwards over the unrolled steps"),
+    ("vanishing gradient", "梯度消失", "error terms shrinking exponentially with the distance in time"),
+    ("exploding gradient", "梯度爆炸", "error terms growing exponentially with the distance in time"),
+    ("long-range dependency", "长距离的依赖", "an output that depends on an input many steps earlier"),
+    ("gradient check", "梯度检查", "comparing a backward pass with finite differences"),
+    ("loss / error function E", "误差函数", "the number training makes small"),
+)
+
+
+def glossary_markdown() -> str:
+    """``GLOSSARY`` as a markdown table."""
+    out = ["| English | 中文 (the article) | meaning |", "|---|---|---|"]
+    out += [f"| {en} | {zh} | {meaning} |" for en, zh, meaning in GLOSSARY]
+    return "\n".join(out)
+
+
+class SourceView:
+    """The source code of a library object, for a notebook: shown as a highlighted python block
+    (``_repr_markdown_``), or as plain text elsewhere. Made by ``source``."""
+
+    def __init__(self, obj):
+        try:
+            self.text = inspect.getsource(obj)
+        except (TypeError, OSError) as err:
+            raise ValueError(f"obj: expected a function or class defined in python source, got {obj!r}") from err
+        self.name = getattr(obj, "__qualname__", repr(obj))
+
+    def _repr_markdown_(self) -> str:
+        return "```python\n" + self.text.rstrip("\n") + "\n```"
+
+    def __repr__(self) -> str:
+        return self.text.rstrip("\n")
+
+
+def source(obj) -> SourceView:
+    """Show the code of ``obj`` (a function or class of lstmlib) in a notebook, straight from the
+    module that the tests run: the text a chapter explains can never drift from the tested code."""
+    return SourceView(obj)
