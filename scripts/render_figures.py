@@ -1,0 +1,187 @@
+"""Render the README's pictures into notebooks/figures/: one per chapter (ch00.png .. ch06.png)
+and one striking picture for the top of the README (hero.png).
+
+Each picture is drawn by the same ``lstmlib.plots`` function a chapter calls, on the same
+``lstmlib`` computation, so the README shows what the reader will see. A chapter whose picture only
+exists after training can instead take an image saved in its executed notebook
+(``NotebookImage``).
+
+    python scripts/render_figures.py            # render every picture the table defines
+    python scripts/render_figures.py ch04 hero  # only these
+    python scripts/render_figures.py --list     # what can be rendered: plot functions, notebook images
+
+THE TABLE (``PICTURES`` below) maps each picture to how it is made: each chapter's picture is
+the figure its author chose to represent it.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import inspect
+import io
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import matplotlib
+
+matplotlib.use("Agg")  # a script: no display, and never the inline backend
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "notebooks" / "figures"
+DPI = 100
+
+
+@dataclass(frozen=True)
+class NotebookImage:
+    """The ``index``-th PNG output (0-based, in cell order) of an executed notebook."""
+    notebook: str
+    index: int
+
+    def png(self) -> bytes:
+        path = REPO / "notebooks" / self.notebook
+        if not path.exists():
+            raise ValueError(f"notebooks/{self.notebook} does not exist (yet)")
+        pngs = notebook_pngs(path)
+        if not 0 <= self.index < len(pngs):
+            raise ValueError(f"{self.notebook}: asked for PNG output {self.index}, it has "
+                             f"{len(pngs)} (is it committed executed?)")
+        return pngs[self.index][1]
+
+
+@dataclass(frozen=True)
+class Picture:
+    what: str                                 # one line: what the picture shows
+    make: Callable | NotebookImage | None     # a recipe returning a Figure, or a notebook image
+
+
+# --- recipes: a computation from lstmlib, then the plot function the chapter uses ----------------
+
+def _ch00():
+    from lstmlib import plots
+    return plots.plot_activations("tanh", 1.0)
+
+
+def _ch01():
+    from lstmlib import gradflow, plots
+    return plots.plot_error_norms_by_radius(gradflow.radius_experiment(seed=0))
+
+
+def _ch02():
+    from lstmlib import plots
+    return plots.plot_lstm_cell()
+
+
+def _ch03():
+    from lstmlib import gradflow, plots
+    return plots.plot_errata_heatmap(gradflow.errata_table(steps=(2, 5)))
+
+
+def _ch04():
+    from lstmlib import gradflow, plots
+    comp = gradflow.GradientFlowLab(seed=0).compare(1.0, 1.0, 100)
+    return plots.plot_gradient_flow(comp, highlight="lstm")
+
+
+def _ch05():
+    from lstmlib import gradflow, plots
+    return plots.plot_gate_hold(gradflow.GateLab(seed=0), 0.5, 0.5)
+
+
+def _hero():
+    # The course in one picture: how far back the gradient reaches in an RNN, an LSTM and a GRU.
+    from lstmlib import gradflow, plots
+    comp = gradflow.GradientFlowLab(seed=0).compare(1.0, 1.0, 100)
+    return plots.plot_gradient_flow(comp, highlight="lstm",
+                                    title="How far back does the gradient reach? (T = 100)")
+
+
+PICTURES: dict[str, Picture] = {
+    "hero": Picture("RNN vs LSTM vs GRU: the gradient reaching back over 100 steps", _hero),
+    "ch00": Picture("an activation and its derivative (the warm-up widget)", _ch00),
+    "ch01": Picture("error norms in a plain RNN for several spectral radii: vanish or explode",
+                    _ch01),
+    "ch02": Picture("the LSTM cell, equations (1)-(6)", _ch02),
+    "ch03": Picture("the article's three BPTT errata, measured by gradient checks at T = 2 and 5", _ch03),
+    "ch04": Picture("gradient flow in an RNN, an LSTM and a GRU", _ch04),
+    "ch05": Picture("a GRU with its gates held by hand", _ch05),
+    "ch06": Picture("learning curves of RNN, LSTM and GRU on the adding problem",
+                    NotebookImage("06_training.ipynb", 0)),
+}
+
+
+# --- machinery -----------------------------------------------------------------------------------
+
+def notebook_pngs(path: Path) -> list[tuple[int, bytes]]:
+    """``(cell index, PNG bytes)`` of every image/png output of a notebook, in order."""
+    nb = json.loads(Path(path).read_text())
+    out = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        for o in cell.get("outputs", []):
+            data = o.get("data", {}).get("image/png")
+            if data:
+                out.append((i, base64.b64decode("".join(data) if isinstance(data, list) else data)))
+    return out
+
+
+def figure_png(fig) -> bytes:
+    buf = io.BytesIO()
+    # No "Software" stamp: re-rendering with another matplotlib changes no byte it need not.
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def render(name: str, pic: Picture) -> str:
+    if pic.make is None:
+        return "no recipe yet (fill PICTURES)"
+    if isinstance(pic.make, NotebookImage):
+        png = pic.make.png()
+    else:
+        png = figure_png(pic.make())
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"{name}.png").write_bytes(png)
+    return f"{len(png) // 1024} KB"
+
+
+def list_candidates() -> None:
+    from lstmlib import plots
+    print("lstmlib.plots functions (a recipe calls one of them):")
+    for name, fn in vars(plots).items():
+        if name.startswith("plot_") and inspect.isfunction(fn):
+            print(f"  {name}{inspect.signature(fn)}")
+    print("\nPNG outputs of the executed notebooks (for NotebookImage(notebook, index)):")
+    for nb in sorted((REPO / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text())["cells"]
+        for k, (ci, png) in enumerate(notebook_pngs(nb)):
+            src = "".join(cells[ci]["source"]).strip().splitlines()
+            print(f"  {nb.name} #{k}: cell {ci}, {len(png) // 1024} KB: {src[0][:70] if src else ''}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("names", nargs="*", help=f"some of {', '.join(PICTURES)} (default: all)")
+    ap.add_argument("--list", action="store_true", help="list what a recipe can use")
+    a = ap.parse_args(argv)
+    if a.list:
+        list_candidates()
+        return 0
+    unknown = set(a.names) - set(PICTURES)
+    if unknown:
+        ap.error(f"unknown picture(s) {sorted(unknown)}; expected some of {list(PICTURES)}")
+    failed = 0
+    for name in a.names or PICTURES:
+        pic = PICTURES[name]
+        t0 = time.perf_counter()
+        try:
+            result = render(name, pic)
+        except Exception as e:  # one missing chapter must not stop the others
+            result, failed = f"FAILED: {type(e).__name__}: {e}", failed + 1
+        print(f"{name:5s} {pic.what}: {result} ({time.perf_counter() - t0:.1f} s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
