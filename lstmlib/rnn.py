@@ -91,8 +91,7 @@ class RNNCache:
     X: np.ndarray  # (T, B, D)
     params: RNNParams
     h0: np.ndarray  # (B, H)
-    hs: np.ndarray  # (T, B, H), read-only
-    hidden: np.ndarray  # (T, H, B): h_1 .. h_T as columns
+    hs: np.ndarray  # (T, B, H), read-only: h_1 .. h_T
     activation: str
 
     h = property(lambda self: self.hs, doc="h_t, (T, B, H)")
@@ -104,30 +103,33 @@ class RNNCache:
 
 def rnn_forward(X, p: RNNParams, h0=None, activation: str = "tanh"):
     """Run the RNN over ``X (T, B, D)`` from ``h0 (B, H)`` (zeros when ``None``).
-    Returns ``(hs, cache)``, ``hs (T, B, H)`` read-only."""
+    Returns ``(hs, cache)``, ``hs (T, B, H)`` read-only.
+
+    With a single weighted input per step there are no gate blocks to keep contiguous, so unlike
+    the LSTM and GRU this loop works on rows throughout: the buffer that receives every step's
+    input projection becomes ``hs`` in place, and nothing is transposed.
+    """
     f, _ = _activation(activation)
     X, h0 = _validate.sequence_inputs(p, RNNParams, X, h0=h0)
-    T, B, _ = X.shape
+    T, B, D = X.shape
     H = p.hidden_size
-    W = np.ascontiguousarray(p.W)
-    hidden = np.empty((T, H, B), dtype=p.dtype)
-    np.matmul(p.U, X.transpose(0, 2, 1), out=hidden)
-    hidden += p.b[:, None]
-    h = h0.T.copy()
+    WT = p.W.T  # rows: net_t = x_t U^T + h_{t-1} W^T + b
     hs = np.empty((T, B, H), dtype=p.dtype)
-    rec = np.empty((H, B), dtype=p.dtype)
+    np.matmul(X.reshape(T * B, D), p.U.T, out=hs.reshape(T * B, H))  # every input projection
+    hs += p.b
+    rec = np.empty((B, H), dtype=p.dtype)
+    h = h0
     for t in range(T):
-        np.matmul(W, h, out=rec)
-        a = hidden[t]
+        np.matmul(h, WT, out=rec)
+        a = hs[t]
         a += rec
         if activation == "tanh":
             np.tanh(a, out=a)
         else:
             a[...] = f(a)
         h = a
-        hs[t] = a.T
     hs.flags.writeable = False
-    return hs, RNNCache(X, p, h0, hs, hidden, activation)
+    return hs, RNNCache(X, p, h0, hs, activation)
 
 
 def rnn_backward(dhs, cache: RNNCache) -> RNNGrads:
@@ -137,22 +139,21 @@ def rnn_backward(dhs, cache: RNNCache) -> RNNGrads:
     T, B, D = cache.X.shape
     H = p.hidden_size
     _, f_prime = _activation(cache.activation)
-    W = np.ascontiguousarray(p.W)
-    deltas = np.empty((H, T, B), dtype=p.dtype)
-    dh = np.zeros((H, B), dtype=p.dtype)
-    delta = np.empty((H, B), dtype=p.dtype)
+    W = p.W
+    deltas = np.empty((T, B, H), dtype=p.dtype)  # the article's delta_t = dE/dnet_t, as rows
+    dh = np.zeros((B, H), dtype=p.dtype)
     for t in range(T - 1, -1, -1):
-        dh += dhs[t].T
-        h = cache.hidden[t]
+        dh += dhs[t]
+        h, delta = cache.hs[t], deltas[t]
         if cache.activation == "tanh":  # 1 - h^2 without temporaries
             np.multiply(h, h, out=delta)
             np.subtract(1.0, delta, out=delta)
         else:
             delta[...] = f_prime(h)
-        delta *= dh  # the article's delta_t = dE/dnet_t
-        deltas[:, t, :] = delta
-        np.matmul(W.T, delta, out=dh)
+        delta *= dh
+        np.matmul(delta, W, out=dh)
+    cols = deltas.transpose(2, 0, 1)  # (H, T, B) view: the layout _bptt sums over
     grad_W = np.empty_like(p.weights)
-    grad_W[:, H:], grad_b, dX = _bptt.input_grads(deltas, cache.X, p.U)
-    grad_W[:, :H] = _bptt.recurrent_grad(deltas, cache.h0, cache.hs)
-    return RNNGrads(grad_W, grad_b, dX=dX, dh0=np.ascontiguousarray(dh.T))
+    grad_W[:, H:], grad_b, dX = _bptt.input_grads(cols, cache.X, p.U)
+    grad_W[:, :H] = _bptt.recurrent_grad(cols, cache.h0, cache.hs)
+    return RNNGrads(grad_W, grad_b, dX=dX, dh0=dh)
