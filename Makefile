@@ -1,4 +1,4 @@
-# Two commands do all the set-up on a fresh machine (Python >= 3.10 and make):
+# Two commands do all the set-up on a fresh machine (Python >= 3.11 and make):
 #   make lab    create .venv if missing, install, open the course in JupyterLab
 #   make test   create/update .venv, install, run every test
 PYTHON ?= python3
