@@ -1,6 +1,5 @@
-"""How gradients flow back in time: what chapters 01 and 04 measure and plot.
-
-(Chapters 01-03 section first, chapters 04-06 section after it.)
+"""How gradients flow back in time: what chapters 01, 03, 04 and 05 measure and plot (error
+terms and their bound, BPTT traces and the article's errata, the three models side by side).
 """
 from __future__ import annotations
 
@@ -9,16 +8,13 @@ import dataclasses
 import numpy as np
 
 from . import _validate
-from .activations import ACTIVATIONS, DERIVATIVE_BOUND
+from .activations import ACTIVATIONS, DERIVATIVE_BOUND, sigmoid
 from .article import (ARTICLE, CORRECT, ArticleErrata, article_backward_with,
                       article_lstm_backward, article_lstm_forward)
 from .gradcheck import GradcheckReport, check_gradients
-from .lstm import LSTMGrads, LSTMParams, lstm_step_backward, lstm_step_forward
-from .rnn import RNNParams, rnn_forward
-# chapters 04-06
-from .activations import sigmoid
-from .gru import GRUParams, gru_forward, gru_step_backward, gru_step_forward
-from .lstm import lstm_forward
+from .gru import GRUParams, gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from .lstm import LSTMGrads, LSTMParams, lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from .rnn import RNNParams, rnn_backward, rnn_forward
 
 # ==============================================================================================
 # Chapters 00-03
@@ -624,9 +620,10 @@ def last_step_gradients(p, X: np.ndarray, *, dh_last: np.ndarray | None = None,
 
     ``p``: ``RNNParams``, ``LSTMParams`` or ``GRUParams``; ``X (T, B, D)``; ``dh_last (B, H)``:
     ``dE/dh_T`` (all ones when None, i.e. ``E = sum of h_T's entries``); ``h0``, ``c0 (B, H)``;
-    ``activation``: the RNN's. The RNN goes through chapter 01's ``rnn_gradient_flow``
-    (``dE/dh_k = delta_{k+1}^T W``), the LSTM through chapter 03's ``lstm_bptt_by_steps``, the
-    GRU through ``gru_step_backward``.
+    ``activation``: the RNN's. Computed by the model's fast sequence backward with
+    ``state_grads=True`` (the tests hold it equal to the step-by-step versions, chapter 01's
+    ``rnn_gradient_flow``, chapter 03's ``lstm_bptt_by_steps`` and ``gru_last_step_dh``); fast
+    enough for an explorer to redraw three models at T = 200.
     """
     model = _model_name(p)
     X = _validate.array(X, "X", ndim=3, dims="(T, B, D)", shape=(None, None, p.input_size),
@@ -636,18 +633,17 @@ def last_step_gradients(p, X: np.ndarray, *, dh_last: np.ndarray | None = None,
     if dh_last is None:
         dh_last = np.ones((B, H), dtype=p.dtype)
     dh_last = _validate.array(dh_last, "dh_last", ndim=2, dims="(B, H)", shape=(B, H), dtype=p.dtype)
+    dhs = np.zeros((T, B, H), dtype=p.dtype)
+    dhs[-1] = dh_last
     if model == "rnn":
-        flow = rnn_gradient_flow(p, X, h0=h0, activation=activation, dh_last=dh_last)
-        dh = np.empty_like(flow.deltas)
-        dh[-1] = dh_last
-        dh[:-1] = flow.deltas[1:] @ p.W  # dE/dh_k = delta_{k+1}^T W, as rows
-        return LastStepGradients(model, dh)
+        _, cache = rnn_forward(X, p, h0, activation=activation)
+        return LastStepGradients(model, rnn_backward(dhs, cache, state_grads=True).dh)
     if model == "lstm":
-        dhs = np.zeros((T, B, H), dtype=p.dtype)
-        dhs[-1] = dh_last
-        trace = lstm_bptt_by_steps(dhs, X, p, h0=h0, c0=c0)
-        return LastStepGradients(model, trace.dh, trace.dc)
-    return LastStepGradients(model, gru_last_step_dh(p, X, dh_last, h0=h0))
+        _, cache = lstm_forward(X, p, h0, c0)
+        g = lstm_backward(dhs, cache, state_grads=True)
+        return LastStepGradients(model, g.dh, g.dc)
+    _, cache = gru_forward(X, p, h0)
+    return LastStepGradients(model, gru_backward(dhs, cache, state_grads=True).dh)
 
 
 def forget_bias_prediction(forget_bias, steps: int):

@@ -106,10 +106,12 @@ class GRUParams(FusedParams):
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class GRUGrads(GRUParams):
-    """Gradients under the parameter names, plus ``dX (T, B, D)`` and ``dh0 (B, H)``."""
+    """Gradients under the parameter names, plus ``dX (T, B, D)`` and ``dh0 (B, H)``; with
+    ``state_grads=True`` also ``dh (T, B, H)``, the total ``dE/dh_t`` at every step."""
 
     dX: np.ndarray | None = None
     dh0: np.ndarray | None = None
+    dh: np.ndarray | None = None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -266,9 +268,10 @@ def gru_forward(X: np.ndarray, p: GRUParams, h0: np.ndarray | None = None):
     return hs, GRUCache(X, p, h0, hs, hidden, gates, extra)
 
 
-def gru_backward(dhs: np.ndarray, cache: GRUCache) -> GRUGrads:
+def gru_backward(dhs: np.ndarray, cache: GRUCache, *, state_grads: bool = False) -> GRUGrads:
     """Backpropagation through time for ``gru_forward``. ``dhs (T, B, H)``: ``dE/dh_t`` from the
-    loss. Returns ``GRUGrads`` (every parameter, ``dX``, ``dh0``)."""
+    loss. Returns ``GRUGrads`` (every parameter, ``dX``, ``dh0``; with ``state_grads=True`` the
+    per-step ``dh (T, B, H)``)."""
     dhs = _validate.output_grads(dhs, cache, GRUCache, "gru_forward")
     p = cache.params
     T, B, D = cache.X.shape
@@ -283,10 +286,13 @@ def gru_backward(dhs: np.ndarray, cache: GRUCache) -> GRUGrads:
     dh = np.zeros((H, B), dtype=dt)
     s = np.empty((H, B), dtype=dt)
     u = np.empty((H, B), dtype=dt)
+    dh_steps = np.empty((T, B, H), dtype=dt) if state_grads else None
     for t in range(T - 1, -1, -1):
         a, h_prev = cache.gates[t], cache.hidden[t]
         z, r, n = a[:H], a[H:2 * H], a[2 * H:]
         dh += dhs[t].T
+        if state_grads:
+            dh_steps[t] = dh.T
         # delta_z = dh (h~ - h_prev) z (1 - z)
         np.subtract(n, h_prev, out=d_z)
         d_z *= dh
@@ -330,4 +336,4 @@ def gru_backward(dhs: np.ndarray, cache: GRUCache) -> GRUGrads:
         grad_hb = d_hc_all.reshape(H, T * B).sum(axis=1)
     else:
         grad_W[2 * H:, :H] = _bptt.rows_grad(deltas[2 * H:], cache.extra)
-    return GRUGrads(grad_W, grad_b, grad_hb, dX=dX, dh0=np.ascontiguousarray(dh.T))
+    return GRUGrads(grad_W, grad_b, grad_hb, dX=dX, dh0=np.ascontiguousarray(dh.T), dh=dh_steps)

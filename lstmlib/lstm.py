@@ -70,11 +70,14 @@ class LSTMParams(FusedParams):
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class LSTMGrads(LSTMParams):
     """Gradients of a scalar loss E: ``dE/d(param)`` under the parameter names (``g.W_fh`` ...),
-    plus ``dX (T, B, D)``, ``dh0 (B, H)`` and ``dc0 (B, H)``."""
+    plus ``dX (T, B, D)``, ``dh0 (B, H)`` and ``dc0 (B, H)``; with ``state_grads=True`` also
+    ``dh`` and ``dc (T, B, H)``, the total ``dE/dh_t`` and ``dE/dc_t`` at every step."""
 
     dX: np.ndarray | None = None
     dh0: np.ndarray | None = None
     dc0: np.ndarray | None = None
+    dh: np.ndarray | None = None  # (T, B, H) total dE/dh_t, with state_grads=True
+    dc: np.ndarray | None = None  # (T, B, H) total dE/dc_t, with state_grads=True
 
 
 # ----------------------------------------------------------------------------------------------
@@ -225,7 +228,7 @@ def lstm_forward(X: np.ndarray, p: LSTMParams, h0: np.ndarray | None = None,
     return hs, LSTMCache(X, p, h0, hs, gates, cells, tanh_cells)
 
 
-def lstm_backward(dhs: np.ndarray, cache: LSTMCache) -> LSTMGrads:
+def lstm_backward(dhs: np.ndarray, cache: LSTMCache, *, state_grads: bool = False) -> LSTMGrads:
     """Backpropagation through time for ``lstm_forward``.
 
     ``dhs (T, B, H)`` holds ``dE/dh_t`` from the loss at each step (zeros where no loss is
@@ -234,7 +237,8 @@ def lstm_backward(dhs: np.ndarray, cache: LSTMCache) -> LSTMGrads:
         dc_t = dh_t * o_t * (1 - tanh^2 c_t) + dc_{t+1} * f_{t+1}        (the cell-state carry)
         dh_{t-1} = dhs_{t-1} + sum_g W_gh^T delta_g,t
 
-    Returns ``LSTMGrads`` with every parameter's gradient and ``dX``, ``dh0``, ``dc0``.
+    Returns ``LSTMGrads`` with every parameter's gradient and ``dX``, ``dh0``, ``dc0``; with
+    ``state_grads=True`` also the per-step ``dh`` and ``dc (T, B, H)`` (what chapter 04 plots).
     """
     dhs = _validate.output_grads(dhs, cache, LSTMCache, "lstm_forward")
     p = cache.params
@@ -250,6 +254,8 @@ def lstm_backward(dhs: np.ndarray, cache: LSTMCache) -> LSTMGrads:
     dh = np.zeros((H, B), dtype=p.dtype)  # dE/dh_t through the future
     dc = np.zeros((H, B), dtype=p.dtype)  # the carry dE/dc_{t+1} * f_{t+1}
     s = np.empty((H, B), dtype=p.dtype)
+    dh_steps = np.empty((T, B, H), dtype=p.dtype) if state_grads else None
+    dc_steps = np.empty((T, B, H), dtype=p.dtype) if state_grads else None
     for t in range(T - 1, -1, -1):
         a = cache.gates[t]
         f, i, o, c_tilde = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
@@ -261,6 +267,8 @@ def lstm_backward(dhs: np.ndarray, cache: LSTMCache) -> LSTMGrads:
         s *= o
         s *= dh
         dc += s
+        if state_grads:
+            dh_steps[t], dc_steps[t] = dh.T, dc.T
         # delta_o = dh * tanh(c) * o (1 - o)
         np.subtract(1.0, o, out=s)
         s *= o
@@ -290,4 +298,4 @@ def lstm_backward(dhs: np.ndarray, cache: LSTMCache) -> LSTMGrads:
     grad_W[:, H:], grad_b, dX = _bptt.input_grads(deltas, cache.X, p.weights[:, H:])
     grad_W[:, :H] = _bptt.recurrent_grad(deltas, cache.h0, cache.hs)
     return LSTMGrads(grad_W, grad_b, dX=dX, dh0=np.ascontiguousarray(dh.T),
-                     dc0=np.ascontiguousarray(dc.T))
+                     dc0=np.ascontiguousarray(dc.T), dh=dh_steps, dc=dc_steps)

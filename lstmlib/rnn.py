@@ -41,10 +41,12 @@ class RNNParams(FusedParams):
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class RNNGrads(RNNParams):
-    """Gradients under the parameter names, plus ``dX (T, B, D)`` and ``dh0 (B, H)``."""
+    """Gradients under the parameter names, plus ``dX (T, B, D)`` and ``dh0 (B, H)``; with
+    ``state_grads=True`` also ``dh (T, B, H)``, the total ``dE/dh_t`` at every step."""
 
     dX: np.ndarray | None = None
     dh0: np.ndarray | None = None
+    dh: np.ndarray | None = None
 
 
 def _activation(name):
@@ -132,8 +134,9 @@ def rnn_forward(X, p: RNNParams, h0=None, activation: str = "tanh"):
     return hs, RNNCache(X, p, h0, hs, activation)
 
 
-def rnn_backward(dhs, cache: RNNCache) -> RNNGrads:
-    """BPTT for ``rnn_forward``. ``dhs (T, B, H)``. Returns ``RNNGrads``."""
+def rnn_backward(dhs, cache: RNNCache, *, state_grads: bool = False) -> RNNGrads:
+    """BPTT for ``rnn_forward``. ``dhs (T, B, H)``. Returns ``RNNGrads`` (with
+    ``state_grads=True`` also the per-step total ``dh (T, B, H)``)."""
     dhs = _validate.output_grads(dhs, cache, RNNCache, "rnn_forward")
     p = cache.params
     T, B, D = cache.X.shape
@@ -142,8 +145,11 @@ def rnn_backward(dhs, cache: RNNCache) -> RNNGrads:
     W = p.W
     deltas = np.empty((T, B, H), dtype=p.dtype)  # the article's delta_t = dE/dnet_t, as rows
     dh = np.zeros((B, H), dtype=p.dtype)
+    dh_steps = np.empty((T, B, H), dtype=p.dtype) if state_grads else None
     for t in range(T - 1, -1, -1):
         dh += dhs[t]
+        if state_grads:
+            dh_steps[t] = dh
         h, delta = cache.hs[t], deltas[t]
         if cache.activation == "tanh":  # 1 - h^2 without temporaries
             np.multiply(h, h, out=delta)
@@ -156,4 +162,4 @@ def rnn_backward(dhs, cache: RNNCache) -> RNNGrads:
     grad_W = np.empty_like(p.weights)
     grad_W[:, H:], grad_b, dX = _bptt.input_grads(cols, cache.X, p.U)
     grad_W[:, :H] = _bptt.recurrent_grad(cols, cache.h0, cache.hs)
-    return RNNGrads(grad_W, grad_b, dX=dX, dh0=dh)
+    return RNNGrads(grad_W, grad_b, dX=dX, dh0=dh, dh=dh_steps)

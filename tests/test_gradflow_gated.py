@@ -359,3 +359,15 @@ def test_torch_layout_rejects_reset_before():
     hs, cache = ll.gru_forward(np.zeros((2, 1, 2)), q)
     with pytest.raises(ValueError, match="g"):
         gf.gru_grads_torch_layout(ll.gru_backward(np.ones_like(hs), cache))
+
+
+def test_gru_step_by_step_teaching_version_equals_last_step_gradients():
+    """Chapter 04 shows gru_last_step_dh's source; it must compute what the explorer plots."""
+    rng = np.random.default_rng(3)
+    for after in (False, True):
+        q = ll.GRUParams.init(3, 5, rng, reset_after=after)
+        X, h0 = rng.standard_normal((7, 2, 3)), rng.standard_normal((2, 5))
+        dh_last = rng.standard_normal((2, 5))
+        np.testing.assert_allclose(gf.gru_last_step_dh(q, X, dh_last, h0=h0),
+                                   gf.last_step_gradients(q, X, dh_last=dh_last, h0=h0).dh,
+                                   rtol=1e-10, atol=1e-14)

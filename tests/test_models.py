@@ -201,3 +201,36 @@ def test_each_erratum_alone_breaks_its_parameters(flag, expect_failing):
         assert set(r.failed) == {"b_i", "b_o"}
     if flag == "input_grad_last_step_only":
         assert set(r.failed) == {"W_fx", "W_ix", "W_cx", "W_ox"}
+
+
+@pytest.mark.parametrize("model", sorted(MODEL_CASES))
+@given(sizes)
+def test_state_grads_equal_step_by_step_bptt(model, s):
+    """``state_grads=True`` records the total dE/dh_t (and the LSTM's dE/dc_t) at every step:
+    the same numbers as the readable step-by-step traces, which chapters 01, 03 and 04 show."""
+    from lstmlib import gradflow
+    T, B, D, H, seed = s
+    p, X, states, G, forward, backward, kw = make_case(model, T, B, D, H, seed)
+    _, cache = forward(X, p, **states, **kw)
+    g = backward(G, cache, state_grads=True)
+    plain = backward(G, cache)
+    assert plain.dh is None
+    np.testing.assert_array_equal(g.weights, plain.weights)
+    if model == "lstm":
+        trace = gradflow.lstm_bptt_by_steps(G, X, p, **states)
+        np.testing.assert_allclose(g.dh, trace.dh, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(g.dc, trace.dc, rtol=1e-10, atol=1e-13)
+        return
+    # dE/dh_t by the step functions: the carry into step t plus the loss at t
+    steps_dh = np.empty_like(G)
+    dh = np.zeros((B, H))
+    h, caches = states["h0"], []
+    for t in range(T):
+        h, k = (ll.gru_step_forward(X[t], h, p) if model.startswith("gru")
+                else ll.rnn_step_forward(X[t], h, p, **kw))
+        caches.append(k)
+    for t in reversed(range(T)):
+        steps_dh[t] = dh + G[t]
+        step_backward = ll.gru_step_backward if model.startswith("gru") else ll.rnn_step_backward
+        _, dh, _ = step_backward(steps_dh[t], caches[t])
+    np.testing.assert_allclose(g.dh, steps_dh, rtol=1e-10, atol=1e-13)
