@@ -32,7 +32,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import _bptt, _validate
+from . import _bptt, _scratch, _validate
 from .activations import sigmoid, sigmoid_, sigmoid_grad_from_output, tanh_grad_from_output
 from .params import BiasBlock, FusedParams, WeightBlock, init_storage
 
@@ -279,8 +279,8 @@ def gru_backward(dhs: np.ndarray, cache: GRUCache, *, state_grads: bool = False)
     after = p.reset_after
     Wh = np.ascontiguousarray(p.weights[:, :H])
     Wzr, Wc = Wh[:2 * H], Wh[2 * H:]
-    deltas = np.empty((3 * H, T, B), dtype=dt)  # z, r, c~ pre-activation error terms
-    d_hc_all = np.empty((H, T, B), dtype=dt) if after else None
+    deltas = _scratch.scratch("deltas", (3 * H, T, B), dt)  # z, r, c~ pre-activation error terms
+    d_hc_all = _scratch.scratch("d_hc", (H, T, B), dt) if after else None
     d = np.empty((3 * H, B), dtype=dt)
     d_z, d_r, d_c = d[:H], d[H:2 * H], d[2 * H:]
     dh = np.zeros((H, B), dtype=dt)

@@ -28,7 +28,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import _bptt, _validate
+from . import _bptt, _scratch, _validate
 from .activations import sigmoid, sigmoid_, sigmoid_grad_from_output, tanh_grad_from_output
 from .params import BiasBlock, FusedParams, WeightBlock, init_storage
 
@@ -248,7 +248,7 @@ def lstm_backward(dhs: np.ndarray, cache: LSTMCache, *, state_grads: bool = Fals
 
     # Error terms of the gate pre-activations with (step, sample) pairs as columns, so that the
     # weight gradients below are single matrix products over all steps.
-    deltas = np.empty((4 * H, T, B), dtype=p.dtype)
+    deltas = _scratch.scratch("deltas", (4 * H, T, B), p.dtype)
     d = np.empty((4 * H, B), dtype=p.dtype)  # this step's error terms, contiguous
     d_f, d_i, d_o, d_c = d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:]
     dh = np.zeros((H, B), dtype=p.dtype)  # dE/dh_t through the future

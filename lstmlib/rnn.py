@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import _bptt, _validate
+from . import _bptt, _scratch, _validate
 from .activations import ACTIVATIONS
 from .params import BiasBlock, FusedParams, WeightBlock, init_storage
 
@@ -143,7 +143,7 @@ def rnn_backward(dhs, cache: RNNCache, *, state_grads: bool = False) -> RNNGrads
     H = p.hidden_size
     _, f_prime = _activation(cache.activation)
     W = p.W
-    deltas = np.empty((T, B, H), dtype=p.dtype)  # the article's delta_t = dE/dnet_t, as rows
+    deltas = _scratch.scratch("deltas", (T, B, H), p.dtype)  # the article's delta_t = dE/dnet_t, as rows
     dh = np.zeros((B, H), dtype=p.dtype)
     dh_steps = np.empty((T, B, H), dtype=p.dtype) if state_grads else None
     for t in range(T - 1, -1, -1):

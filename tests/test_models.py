@@ -234,3 +234,16 @@ def test_state_grads_equal_step_by_step_bptt(model, s):
         step_backward = ll.gru_step_backward if model.startswith("gru") else ll.rnn_step_backward
         _, dh, _ = step_backward(steps_dh[t], caches[t])
     np.testing.assert_allclose(g.dh, steps_dh, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("model", sorted(MODEL_CASES))
+def test_backward_results_survive_the_next_call(model):
+    """The backward passes reuse one scratch buffer between calls; nothing they return may
+    alias it."""
+    p, X, states, G, forward, backward, kw = make_case(model, 6, 3, 4, 5, seed=21)
+    _, cache = forward(X, p, **states, **kw)
+    g1 = backward(G, cache, state_grads=True)
+    kept = [a.copy() for a in g1.arrays() + (g1.dX, g1.dh0, g1.dh)]
+    backward(-2.0 * G, cache, state_grads=True)
+    for a, b in zip(g1.arrays() + (g1.dX, g1.dh0, g1.dh), kept):
+        np.testing.assert_array_equal(a, b)
