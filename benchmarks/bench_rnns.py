@@ -40,6 +40,9 @@ except ImportError:  # the benchmark still runs, without the torch column
 
 
 def median_time(fn, repeats: int, warmup: int = 2) -> float:
+    """Median wall time of ``repeats`` calls after ``warmup`` untimed ones. The first calls that
+    touch hundreds of MB of fresh memory are several times slower on a virtual machine whose host
+    hands pages out lazily; training loops run in the steady state that the warm-up reaches."""
     for _ in range(warmup):
         fn()
     times = []
@@ -119,14 +122,15 @@ def main(argv=None) -> int:
             for dt in (np.float32, np.float64):
                 big = B * T * H >= 64 * 100 * 256
                 reps = 3 if big and not args.quick else (3 if args.quick else 9)
+                warm = 4 if big else 2
                 f_ours = ours(model, B, T, D, H, dt)
                 f_torch = torch_peer(model, B, T, D, H, dt) if torch is not None else None
                 t_ours, t_torch = [], []
                 for _ in range(2):  # A B A B
-                    t_ours.append(median_time(f_ours, reps))
+                    t_ours.append(median_time(f_ours, reps, warm))
                     time.sleep(0.3)
                     if f_torch is not None:
-                        t_torch.append(median_time(f_torch, reps))
+                        t_torch.append(median_time(f_torch, reps, warm))
                         time.sleep(0.3)
                 a = min(t_ours)
                 flops = 3 * 2 * T * B * (D + H) * GATES[model] * H
