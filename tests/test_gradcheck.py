@@ -40,6 +40,7 @@ def test_check_detects_a_broken_backward():
     assert not report.passed
     assert set(report.failed) == {"b_f", "b_i", "b_c", "b_o"}
     assert report["b_f"].relative_error == pytest.approx(0.5, rel=1e-6)
+    assert report.max_relative_error() == pytest.approx(0.5, rel=1e-6)
     text = str(report)
     assert "FAIL" in text and "4 of 15 fail" in text
 
