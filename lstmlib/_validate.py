@@ -40,17 +40,20 @@ def finite(a: np.ndarray, name: str) -> None:
 
 
 def array(a, name: str, *, ndim: int, dims: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    """Check an array argument.
+    """Check an array argument and return it as an array of ``dtype``.
 
     ``dims`` spells the expected shape for the message, e.g. ``"(T, B, D)"``; ``shape`` holds the
-    expected sizes with ``None`` where any size >= 1 goes. The dtype must equal ``dtype`` exactly:
-    mixing float32 and float64 would silently promote and lose the point of either.
+    expected sizes with ``None`` where any size >= 1 goes. Lists and integer or boolean arrays are
+    converted to ``dtype`` (``np.ones((5, 1, 3), dtype=int)`` is a fine input); a floating-point
+    array must already have ``dtype``: mixing float32 and float64 would silently promote and lose
+    the point of either.
     """
+    given = a
     if not isinstance(a, np.ndarray):
         try:
             a = np.asarray(a)
         except Exception as err:  # ragged lists and the like
-            raise ValueError(f"{name}: expected an array of shape {dims}, got {type(a).__name__}") from err
+            raise ValueError(f"{name}: expected an array of shape {dims}, got {type(given).__name__}") from err
     if a.dtype.kind not in "fiub":
         raise ValueError(f"{name}: expected a numeric array of dtype {dtype}, got dtype {a.dtype}")
     if a.ndim != ndim:
@@ -60,20 +63,18 @@ def array(a, name: str, *, ndim: int, dims: str, shape: tuple, dtype: np.dtype) 
             label = dims.strip("()").split(",")[axis].strip()
             raise ValueError(f"{name}: expected shape {dims} with {label} >= 1, got shape {a.shape}")
         if want is not None and got != want:
-            raise ValueError(
-                f"{name}: expected shape {_fill(dims, shape)}, got shape {a.shape}"
-            )
-    if a.dtype != dtype:
-        raise ValueError(
-            f"{name}: expected dtype {dtype} (the parameters' dtype), got {a.dtype}; "
-            f"convert with .astype(np.{dtype})"
-        )
+            raise ValueError(f"{name}: expected shape {_fill(dims, shape)}, got shape {a.shape}")
+    if a.dtype.kind in "iub" or not isinstance(given, np.ndarray):
+        a = a.astype(dtype)  # whole numbers and lists carry no precision to keep
+    elif a.dtype != dtype:
+        raise ValueError(f"{name}: expected dtype {dtype} (the parameters' dtype), got {a.dtype}; "
+                         f"convert with .astype(np.{dtype})")
     finite(a, name)
     return a
 
 
 def state(a, name: str, *, batch: int, size: int, dtype: np.dtype) -> np.ndarray:
-    """An initial state ``(B, H)``; ``None`` means zeros."""
+    """An initial state or a state gradient ``(B, H)``; ``None`` means zeros."""
     if a is None:
         return np.zeros((batch, size), dtype=dtype)
     return array(a, name, ndim=2, dims="(B, H)", shape=(batch, size), dtype=dtype)
@@ -110,7 +111,8 @@ def params(p, cls) -> None:
 
 
 def sequence_inputs(p, cls, X, **states):
-    """Check ``X (T, B, D)`` against the parameters and each initial state ``(B, H)``."""
+    """Check ``X (T, B, D)`` against the parameters and each initial state ``(B, H)`` (``None``
+    gives zeros). Returns ``[X, state, ...]`` as arrays of the parameters' dtype."""
     params(p, cls)
     X = array(X, "X", ndim=3, dims="(T, B, D)", shape=(None, None, p.input_size), dtype=p.dtype)
     B, H = X.shape[1], p.hidden_size
@@ -118,10 +120,14 @@ def sequence_inputs(p, cls, X, **states):
 
 
 def step_inputs(p, cls, batch=None, **arrays):
-    """Check one step's arrays: ``x (B, D)``, everything else ``(B, H)``, all with the same B."""
+    """Check one step's arrays: ``x (B, D)``, every other one ``(B, H)``, all with the same B.
+    A state given as ``None`` becomes zeros (once B is known from an earlier argument)."""
     params(p, cls)
     out = []
     for name, a in arrays.items():
+        if a is None and batch is not None and name != "x":
+            out.append(np.zeros((batch, p.hidden_size), dtype=p.dtype))
+            continue
         is_x = name == "x"
         a = array(a, name, ndim=2, dims="(B, D)" if is_x else "(B, H)",
                   shape=(batch, p.input_size if is_x else p.hidden_size), dtype=p.dtype)
@@ -130,12 +136,14 @@ def step_inputs(p, cls, batch=None, **arrays):
     return out
 
 
-def output_grads(dhs, cache, cache_cls, forward_name: str) -> np.ndarray:
-    """Check a backward pass's ``cache`` and its ``dhs``, which must match the forward's outputs."""
-    if not isinstance(cache, cache_cls):
-        raise ValueError(
-            f"cache: expected the {cache_cls.__name__} returned by {forward_name}, got {type(cache).__name__}"
-        )
+def backward_inputs(dhs, cache, cache_types, forward_name: str, **final_grads):
+    """Check a sequence backward's ``dhs`` (which must match the forward's outputs ``(T, B, H)``),
+    its ``cache`` and the gradients on the final states (``dhT``, ``dcT``; ``None`` gives zeros).
+    Returns ``[dhs, final grad, ...]``."""
+    if not isinstance(cache, cache_types):
+        names = " or ".join(c.__name__ for c in (cache_types if isinstance(cache_types, tuple) else (cache_types,)))
+        raise ValueError(f"cache: expected the {names} returned by {forward_name}, got {type(cache).__name__}")
     T, B = cache.X.shape[:2]
-    H = cache.params.hidden_size
-    return array(dhs, "dhs", ndim=3, dims="(T, B, H)", shape=(T, B, H), dtype=cache.params.dtype)
+    H, dt = cache.params.hidden_size, cache.params.dtype
+    dhs = array(dhs, "dhs", ndim=3, dims="(T, B, H)", shape=(T, B, H), dtype=dt)
+    return [dhs] + [state(a, name, batch=B, size=H, dtype=dt) for name, a in final_grads.items()]

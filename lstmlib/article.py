@@ -110,7 +110,7 @@ def article_lstm_backward(dhs: np.ndarray, cache: ArticleCache, errata: ArticleE
     T, B, D = cache.X.shape
     H = p.hidden_size
     dhs = _validate.array(dhs, "dhs", ndim=3, dims="(T, B, H)", shape=(T, B, H), dtype=p.dtype)
-    g = p.zeros_like()
+    g = LSTMGrads(np.zeros_like(p.weights), np.zeros_like(p.bias))
     dX = np.zeros_like(cache.X)
     dh0 = np.zeros((B, H), dtype=p.dtype)
     dc0 = np.zeros((B, H), dtype=p.dtype)
@@ -150,11 +150,11 @@ def article_lstm_backward(dhs: np.ndarray, cache: ArticleCache, errata: ArticleE
 
 def article_backward_with(errata: ArticleErrata):
     """A backward function with ``lstm_backward``'s signature that runs the article-style pass
-    with ``errata``, for ``check_gradients(p, X, rng, backward=article_backward_with(ARTICLE))``."""
+    with ``errata``, for ``check_gradients(X, p, backward=article_backward_with(ARTICLE))``."""
 
     def backward(dhs, cache):
-        # check_gradients hands us lstm_forward's cache; recompute the article-style one
-        _, acache = article_lstm_forward(cache.X, cache.params, cache.h0, cache.cells[0].T.copy())
+        # check_gradients hands us an lstm_forward cache; recompute the article-style one
+        _, acache = article_lstm_forward(cache.X, cache.params, cache.h0, cache.c0)
         return article_lstm_backward(dhs, acache, errata)
 
     backward.__name__ = f"article_backward[{errata}]"

@@ -1,11 +1,13 @@
-"""Gradient checking: centred finite differences for every parameter and input of a model.
+"""Gradient checking: finite differences for every parameter, input and state of a model.
 
 For a scalar loss ``E`` the centred difference ``(E(w + eps) - E(w - eps)) / (2 eps)`` has error
 ``O(eps^2)``; in float64 with ``eps = 1e-6`` it agrees with a correct analytic gradient to about
 ``1e-9`` relative. A missing term in a backward pass shows up as a relative error near 1e-2..1.
 
 The loss used by ``check_gradients`` is ``E = sum(G * hs)`` for a fixed random ``G``: every output
-of every step receives gradient, so no path through the network is left unchecked.
+of every step receives gradient, so no path through the network is left unchecked; with
+``final_grads=True`` it also has terms on the final states (``sum(G_h * h_T) + sum(G_c * c_T)``),
+which checks the gradients a backward pass accepts from a later chunk.
 """
 from __future__ import annotations
 
@@ -15,9 +17,7 @@ from typing import Callable
 import numpy as np
 
 from . import _validate
-from .gru import GRUParams, gru_backward, gru_forward
-from .lstm import LSTMParams, lstm_backward, lstm_forward
-from .rnn import RNNParams, rnn_backward, rnn_forward
+from .models import model_of
 
 __all__ = ["numerical_gradient", "relative_error", "GradcheckRow", "GradcheckReport",
            "compare_gradients", "check_gradients"]
@@ -33,7 +33,7 @@ DEFAULT_EPS = {"centred": 1e-6, "five-point": 1e-3}
 
 def numerical_gradient(loss: Callable[[], float], a: np.ndarray, eps: float | None = None,
                        stencil: str = "centred") -> np.ndarray:
-    """``dE/da`` by centred differences, perturbing ``a`` in place one entry at a time.
+    """``dE/da`` by finite differences, perturbing ``a`` in place one entry at a time.
 
     ``loss()`` must read ``a`` (a parameter view, an input array); ``a`` is restored exactly.
     ``stencil="centred"`` is ``(E(w+eps) - E(w-eps)) / (2 eps)``, 2 calls of ``loss`` per entry;
@@ -133,64 +133,56 @@ def compare_gradients(analytic: dict[str, np.ndarray], numeric: dict[str, np.nda
     return GradcheckReport(tuple(rows), tol, atol)
 
 
-MODELS = {
-    "lstm": (LSTMParams, lstm_forward, lstm_backward, ("h0", "c0")),
-    "gru": (GRUParams, gru_forward, gru_backward, ("h0",)),
-    "rnn": (RNNParams, rnn_forward, rnn_backward, ("h0",)),
-}
-"""model name -> (params class, forward, backward, initial-state names)"""
-
-
-def model_of(p) -> str:
-    """'lstm', 'gru' or 'rnn' for a parameter object."""
-    for name, (cls, *_rest) in MODELS.items():
-        if isinstance(p, cls):
-            return name
-    raise ValueError(f"p: expected LSTMParams, GRUParams or RNNParams, got {type(p).__name__}")
-
-
-def check_gradients(p, X: np.ndarray, rng, *, states: dict | None = None, backward=None,
-                    forward_kwargs: dict | None = None, inputs: bool = True, eps: float | None = None,
-                    stencil: str = "centred", tol: float = 1e-7, atol: float = 1e-10,
-                    out_grad: np.ndarray | None = None) -> GradcheckReport:
-    """Check a model's backward pass against centred differences, for every named parameter and
+def check_gradients(X: np.ndarray, p, rng=0, *, states: dict | None = None,
+                    out_grad: np.ndarray | None = None, final_grads: bool = False,
+                    backward=None, reference: bool = False, inputs: bool = True,
+                    eps: float | None = None, stencil: str = "centred", tol: float = 1e-7,
+                    atol: float = 1e-10) -> GradcheckReport:
+    """Check a model's backward pass against finite differences, for every named parameter and
     (with ``inputs=True``) ``X`` and each initial state.
 
-    ``p``: an ``LSTMParams``, ``GRUParams`` or ``RNNParams`` (float64 for a meaningful check);
-    ``X (T, B, D)``; ``states``: initial states by name (``{'h0': ..., 'c0': ...}``, zeros when
-    absent); ``backward``: a replacement for the model's backward with the same signature (to
-    check a deliberately broken one); ``out_grad (T, B, H)``: the ``G`` of ``E = sum(G * hs)``,
-    drawn from ``rng`` when ``None``; ``stencil``/``eps``: see ``numerical_gradient``.
+    ``X (T, B, D)``; ``p``: an ``RNNParams``, ``LSTMParams`` or ``GRUParams`` (float64 for a
+    meaningful check); ``rng``: a Generator or seed for the random ``G`` of ``E = sum(G * hs)``;
+    ``states``: initial states by name, ``{"h": ..., "c": ...}`` (zeros when absent);
+    ``out_grad (T, B, H)``: ``G`` given instead of drawn; ``final_grads``: add random terms on the
+    final states to the loss and pass their gradients to the backward pass; ``backward``: a
+    replacement for the model's backward, same signature (to check a deliberately broken one);
+    ``reference``: check the readable loops instead of the fused functions;
+    ``stencil``/``eps``: see ``numerical_gradient``.
     """
     model = model_of(p)
-    _, forward, default_backward, state_names = MODELS[model]
-    backward = default_backward if backward is None else backward
-    forward_kwargs = dict(forward_kwargs or {})
-    states = dict(states or {})
-    for name in states:
-        if name not in state_names:
-            raise ValueError(f"states: expected keys among {state_names}, got {name!r}")
+    gen = _validate.rng(rng)
     X = _validate.array(X, "X", ndim=3, dims="(T, B, D)", shape=(None, None, p.input_size), dtype=p.dtype)
     T, B, _ = X.shape
+    H = p.hidden_size
     X = X.copy()  # perturbed in place below
-    for name in state_names:
-        states[name] = _validate.state(states.get(name), name, batch=B, size=p.hidden_size, dtype=p.dtype).copy()
+    states = dict(states or {})
+    model._state_kwargs(states, "", "")  # names the unknown keys, if any
+    states = {n: _validate.state(states.get(n), f"states[{n!r}]", batch=B, size=H, dtype=p.dtype).copy()
+              for n in model.states}
     if out_grad is None:
-        out_grad = _validate.rng(rng).standard_normal((T, B, p.hidden_size)).astype(p.dtype)
+        out_grad = gen.standard_normal((T, B, H)).astype(p.dtype)
+    out_grad = _validate.array(out_grad, "out_grad", ndim=3, dims="(T, B, H)", shape=(T, B, H), dtype=p.dtype)
+    final = {n: gen.standard_normal((B, H)).astype(p.dtype) for n in model.states} if final_grads else {}
+
+    def run():
+        return model.forward(X, p, states, reference=reference)
 
     def loss() -> float:
-        hs, _ = forward(X, p, **states, **forward_kwargs)
-        return float(np.sum(out_grad.astype(np.float64) * hs))
+        hs, cache = run()
+        value = float(np.sum(out_grad.astype(np.float64) * hs))
+        return value + sum(float(np.sum(G * cache.final_state[n])) for n, G in final.items())
 
-    _, cache = forward(X, p, **states, **forward_kwargs)
-    g = backward(out_grad, cache)
+    _, cache = run()
+    if backward is None:
+        g = model.backward(out_grad, cache, final)
+    else:
+        g = backward(out_grad, cache, **{f"d{n}T": G for n, G in final.items()})
     analytic = {name: getattr(g, name) for name in p.names}
     arrays = dict(p.named())
     if inputs:
-        analytic["X"] = g.dX
-        arrays["X"] = X
-        for name in state_names:
-            analytic[name] = getattr(g, "d" + name)
-            arrays[name] = states[name]
+        analytic["X"], arrays["X"] = g.dX, X
+        for n in model.states:
+            analytic[n + "0"], arrays[n + "0"] = g.dstate0[n], states[n]
     numeric = {name: numerical_gradient(loss, a, eps, stencil) for name, a in arrays.items()}
     return compare_gradients(analytic, numeric, tol=tol, atol=atol)

@@ -1,25 +1,30 @@
-"""The LSTM: parameters, one step forward and backward, and whole sequences forward and backward.
+"""The LSTM, to be read from top to bottom: its parameters, one step forward and backward, and a
+whole sequence forward and backward as loops over the steps.
 
-The article's equations (column vectors; ``[h, x]`` is the concatenation, hidden state first)::
+Forward, the article's equations (column vectors; ``[h, x]`` is the concatenation, ``h`` first)::
 
-    f_t  = sigmoid(W_f [h_{t-1}, x_t] + b_f)      forget gate   (1)
-    i_t  = sigmoid(W_i [h_{t-1}, x_t] + b_i)      input gate    (2)
-    c~_t = tanh   (W_c [h_{t-1}, x_t] + b_c)      candidate     (3)
-    c_t  = f_t * c_{t-1} + i_t * c~_t             cell state    (4)
-    o_t  = sigmoid(W_o [h_{t-1}, x_t] + b_o)      output gate   (5)
-    h_t  = o_t * tanh(c_t)                        output        (6)
+    f_t  = sigmoid(W_f [h_{t-1}, x_t] + b_f)      forget gate            (1)
+    i_t  = sigmoid(W_i [h_{t-1}, x_t] + b_i)      input gate             (2)
+    c~_t = tanh   (W_c [h_{t-1}, x_t] + b_c)      candidate cell state   (3)
+    c_t  = f_t * c_{t-1} + i_t * c~_t             cell state             (4)
+    o_t  = sigmoid(W_o [h_{t-1}, x_t] + b_o)      output gate            (5)
+    h_t  = o_t * tanh(c_t)                        output                 (6)
 
-Two implementations of the same mathematics live here, and the tests hold them equal:
+Backward (chapter 03 derives it; ``dh_t``, ``dc_t`` are total derivatives of the loss E, and
+``delta_g,t`` is the error term of gate g's weighted input ``W_gh h_{t-1} + W_gx x_t + b_g``)::
 
-* ``lstm_step_forward`` / ``lstm_step_backward`` follow the equations line by line with the
-  article's names, one time step, a batch as rows (``W_fh @ h`` becomes ``h @ W_fh.T``). They are
-  the ones to read.
-* ``lstm_forward`` / ``lstm_backward`` process a whole sequence fast: the input projections of all
-  steps in one matrix product before the loop, ONE product per step for all four gates, and the
-  weight gradients in one product after the loop. Inside the loop they hold states as columns
-  ``(H, B)``, the article's own convention: then each gate is a contiguous block of the product's
-  output and the elementwise work runs about 3x faster than on the strided column blocks that rows
-  would give. Inputs and outputs keep the public row shapes ``(T, B, ...)``.
+    dh_t      = dE_t/dh_t + sum_g W_gh^T delta_g,t+1                                        (a)
+    dc_t      = dh_t * o_t * (1 - tanh^2 c_t) + dc_{t+1} * f_{t+1}    (the cell-state carry) (b)
+    delta_o,t = dh_t * tanh(c_t) * o_t (1 - o_t)                                            (c)
+    delta_f,t = dc_t * c_{t-1} * f_t (1 - f_t)                                              (c)
+    delta_i,t = dc_t * c~_t * i_t (1 - i_t)                                                 (c)
+    delta_c,t = dc_t * i_t * (1 - c~_t^2)                                                   (c)
+    dW_gh = sum_t delta_g,t h_{t-1}^T,   dW_gx = sum_t delta_g,t x_t^T,   db_g = sum_t delta_g,t (d)
+    dx_t  = sum_g W_gx^T delta_g,t,      dc_{t-1} gets dc_t * f_t                            (e)
+
+In code a batch of B sequences is stored as rows, so ``W_fh h`` becomes ``h @ W_fh.T``. The
+sequence functions here are the reference: short and slow. ``lstmlib.fused`` computes the same
+numbers fast (the tests hold the two equal); training and the explorers use that one.
 """
 from __future__ import annotations
 
@@ -28,24 +33,18 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import _bptt, _scratch, _validate
-from .activations import sigmoid, sigmoid_, sigmoid_grad_from_output, tanh_grad_from_output
-from .params import BiasBlock, FusedParams, WeightBlock, init_storage
+from . import _validate
+from .activations import sigmoid, sigmoid_grad_from_output, tanh_grad_from_output
+from .params import BiasBlock, Fused, Grads, Params, WeightBlock, init_storage
 
-__all__ = [
-    "LSTMParams", "LSTMGrads", "LSTMStepCache", "LSTMCache",
-    "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
-]
+__all__ = ["LSTMParams", "LSTMGrads", "LSTMStepCache", "LSTMCache", "lstm_step_forward",
+           "lstm_step_backward", "lstm_forward", "lstm_backward"]
 
 
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class LSTMParams(FusedParams):
-    """The LSTM's 12 parameters in fused storage.
-
-    ``weights`` is ``(4H, H+D)``, row blocks in the order f, i, o, c~ (the three sigmoid gates first
-    so that one call activates them all); ``bias`` is ``(4H,)``. The article's names are writable
-    views: ``W_fh (H, H)``, ``W_fx (H, D)``, ``b_f (H,)`` and likewise for i, c, o.
-    """
+class LSTMLayout(Fused):
+    """Where the article's 12 parameters live: ``weights`` is ``(4H, H+D)`` with row blocks in the
+    order f, i, o, c~ (the three sigmoid gates first, so that one call activates them all) and
+    ``bias`` is ``(4H,)``. ``W_fh (H, H)``, ``W_fx (H, D)``, ``b_f (H,)`` and likewise i, c, o."""
 
     gates: ClassVar[tuple[str, ...]] = ("f", "i", "o", "c")
     names: ClassVar[tuple[str, ...]] = (
@@ -56,32 +55,51 @@ class LSTMParams(FusedParams):
     W_ch = WeightBlock("c", "h"); W_cx = WeightBlock("c", "x"); b_c = BiasBlock("c")  # noqa: E702
     W_oh = WeightBlock("o", "h"); W_ox = WeightBlock("o", "x"); b_o = BiasBlock("o")  # noqa: E702
 
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class LSTMParams(LSTMLayout, Params):
+    """The LSTM's 12 parameters in fused storage (see ``LSTMLayout``)."""
+
     @classmethod
     def init(cls, input_size: int, hidden_size: int, rng, *, forget_bias: float = 0.0,
              dtype=np.float64, scale: float | None = None) -> "LSTMParams":
         """Weights and biases from ``U(-k, k)``, ``k = 1/sqrt(H)`` (or ``scale``), then ``b_f``
-        set to ``forget_bias`` (1 is the usual choice for training: Jozefowicz et al. 2015)."""
+        set to ``forget_bias`` (1 is the usual choice for training: Jozefowicz et al. 2015).
+        ``rng``: a ``np.random.Generator`` or an int seed."""
         forget_bias = _validate.real(forget_bias, "forget_bias")
-        p = cls(*init_storage(4, input_size, hidden_size, rng, dtype, scale))
+        weights, bias, _ = init_storage(4, input_size, hidden_size, rng, dtype, scale)
+        p = cls(weights, bias)
         p.b_f[...] = forget_bias
         return p
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class LSTMGrads(LSTMParams):
-    """Gradients of a scalar loss E: ``dE/d(param)`` under the parameter names (``g.W_fh`` ...),
-    plus ``dX (T, B, D)``, ``dh0 (B, H)`` and ``dc0 (B, H)``; with ``state_grads=True`` also
-    ``dh`` and ``dc (T, B, H)``, the total ``dE/dh_t`` and ``dE/dc_t`` at every step."""
+class LSTMGrads(LSTMLayout, Grads):
+    """Gradients of a scalar loss E under the parameters' names (``g.W_fh`` ...), and of the
+    inputs and initial states: ``dX``, ``dh0``, ``dc0``.
+
+    From ``lstm_backward``: ``dX (T, B, D)``, ``dh0`` and ``dc0 (B, H)``, and with
+    ``state_grads=True`` also ``dh`` and ``dc (T, B, H)``, the total ``dE/dh_t`` and ``dE/dc_t``
+    at every step. From ``lstm_step_backward``: this step's share of the parameter gradients,
+    ``dX (B, D)`` the gradient of its input ``x_t``, ``dh0``, ``dc0 (B, H)`` what it sends back to
+    the states it started from (``h_{t-1}`` through the gates, ``c_{t-1}`` through the carry), and
+    ``dh``, ``dc (B, H)`` the totals ``dE/dh_t``, ``dE/dc_t`` at this step.
+    """
 
     dX: np.ndarray | None = None
     dh0: np.ndarray | None = None
     dc0: np.ndarray | None = None
-    dh: np.ndarray | None = None  # (T, B, H) total dE/dh_t, with state_grads=True
-    dc: np.ndarray | None = None  # (T, B, H) total dE/dc_t, with state_grads=True
+    dh: np.ndarray | None = None
+    dc: np.ndarray | None = None
+
+    @property
+    def dstate0(self) -> dict:
+        """``{"h": dh0, "c": dc0}``: the gradients of the initial states, by state name."""
+        return {"h": self.dh0, "c": self.dc0}
 
 
 # ----------------------------------------------------------------------------------------------
-# One time step, written for reading
+# One step
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False)
 class LSTMStepCache:
@@ -99,11 +117,12 @@ class LSTMStepCache:
     params: LSTMParams
 
 
-def lstm_step_forward(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, p: LSTMParams):
+def lstm_step_forward(x: np.ndarray, p: LSTMParams, h_prev: np.ndarray | None = None,
+                      c_prev: np.ndarray | None = None):
     """One step of equations (1)-(6).
 
-    Shapes: ``x (B, D)``, ``h_prev (B, H)``, ``c_prev (B, H)``. Returns ``(h, c, cache)`` with
-    ``h, c`` of shape ``(B, H)``.
+    Inputs: ``x (B, D)``, ``p`` an ``LSTMParams``, ``h_prev`` and ``c_prev (B, H)`` (zeros when
+    ``None``). Returns ``(h, c, cache)``: ``h`` and ``c (B, H)``, and an ``LSTMStepCache``.
     """
     x, h_prev, c_prev = _validate.step_inputs(p, LSTMParams, x=x, h_prev=h_prev, c_prev=c_prev)
     f = sigmoid(h_prev @ p.W_fh.T + x @ p.W_fx.T + p.b_f)          # (1) forget gate
@@ -116,186 +135,114 @@ def lstm_step_forward(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, p: 
     return h, c, LSTMStepCache(x, h_prev, c_prev, f, i, c_tilde, o, c, tanh_c, p)
 
 
-def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, cache: LSTMStepCache):
+def lstm_step_backward(dh: np.ndarray, dc: np.ndarray | None, cache: LSTMStepCache) -> LSTMGrads:
     """Backward through one step.
 
-    ``dh (B, H)`` is the total ``dE/dh_t``; ``dc (B, H)`` is ``dE/dc_t`` through the paths that do
-    NOT go through ``h_t`` (in a sequence: ``dc_{t+1} * f_{t+1}`` from the next step, the
-    cell-state carry). Returns ``(dx, dh_prev, dc_prev, grads)``: ``dx (B, D)``, ``dh_prev`` and
-    ``dc_prev (B, H)`` (this step's contributions to ``dE/dh_{t-1}`` and the carry to step t-1),
-    and ``grads``, an ``LSTMParams`` holding this step's parameter gradients.
+    Inputs: ``dh (B, H)``, the total ``dE/dh_t`` (a); ``dc (B, H)``, the part of ``dE/dc_t`` that
+    does NOT go through ``h_t``: in a sequence the carry ``dc_{t+1} * f_{t+1}`` from the next step
+    (``None``: zeros, as at the last step); ``cache`` from ``lstm_step_forward``.
+    Returns an ``LSTMGrads``: this step's share of every parameter's gradient, ``dX (B, D)``;
+    ``dh0``, ``dc0 (B, H)``: what goes back to ``h_{t-1}`` (through the four gates) and to
+    ``c_{t-1}`` (the carry); ``dh``, ``dc (B, H)``: the totals ``dE/dh_t`` and ``dE/dc_t``.
     """
     k = cache
     p = k.params
     dh, dc = _validate.step_inputs(p, LSTMParams, dh=dh, dc=dc, batch=k.x.shape[0])
-    # h = o * tanh(c): dE/dc gets the path through h on top of the carried path
-    dc = dc + dh * k.o * tanh_grad_from_output(k.tanh_c)
-    # Error terms of the four pre-activations (the article's delta_o, delta_f, delta_i, delta_c~)
-    d_o = dh * k.tanh_c * sigmoid_grad_from_output(k.o)
-    d_f = dc * k.c_prev * sigmoid_grad_from_output(k.f)
-    d_i = dc * k.c_tilde * sigmoid_grad_from_output(k.i)
-    d_c = dc * k.i * tanh_grad_from_output(k.c_tilde)
+    dc = dc + dh * k.o * tanh_grad_from_output(k.tanh_c)           # (b) both paths into c_t
+    d_o = dh * k.tanh_c * sigmoid_grad_from_output(k.o)            # (c) delta_o
+    d_f = dc * k.c_prev * sigmoid_grad_from_output(k.f)            # (c) delta_f
+    d_i = dc * k.c_tilde * sigmoid_grad_from_output(k.i)           # (c) delta_i
+    d_c = dc * k.i * tanh_grad_from_output(k.c_tilde)              # (c) delta_c~
 
-    g = p.zeros_like()
-    dh_prev = np.zeros_like(k.h_prev)
-    dx = np.zeros_like(k.x)
+    g = LSTMGrads(np.zeros_like(p.weights), np.zeros_like(p.bias),
+                  dX=np.zeros_like(k.x), dh0=np.zeros_like(k.h_prev), dc0=dc * k.f,  # (e) the carry
+                  dh=dh, dc=dc)
     for gate, delta in (("f", d_f), ("i", d_i), ("c", d_c), ("o", d_o)):
-        getattr(g, f"W_{gate}h")[...] = delta.T @ k.h_prev   # sum over the batch of delta h^T
-        getattr(g, f"W_{gate}x")[...] = delta.T @ k.x
-        getattr(g, f"b_{gate}")[...] = delta.sum(axis=0)
-        dh_prev += delta @ getattr(p, f"W_{gate}h")        # W_gh^T delta, as rows
-        dx += delta @ getattr(p, f"W_{gate}x")
-    dc_prev = dc * k.f                                     # the cell-state carry to step t-1
-    return dx, dh_prev, dc_prev, g
+        getattr(g, f"W_{gate}h")[...] = delta.T @ k.h_prev      # (d) sum over the batch of delta h^T
+        getattr(g, f"W_{gate}x")[...] = delta.T @ k.x           # (d)
+        getattr(g, f"b_{gate}")[...] = delta.sum(axis=0)        # (d)
+        g.dh0[...] += delta @ getattr(p, f"W_{gate}h")          # (a) W_gh^T delta, as rows
+        g.dX[...] += delta @ getattr(p, f"W_{gate}x")           # (e)
+    return g
 
 
 # ----------------------------------------------------------------------------------------------
-# Whole sequences, written for speed
+# A whole sequence: loops over the steps
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class LSTMCache:
-    """What ``lstm_backward`` needs from ``lstm_forward``.
+    """What ``lstm_backward`` needs from ``lstm_forward``: the inputs and every step's cache.
 
-    The per-step arrays are stored column-wise (``(T, ., B)``, one contiguous block per step); the
-    properties give the article's quantities in the public row shapes ``(T, B, H)`` as views:
-    ``f``, ``i``, ``c_tilde``, ``o``, ``c`` (c_1..c_T) and ``h`` (h_1..h_T).
+    The article's quantities over the whole sequence, ``(T, B, H)`` each: ``f``, ``i``,
+    ``c_tilde``, ``o``, ``c`` (c_1 .. c_T) and ``h`` (h_1 .. h_T); the final states ``hT``,
+    ``cT (B, H)`` (hand them to the next chunk's ``lstm_forward`` to carry the state on).
     """
 
     X: np.ndarray  # (T, B, D)
     params: LSTMParams
     h0: np.ndarray  # (B, H)
+    c0: np.ndarray  # (B, H)
     hs: np.ndarray  # (T, B, H), read-only: the array lstm_forward returned
-    gates: np.ndarray  # (T, 4H, B): activated f, i, o, c~
-    cells: np.ndarray  # (T+1, H, B): c_0 .. c_T
-    tanh_cells: np.ndarray  # (T, H, B): tanh(c_1) .. tanh(c_T)
+    steps: tuple  # T LSTMStepCache
 
-    def _gate(self, name):
-        H = self.params.hidden_size
-        k = self.params.gate_index(name)
-        return self.gates[:, k * H:(k + 1) * H, :].transpose(0, 2, 1)
+    def _stack(self, name):
+        return np.stack([getattr(s, name) for s in self.steps])
 
-    f = property(lambda self: self._gate("f"), doc="forget gate f_t, (T, B, H)")
-    i = property(lambda self: self._gate("i"), doc="input gate i_t, (T, B, H)")
-    o = property(lambda self: self._gate("o"), doc="output gate o_t, (T, B, H)")
-    c_tilde = property(lambda self: self._gate("c"), doc="candidate c~_t, (T, B, H)")
-    c = property(lambda self: self.cells[1:].transpose(0, 2, 1), doc="cell state c_t, (T, B, H)")
+    f = property(lambda self: self._stack("f"), doc="forget gate f_t, (T, B, H)")
+    i = property(lambda self: self._stack("i"), doc="input gate i_t, (T, B, H)")
+    o = property(lambda self: self._stack("o"), doc="output gate o_t, (T, B, H)")
+    c_tilde = property(lambda self: self._stack("c_tilde"), doc="candidate c~_t, (T, B, H)")
+    c = property(lambda self: self._stack("c"), doc="cell state c_t, (T, B, H)")
     h = property(lambda self: self.hs, doc="output h_t, (T, B, H)")
+    hT = property(lambda self: self.hs[-1], doc="final output h_T, (B, H)")
+    cT = property(lambda self: self.steps[-1].c, doc="final cell state c_T, (B, H)")
+
+    @property
+    def final_state(self) -> dict:
+        """``{"h": h_T, "c": c_T}``: the state to start the next chunk from."""
+        return {"h": self.hT, "c": self.cT}
 
     def __repr__(self):
         T, B = self.X.shape[:2]
-        return f"LSTMCache(T={T}, B={B}, {self.params!r})"
+        return f"{type(self).__name__}(T={T}, B={B}, {self.params!r})"
 
 
 def lstm_forward(X: np.ndarray, p: LSTMParams, h0: np.ndarray | None = None,
                  c0: np.ndarray | None = None):
-    """Run the LSTM over a sequence.
+    """Run the LSTM over a sequence, one ``lstm_step_forward`` per step.
 
-    ``X (T, B, D)``; ``h0, c0 (B, H)``, zeros when ``None``. Returns ``(hs, cache)`` with
-    ``hs (T, B, H)`` the outputs h_1..h_T. ``hs`` is read-only because the cache holds it for the
-    backward pass; take ``hs.copy()`` to modify it.
+    Inputs: ``X (T, B, D)``; ``p``; ``h0``, ``c0 (B, H)`` (zeros when ``None``).
+    Returns ``(hs, cache)``: ``hs (T, B, H)`` the outputs h_1 .. h_T (read-only, the cache holds
+    them) and an ``LSTMCache`` (``cache.final_state`` to continue from).
     """
     X, h0, c0 = _validate.sequence_inputs(p, LSTMParams, X, h0=h0, c0=c0)
-    T, B, _ = X.shape
-    H = p.hidden_size
-    Wh = np.ascontiguousarray(p.weights[:, :H])  # (4H, H)
-    Wx = p.weights[:, H:]  # (4H, D)
-
-    gates = np.empty((T, 4 * H, B), dtype=p.dtype)
-    np.matmul(Wx, X.transpose(0, 2, 1), out=gates)  # every step's input projection at once
-    gates += p.bias[:, None]
-    cells = np.empty((T + 1, H, B), dtype=p.dtype)
-    cells[0] = c0.T
-    tanh_cells = np.empty((T, H, B), dtype=p.dtype)
-    hs = np.empty((T, B, H), dtype=p.dtype)
-    h = h0.T.copy()  # the current state as columns, (H, B); a copy: it is written into
-    recurrent = np.empty((4 * H, B), dtype=p.dtype)
-    scratch = np.empty((H, B), dtype=p.dtype)
-    for t in range(T):
-        a = gates[t]
-        np.matmul(Wh, h, out=recurrent)  # the one product of this step
-        a += recurrent
-        sigmoid_(a[:3 * H])  # f, i, o
-        np.tanh(a[3 * H:], out=a[3 * H:])  # c~
-        f, i, o, c_tilde = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
-        c = cells[t + 1]
-        np.multiply(f, cells[t], out=c)
-        np.multiply(i, c_tilde, out=scratch)
-        c += scratch
-        np.tanh(c, out=tanh_cells[t])
-        np.multiply(o, tanh_cells[t], out=h)
-        hs[t] = h.T
+    hs = np.empty((X.shape[0], X.shape[1], p.hidden_size), dtype=p.dtype)
+    steps, h, c = [], h0, c0
+    for t in range(X.shape[0]):
+        h, c, step = lstm_step_forward(X[t], p, h, c)
+        hs[t] = h
+        steps.append(step)
     hs.flags.writeable = False
-    return hs, LSTMCache(X, p, h0, hs, gates, cells, tanh_cells)
+    return hs, LSTMCache(X, p, h0, c0, hs, tuple(steps))
 
 
-def lstm_backward(dhs: np.ndarray, cache: LSTMCache, *, state_grads: bool = False) -> LSTMGrads:
-    """Backpropagation through time for ``lstm_forward``.
+def lstm_backward(dhs: np.ndarray, cache: LSTMCache, dhT: np.ndarray | None = None,
+                  dcT: np.ndarray | None = None, *, state_grads: bool = False) -> LSTMGrads:
+    """Backpropagation through time, one ``lstm_step_backward`` per step, from T down to 1.
 
-    ``dhs (T, B, H)`` holds ``dE/dh_t`` from the loss at each step (zeros where no loss is
-    attached). The recursion, with ``dh``/``dc`` the total derivatives::
-
-        dc_t = dh_t * o_t * (1 - tanh^2 c_t) + dc_{t+1} * f_{t+1}        (the cell-state carry)
-        dh_{t-1} = dhs_{t-1} + sum_g W_gh^T delta_g,t
-
-    Returns ``LSTMGrads`` with every parameter's gradient and ``dX``, ``dh0``, ``dc0``; with
-    ``state_grads=True`` also the per-step ``dh`` and ``dc (T, B, H)`` (what chapter 04 plots).
+    Inputs: ``dhs (T, B, H)``, ``dE/dh_t`` from the loss at each step (zeros where no loss is
+    attached); ``cache`` from ``lstm_forward``; ``dhT``, ``dcT (B, H)``: gradients arriving at the
+    final states from later on (the next chunk, a decoder; zeros when ``None``).
+    Returns an ``LSTMGrads`` with every parameter's gradient and ``dX (T, B, D)``, ``dh0``,
+    ``dc0 (B, H)``; with ``state_grads=True`` also the per-step totals ``dh``, ``dc (T, B, H)``.
     """
-    dhs = _validate.output_grads(dhs, cache, LSTMCache, "lstm_forward")
-    p = cache.params
-    T, B, D = cache.X.shape
-    H = p.hidden_size
-    Wh = np.ascontiguousarray(p.weights[:, :H])
-
-    # Error terms of the gate pre-activations with (step, sample) pairs as columns, so that the
-    # weight gradients below are single matrix products over all steps.
-    deltas = _scratch.scratch("deltas", (4 * H, T, B), p.dtype)
-    d = np.empty((4 * H, B), dtype=p.dtype)  # this step's error terms, contiguous
-    d_f, d_i, d_o, d_c = d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:]
-    dh = np.zeros((H, B), dtype=p.dtype)  # dE/dh_t through the future
-    dc = np.zeros((H, B), dtype=p.dtype)  # the carry dE/dc_{t+1} * f_{t+1}
-    s = np.empty((H, B), dtype=p.dtype)
-    dh_steps = np.empty((T, B, H), dtype=p.dtype) if state_grads else None
-    dc_steps = np.empty((T, B, H), dtype=p.dtype) if state_grads else None
-    for t in range(T - 1, -1, -1):
-        a = cache.gates[t]
-        f, i, o, c_tilde = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
-        tanh_c = cache.tanh_cells[t]
-        dh += dhs[t].T
-        # dc_t = carry + dh * o * (1 - tanh^2 c)
-        np.multiply(tanh_c, tanh_c, out=s)
-        np.subtract(1.0, s, out=s)
-        s *= o
-        s *= dh
-        dc += s
-        if state_grads:
-            dh_steps[t], dc_steps[t] = dh.T, dc.T
-        # delta_o = dh * tanh(c) * o (1 - o)
-        np.subtract(1.0, o, out=s)
-        s *= o
-        np.multiply(dh, tanh_c, out=d_o)
-        d_o *= s
-        # delta_f = dc * c_{t-1} * f (1 - f)
-        np.subtract(1.0, f, out=s)
-        s *= f
-        np.multiply(dc, cache.cells[t], out=d_f)
-        d_f *= s
-        # delta_i = dc * c~ * i (1 - i)
-        np.subtract(1.0, i, out=s)
-        s *= i
-        np.multiply(dc, c_tilde, out=d_i)
-        d_i *= s
-        # delta_c~ = dc * i * (1 - c~^2)
-        np.multiply(c_tilde, c_tilde, out=s)
-        np.subtract(1.0, s, out=s)
-        np.multiply(dc, i, out=d_c)
-        d_c *= s
-        deltas[:, t, :] = d
-        # to step t-1: dh through all four gates in one product, dc through the forget gate
-        np.matmul(Wh.T, d, out=dh)
-        dc *= f
-
-    grad_W = np.empty_like(p.weights)
-    grad_W[:, H:], grad_b, dX = _bptt.input_grads(deltas, cache.X, p.weights[:, H:])
-    grad_W[:, :H] = _bptt.recurrent_grad(deltas, cache.h0, cache.hs)
-    return LSTMGrads(grad_W, grad_b, dX=dX, dh0=np.ascontiguousarray(dh.T),
-                     dc0=np.ascontiguousarray(dc.T), dh=dh_steps, dc=dc_steps)
+    dhs, dh, dc = _validate.backward_inputs(dhs, cache, LSTMCache, "lstm_forward", dhT=dhT, dcT=dcT)
+    steps = []
+    for t in reversed(range(len(cache.steps))):
+        steps.append(lstm_step_backward(dhs[t] + dh, dc, cache.steps[t]))  # (a) loss at t + step t+1
+        dh, dc = steps[-1].dh0, steps[-1].dc0  # what step t sends to step t-1
+    steps.reverse()  # steps[t] holds step t+1's share
+    totals = {"dh": np.stack([s.dh for s in steps]), "dc": np.stack([s.dc for s in steps])}
+    return LSTMGrads(sum(s.weights for s in steps), sum(s.bias for s in steps),  # (d) the weights are
+                     dX=np.stack([s.dX for s in steps]), dh0=dh, dc0=dc,     # shared: sum the shares
+                     **(totals if state_grads else {}))

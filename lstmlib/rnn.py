@@ -1,10 +1,17 @@
-"""The plain (Elman) RNN, the article's starting point::
+"""The plain (Elman) RNN, the article's starting point, to be read from top to bottom::
 
-    net_t = U x_t + W h_{t-1} + b,        h_t = f(net_t)
+    net_t = U x_t + W h_{t-1} + b                weighted input       (R1)
+    h_t   = f(net_t)                             new state            (R2)
 
-with ``f`` tanh (default), sigmoid or relu. Its BPTT error term ``delta_t = dE/dnet_t`` obeys
-``delta_{t-1} = W^T delta_t * f'(net_{t-1})`` (plus the loss at t-1): a product of Jacobians that
-shrinks or grows exponentially with the distance in time, which is the whole motivation for the LSTM.
+with ``f`` tanh (default), sigmoid or relu. Backward, with ``dh_t`` the total ``dE/dh_t``::
+
+    delta_t  = dh_t * f'(net_t)                  the article's error term dE/dnet_t
+    dh_{t-1} = W^T delta_t  (+ the loss at t-1)  one step back: a matrix and a slope per step
+    dW = sum_t delta_t h_{t-1}^T,   dU = sum_t delta_t x_t^T,   db = sum_t delta_t
+
+That product of one ``W`` and one ``diag f'`` per step shrinks or grows exponentially with the
+distance in time (chapter 01), which is the whole motivation for the LSTM. ``lstmlib.fused``
+computes the same sequences fast; the tests hold the two equal.
 """
 from __future__ import annotations
 
@@ -13,17 +20,16 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import _bptt, _scratch, _validate
+from . import _validate
 from .activations import ACTIVATIONS
-from .params import BiasBlock, FusedParams, WeightBlock, init_storage
+from .params import BiasBlock, Fused, Grads, Params, WeightBlock, init_storage
 
 __all__ = ["RNNParams", "RNNGrads", "RNNStepCache", "RNNCache", "rnn_step_forward",
            "rnn_step_backward", "rnn_forward", "rnn_backward"]
 
 
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class RNNParams(FusedParams):
-    """``weights (H, H+D)`` = ``[W | U]``, ``bias (H,)``. Names: ``U (H, D)`` the input weights,
+class RNNLayout(Fused):
+    """``weights (H, H+D)`` = ``[W | U]``, ``bias (H,)``: ``U (H, D)`` the input weights,
     ``W (H, H)`` the recurrent weights, ``b (H,)``."""
 
     gates: ClassVar[tuple[str, ...]] = ("h",)
@@ -32,134 +38,162 @@ class RNNParams(FusedParams):
     U = WeightBlock("h", "x")
     b = BiasBlock("h")
 
-    @classmethod
-    def init(cls, input_size: int, hidden_size: int, rng, *, dtype=np.float64,
-             scale: float | None = None) -> "RNNParams":
-        """Weights and biases from ``U(-k, k)``, ``k = 1/sqrt(H)`` (or ``scale``)."""
-        return cls(*init_storage(1, input_size, hidden_size, rng, dtype, scale))
+
+def check_activation(name) -> str:
+    """``name`` if it is one of ``activations.ACTIVATIONS``, else a ValueError."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
+    return name
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class RNNGrads(RNNParams):
-    """Gradients under the parameter names, plus ``dX (T, B, D)`` and ``dh0 (B, H)``; with
-    ``state_grads=True`` also ``dh (T, B, H)``, the total ``dE/dh_t`` at every step."""
+class RNNParams(RNNLayout, Params):
+    """The plain RNN's parameters (see ``RNNLayout``) and its activation function ``f``, one of
+    ``"tanh"``, ``"sigmoid"``, ``"relu"`` (part of the model, but not learned)."""
+
+    activation: str = "tanh"
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_activation(self.activation)
+
+    @classmethod
+    def init(cls, input_size: int, hidden_size: int, rng, *, activation: str = "tanh",
+             dtype=np.float64, scale: float | None = None) -> "RNNParams":
+        """Weights and biases from ``U(-k, k)``, ``k = 1/sqrt(H)`` (or ``scale``).
+        ``rng``: a ``np.random.Generator`` or an int seed."""
+        weights, bias, _ = init_storage(1, input_size, hidden_size, rng, dtype, scale)
+        return cls(weights, bias, check_activation(activation))
+
+    def __repr__(self) -> str:
+        return super().__repr__()[:-1] + f", {self.activation})"
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class RNNGrads(RNNLayout, Grads):
+    """Gradients under the parameters' names, and ``dX``, ``dh0``: from ``rnn_backward``
+    ``dX (T, B, D)`` and ``dh0 (B, H)``, with ``state_grads=True`` also ``dh (T, B, H)``, the total
+    ``dE/dh_t`` at every step; from ``rnn_step_backward`` one step's share, ``dX (B, D)``,
+    ``dh0 (B, H)`` and ``dh (B, H)``, the total ``dE/dh_t`` it received."""
 
     dX: np.ndarray | None = None
     dh0: np.ndarray | None = None
     dh: np.ndarray | None = None
 
+    @property
+    def dstate0(self) -> dict:
+        """``{"h": dh0}``: the gradient of the initial state, by state name."""
+        return {"h": self.dh0}
 
-def _activation(name):
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
-    return ACTIVATIONS[name]
 
-
+# ----------------------------------------------------------------------------------------------
+# One step
+# ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False)
 class RNNStepCache:
+    """What ``rnn_step_backward`` needs: ``x (B, D)``, ``h_prev`` and ``h (B, H)``."""
+
     x: np.ndarray
     h_prev: np.ndarray
     h: np.ndarray
-    activation: str
     params: RNNParams
 
 
-def rnn_step_forward(x, h_prev, p: RNNParams, activation: str = "tanh"):
-    """``h = f(x U^T + h_prev W^T + b)`` for a batch of rows. ``x (B, D)``, ``h_prev (B, H)``.
-    Returns ``(h, cache)``."""
+def rnn_step_forward(x: np.ndarray, p: RNNParams, h_prev: np.ndarray | None = None):
+    """One step. Inputs: ``x (B, D)``, ``p``, ``h_prev (B, H)`` (zeros when ``None``).
+    Returns ``(h, cache)``: ``h (B, H)`` and an ``RNNStepCache``."""
     x, h_prev = _validate.step_inputs(p, RNNParams, x=x, h_prev=h_prev)
-    f, _ = _activation(activation)
-    h = f(x @ p.U.T + h_prev @ p.W.T + p.b)
-    return h, RNNStepCache(x, h_prev, h, activation, p)
+    f, _ = ACTIVATIONS[p.activation]
+    h = f(x @ p.U.T + h_prev @ p.W.T + p.b)  # (R1) and (R2), rows: U x is x @ U.T
+    return h, RNNStepCache(x, h_prev, h, p)
 
 
-def rnn_step_backward(dh, cache: RNNStepCache):
-    """``dh (B, H)`` the total ``dE/dh_t``. Returns ``(dx, dh_prev, grads)``; ``grads`` an
-    ``RNNParams`` of this step's parameter gradients."""
+def rnn_step_backward(dh: np.ndarray, cache: RNNStepCache) -> RNNGrads:
+    """Backward through one step. Inputs: ``dh (B, H)``, the total ``dE/dh_t``; ``cache`` from
+    ``rnn_step_forward``. Returns an ``RNNGrads``: this step's share of ``U``, ``W``, ``b``,
+    ``dX (B, D)``, ``dh0 (B, H)`` (what goes back to ``h_{t-1}``) and ``dh`` (the ``dh`` given)."""
     k = cache
     p = k.params
     (dh,) = _validate.step_inputs(p, RNNParams, dh=dh, batch=k.x.shape[0])
-    _, f_prime = _activation(k.activation)
-    delta = dh * f_prime(k.h)  # the article's delta_t = dE/dnet_t
-    g = p.zeros_like()
-    g.W[...] = delta.T @ k.h_prev
+    _, f_prime = ACTIVATIONS[p.activation]
+    delta = dh * f_prime(k.h)  # the article's delta_t = dE/dnet_t, f' read off h_t = f(net_t)
+    g = RNNGrads(np.zeros_like(p.weights), np.zeros_like(p.bias), dX=delta @ p.U, dh0=delta @ p.W, dh=dh)
+    g.W[...] = delta.T @ k.h_prev  # summed over the batch
     g.U[...] = delta.T @ k.x
     g.b[...] = delta.sum(axis=0)
-    return delta @ p.U, delta @ p.W, g
+    return g
 
 
+# ----------------------------------------------------------------------------------------------
+# A whole sequence: loops over the steps
+# ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class RNNCache:
-    X: np.ndarray  # (T, B, D)
+    """What ``rnn_backward`` needs from ``rnn_forward``; ``h (T, B, H)`` and ``hT (B, H)``."""
+
+    X: np.ndarray
     params: RNNParams
-    h0: np.ndarray  # (B, H)
-    hs: np.ndarray  # (T, B, H), read-only: h_1 .. h_T
-    activation: str
+    h0: np.ndarray
+    hs: np.ndarray  # (T, B, H), read-only
+    steps: tuple
 
     h = property(lambda self: self.hs, doc="h_t, (T, B, H)")
+    hT = property(lambda self: self.hs[-1], doc="final state h_T, (B, H)")
+
+    @property
+    def final_state(self) -> dict:
+        """``{"h": h_T}``: the state to start the next chunk from."""
+        return {"h": self.hT}
 
     def __repr__(self):
         T, B = self.X.shape[:2]
-        return f"RNNCache(T={T}, B={B}, activation={self.activation!r}, {self.params!r})"
+        return f"{type(self).__name__}(T={T}, B={B}, {self.params!r})"
 
 
-def rnn_forward(X, p: RNNParams, h0=None, activation: str = "tanh"):
-    """Run the RNN over ``X (T, B, D)`` from ``h0 (B, H)`` (zeros when ``None``).
-    Returns ``(hs, cache)``, ``hs (T, B, H)`` read-only.
+def rnn_forward(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
+                activation: str | None = None):
+    """Run the RNN over a sequence, one ``rnn_step_forward`` per step.
 
-    With a single weighted input per step there are no gate blocks to keep contiguous, so unlike
-    the LSTM and GRU this loop works on rows throughout: the buffer that receives every step's
-    input projection becomes ``hs`` in place, and nothing is transposed.
+    Inputs: ``X (T, B, D)``, ``p``, ``h0 (B, H)`` (zeros when ``None``); ``activation``, when
+    given, replaces ``p.activation`` for this call. Returns ``(hs, cache)``: ``hs (T, B, H)``
+    read-only (the cache holds it) and an ``RNNCache``.
     """
-    f, _ = _activation(activation)
+    p = with_activation(p, activation)
     X, h0 = _validate.sequence_inputs(p, RNNParams, X, h0=h0)
-    T, B, D = X.shape
-    H = p.hidden_size
-    WT = p.W.T  # rows: net_t = x_t U^T + h_{t-1} W^T + b
-    hs = np.empty((T, B, H), dtype=p.dtype)
-    np.matmul(X.reshape(T * B, D), p.U.T, out=hs.reshape(T * B, H))  # every input projection
-    hs += p.b
-    rec = np.empty((B, H), dtype=p.dtype)
-    h = h0
-    for t in range(T):
-        np.matmul(h, WT, out=rec)
-        a = hs[t]
-        a += rec
-        if activation == "tanh":
-            np.tanh(a, out=a)
-        else:
-            a[...] = f(a)
-        h = a
+    hs = np.empty((X.shape[0], X.shape[1], p.hidden_size), dtype=p.dtype)
+    steps, h = [], h0
+    for t in range(X.shape[0]):
+        h, step = rnn_step_forward(X[t], p, h)
+        hs[t] = h
+        steps.append(step)
     hs.flags.writeable = False
-    return hs, RNNCache(X, p, h0, hs, activation)
+    return hs, RNNCache(X, p, h0, hs, tuple(steps))
 
 
-def rnn_backward(dhs, cache: RNNCache, *, state_grads: bool = False) -> RNNGrads:
-    """BPTT for ``rnn_forward``. ``dhs (T, B, H)``. Returns ``RNNGrads`` (with
-    ``state_grads=True`` also the per-step total ``dh (T, B, H)``)."""
-    dhs = _validate.output_grads(dhs, cache, RNNCache, "rnn_forward")
-    p = cache.params
-    T, B, D = cache.X.shape
-    H = p.hidden_size
-    _, f_prime = _activation(cache.activation)
-    W = p.W
-    deltas = _scratch.scratch("deltas", (T, B, H), p.dtype)  # the article's delta_t = dE/dnet_t, as rows
-    dh = np.zeros((B, H), dtype=p.dtype)
-    dh_steps = np.empty((T, B, H), dtype=p.dtype) if state_grads else None
-    for t in range(T - 1, -1, -1):
-        dh += dhs[t]
-        if state_grads:
-            dh_steps[t] = dh
-        h, delta = cache.hs[t], deltas[t]
-        if cache.activation == "tanh":  # 1 - h^2 without temporaries
-            np.multiply(h, h, out=delta)
-            np.subtract(1.0, delta, out=delta)
-        else:
-            delta[...] = f_prime(h)
-        delta *= dh
-        np.matmul(delta, W, out=dh)
-    cols = deltas.transpose(2, 0, 1)  # (H, T, B) view: the layout _bptt sums over
-    grad_W = np.empty_like(p.weights)
-    grad_W[:, H:], grad_b, dX = _bptt.input_grads(cols, cache.X, p.U)
-    grad_W[:, :H] = _bptt.recurrent_grad(cols, cache.h0, cache.hs)
-    return RNNGrads(grad_W, grad_b, dX=dX, dh0=dh, dh=dh_steps)
+def rnn_backward(dhs: np.ndarray, cache: RNNCache, dhT: np.ndarray | None = None, *,
+                 state_grads: bool = False) -> RNNGrads:
+    """Backpropagation through time, one ``rnn_step_backward`` per step, from T down to 1.
+
+    Inputs: ``dhs (T, B, H)``, ``dE/dh_t`` from the loss at each step; ``cache`` from
+    ``rnn_forward``; ``dhT (B, H)``, a gradient arriving at the final state from later on (zeros
+    when ``None``). Returns an ``RNNGrads``: ``U``, ``W``, ``b``, ``dX (T, B, D)``, ``dh0 (B, H)``;
+    with ``state_grads=True`` also the per-step totals ``dh (T, B, H)``.
+    """
+    dhs, dh = _validate.backward_inputs(dhs, cache, RNNCache, "rnn_forward", dhT=dhT)
+    steps = []
+    for t in reversed(range(len(cache.steps))):
+        steps.append(rnn_step_backward(dhs[t] + dh, cache.steps[t]))  # the loss at t + step t+1's
+        dh = steps[-1].dh0
+    steps.reverse()  # steps[t] holds step t+1's share; the weights are shared, so sum the shares
+    return RNNGrads(sum(s.weights for s in steps), sum(s.bias for s in steps),
+                    dX=np.stack([s.dX for s in steps]), dh0=dh,
+                    dh=np.stack([s.dh for s in steps]) if state_grads else None)
+
+
+def with_activation(p: RNNParams, activation: str | None) -> RNNParams:
+    """``p``, or a view of its storage with another activation function (the storage is shared,
+    so the result trains and changes with ``p``)."""
+    _validate.params(p, RNNParams)
+    if activation is None or activation == p.activation:
+        return p
+    return dataclasses.replace(p, activation=check_activation(activation))

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gru import GRUParams
-from .lstm import LSTMParams
+from .gru import GRUGrads, GRUParams
+from .lstm import LSTMGrads, LSTMParams
 
 _LSTM_TORCH_ORDER = ("i", "f", "c", "o")  # torch's i, f, g, o
 _GRU_TORCH_ORDER = ("r", "z", "c")  # torch's r, z, n
@@ -64,18 +64,32 @@ def lstm_from_torch(m) -> LSTMParams:
     return LSTMParams(weights, np.concatenate([bb[g] for g in order]))
 
 
+def _lstm_in_torch_layout(p, *, gradient: bool) -> dict:
+    """``p``'s arrays as ``torch.nn.LSTM`` names them. For parameters ``bias_hh_l0`` is zero (the
+    sum is what counts); for gradients it is the same as ``bias_ih_l0`` (both biases are added to
+    one weighted input, so each has the whole derivative)."""
+    def stack(fmt):
+        return np.concatenate([getattr(p, fmt.format(g)) for g in _LSTM_TORCH_ORDER])
+
+    b = stack("b_{}")
+    return {"weight_ih_l0": stack("W_{}x"), "weight_hh_l0": stack("W_{}h"), "bias_ih_l0": b,
+            "bias_hh_l0": b.copy() if gradient else np.zeros_like(b)}
+
+
 def lstm_to_torch(p: LSTMParams):
     """A ``torch.nn.LSTM`` (same dtype) computing exactly what ``p`` computes."""
-    torch = _torch()
     if not isinstance(p, LSTMParams):
         raise ValueError(f"p: expected LSTMParams, got {type(p).__name__}")
-    m = torch.nn.LSTM(p.input_size, p.hidden_size, dtype=_torch_dtype(p.dtype))
-    with torch.no_grad():
-        m.weight_ih_l0.copy_(torch.from_numpy(np.concatenate([getattr(p, f"W_{g}x") for g in _LSTM_TORCH_ORDER])))
-        m.weight_hh_l0.copy_(torch.from_numpy(np.concatenate([getattr(p, f"W_{g}h") for g in _LSTM_TORCH_ORDER])))
-        m.bias_ih_l0.copy_(torch.from_numpy(np.concatenate([getattr(p, f"b_{g}") for g in _LSTM_TORCH_ORDER])))
-        m.bias_hh_l0.zero_()
-    return m
+    return _module("LSTM", p, _lstm_in_torch_layout(p, gradient=False))
+
+
+def lstm_grads_to_torch(g: LSTMGrads) -> dict[str, np.ndarray]:
+    """An ``LSTMGrads`` in ``torch.nn.LSTM``'s layout: ``{"weight_ih_l0": (4H, D), "weight_hh_l0":
+    (4H, H), "bias_ih_l0": (4H,), "bias_hh_l0": (4H,)}``, rows in torch's order i, f, g, o:
+    comparable entry by entry with the ``.grad`` of the module ``lstm_to_torch`` builds."""
+    if not isinstance(g, LSTMGrads):
+        raise ValueError(f"g: expected LSTMGrads, got {type(g).__name__}")
+    return _lstm_in_torch_layout(g, gradient=True)
 
 
 def gru_from_torch(m) -> GRUParams:
@@ -93,29 +107,53 @@ def gru_from_torch(m) -> GRUParams:
     return GRUParams(weights.astype(w_ih.dtype), bias.astype(w_ih.dtype), bh["c"].copy())
 
 
+def _gru_in_torch_layout(q, *, gradient: bool) -> dict:
+    """``q``'s arrays as ``torch.nn.GRU`` names them: rows in torch's order r, z, n, the z rows
+    negated (torch's z is our ``1 - z``), ``b_hn`` = ``b_ch``. The other rows of ``bias_hh_l0`` are
+    zero for parameters and equal to ``bias_ih_l0``'s for gradients (see ``_lstm_in_torch_layout``)."""
+    sign = {"z": -1.0, "r": 1.0, "c": 1.0}
+
+    def stack(fmt):
+        return np.concatenate([sign[g] * getattr(q, fmt.format(g)) for g in _GRU_TORCH_ORDER])
+
+    b_ih = stack("b_{}")
+    b_hh = b_ih.copy() if gradient else np.zeros_like(b_ih)
+    b_hh[2 * q.hidden_size:] = q.b_ch
+    return {"weight_ih_l0": stack("W_{}x"), "weight_hh_l0": stack("W_{}h"), "bias_ih_l0": b_ih,
+            "bias_hh_l0": b_hh}
+
+
+def _check_reset_after(q, name: str, kind: str) -> None:
+    if not isinstance(q, kind):
+        raise ValueError(f"{name}: expected {kind.__name__}, got {type(q).__name__}")
+    if not q.reset_after:
+        raise ValueError(
+            f"{name}: expected {kind.__name__} with reset_after=True (torch.nn.GRU applies the reset "
+            "gate after the product), got reset_after=False; the two conventions are different functions"
+        )
+
+
 def gru_to_torch(q: GRUParams):
     """A ``torch.nn.GRU`` computing exactly what ``q`` computes; ``q`` must have
     ``reset_after=True`` (PyTorch's convention)."""
+    _check_reset_after(q, "q", GRUParams)
+    return _module("GRU", q, _gru_in_torch_layout(q, gradient=False))
+
+
+def gru_grads_to_torch(g: GRUGrads) -> dict[str, np.ndarray]:
+    """A ``GRUGrads`` of a ``reset_after=True`` GRU in ``torch.nn.GRU``'s layout (``weight_ih_l0
+    (3H, D)``, ``weight_hh_l0 (3H, H)``, ``bias_ih_l0``, ``bias_hh_l0 (3H,)``): comparable entry by
+    entry with the ``.grad`` of the module ``gru_to_torch`` builds."""
+    _check_reset_after(g, "g", GRUGrads)
+    return _gru_in_torch_layout(g, gradient=True)
+
+
+def _module(kind: str, p, arrays: dict):
     torch = _torch()
-    if not isinstance(q, GRUParams):
-        raise ValueError(f"q: expected GRUParams, got {type(q).__name__}")
-    if not q.reset_after:
-        raise ValueError(
-            "q: expected GRUParams with reset_after=True (torch.nn.GRU applies the reset gate after "
-            "the product), got reset_after=False; the two conventions are different functions"
-        )
-    sign = {"z": -1.0, "r": 1.0, "c": 1.0}
-    m = torch.nn.GRU(q.input_size, q.hidden_size, dtype=_torch_dtype(q.dtype))
-
-    def stack(fmt):
-        return torch.from_numpy(np.concatenate([sign[g] * getattr(q, fmt.format(g)) for g in _GRU_TORCH_ORDER]))
-
+    m = getattr(torch.nn, kind)(p.input_size, p.hidden_size, dtype=_torch_dtype(p.dtype))
     with torch.no_grad():
-        m.weight_ih_l0.copy_(stack("W_{}x"))
-        m.weight_hh_l0.copy_(stack("W_{}h"))
-        m.bias_ih_l0.copy_(stack("b_{}"))
-        m.bias_hh_l0.zero_()
-        m.bias_hh_l0[2 * q.hidden_size:] = torch.from_numpy(q.b_ch)
+        for name, a in arrays.items():
+            getattr(m, name).copy_(torch.from_numpy(np.ascontiguousarray(a)))
     return m
 
 

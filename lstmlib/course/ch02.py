@@ -1,4 +1,4 @@
-"""What the three gates do: chapter 02's computations.
+"""Chapter 02, the LSTM cell: what the three gates do.
 
 * ``gate_switch_trace``: a one-unit cell whose gates are held at fixed values, so that the reader
   can set the forget, input and output gates by hand and watch equations (4) and (6) act alone;
@@ -14,8 +14,9 @@ import dataclasses
 
 import numpy as np
 
-from . import _validate
-from .lstm import LSTMCache, LSTMParams, lstm_forward, lstm_step_forward
+from .. import _validate
+from ..fused import FusedLSTMCache, lstm_forward
+from ..lstm import LSTMParams, lstm_step_forward
 
 __all__ = ["INPUT_PATTERNS", "GateTrace", "input_pattern", "gate_switch_trace", "StepTrace",
            "lstm_step_trace", "worked_example", "parameter_table", "BiasLab", "bias_lab"]
@@ -65,32 +66,37 @@ class GateTrace:
         return self.x.shape[0]
 
 
-def _gate_value(v, name: str) -> float:
-    v = _validate.real(v, name)
+def held_gate_bias(value, name: str) -> float:
+    """The bias that holds a sigmoid gate with zero weights at ``value`` (in [0, 1]):
+    ``logit(value)``, or ``+-1e4`` for exactly 1 and 0, where the sigmoid saturates exactly."""
+    v = _validate.real(value, name)
     if not 0.0 <= v <= 1.0:
         raise ValueError(f"{name}: expected a gate value in [0, 1], got {v}")
-    return v
+    with np.errstate(divide="ignore"):
+        return float(np.clip(np.log(v) - np.log1p(-v), -1e4, 1e4))
+
+
+def held_gates_lstm(f: float, i: float, o: float) -> LSTMParams:
+    """A one-unit LSTM (D = H = 1) whose gates are held at ``f, i, o``: zero gate weights, biases
+    from ``held_gate_bias``, and a candidate ``c~_t = tanh(x_t)`` (``W_cx = 1``, ``W_ch = b_c = 0``)."""
+    p = LSTMParams(np.zeros((4, 2)), np.zeros(4))
+    for gate, v in (("f", f), ("i", i), ("o", o)):
+        getattr(p, f"b_{gate}")[...] = held_gate_bias(v, gate)
+    p.W_cx[...] = 1.0
+    return p
 
 
 def gate_switch_trace(f: float, i: float, o: float, x: float, *, steps: int = 20,
                       pattern: str = "pulse", c0: float = 0.0) -> GateTrace:
-    """Equations (4) and (6) for one unit whose gates are held at ``f, i, o`` (each in [0, 1]).
-
-    The input ``x`` arrives as ``input_pattern(pattern, x, steps)``; the candidate is
-    ``c~_t = tanh(x_t)`` (as if ``W_cx = 1`` and everything else feeding it were 0). Then
-    ``c_t = f c_{t-1} + i c~_t`` from ``c_0 = c0``, and ``h_t = o tanh(c_t)``. A real LSTM with
-    zero gate weights and biases ``logit(f), logit(i), logit(o)`` computes the same (tested).
-    """
-    f, i, o = _gate_value(f, "f"), _gate_value(i, "i"), _gate_value(o, "o")
-    c_prev = _validate.real(c0, "c0")
+    """One LSTM unit whose gates are held at ``f, i, o`` (each in [0, 1]; ``held_gates_lstm``),
+    reading ``input_pattern(pattern, x, steps)`` from the cell state ``c_0 = c0``: equations (4)
+    and (6) at work alone, ``c_t = f c_{t-1} + i tanh(x_t)`` and ``h_t = o tanh(c_t)``."""
+    p = held_gates_lstm(f, i, o)
     xs = input_pattern(pattern, x, steps)
-    c_tilde = np.tanh(xs)
-    written = i * c_tilde
-    c = np.empty_like(xs)
-    for t in range(xs.shape[0]):
-        c_prev = c[t] = f * c_prev + written[t]  # equation (4)
-    h = o * np.tanh(c)  # equation (6)
-    return GateTrace(f, i, o, xs, c_tilde, written, c, h, pattern)
+    _, cache = lstm_forward(xs.reshape(-1, 1, 1), p, c0=[[_validate.real(c0, "c0")]])
+    c_tilde = cache.c_tilde[:, 0, 0].copy()
+    return GateTrace(float(f), float(i), float(o), xs, c_tilde, cache.i[:, 0, 0] * c_tilde,
+                     cache.c[:, 0, 0].copy(), cache.h[:, 0, 0].copy(), pattern)
 
 
 # ---- one LSTM step, equation by equation ---------------------------------------------------------
@@ -145,11 +151,11 @@ class StepTrace:
     __repr__ = __str__
 
 
-def lstm_step_trace(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, p: LSTMParams,
+def lstm_step_trace(x: np.ndarray, p: LSTMParams, h_prev: np.ndarray, c_prev: np.ndarray,
                     sample: int = 0) -> StepTrace:
-    """Run ``lstm_step_forward(x (B, D), h_prev (B, H), c_prev (B, H), p)`` and take sample
+    """Run ``lstm_step_forward(x (B, D), p, h_prev (B, H), c_prev (B, H))`` and take sample
     ``sample`` apart: the weighted input of each gate and every value of equations (1)-(6)."""
-    h, c, k = lstm_step_forward(x, h_prev, c_prev, p)
+    h, c, k = lstm_step_forward(x, p, h_prev, c_prev)
     B = k.x.shape[0]
     if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < B:
         raise ValueError(f"sample: expected a whole number in [0, {B}), got {sample!r}")
@@ -163,8 +169,8 @@ def lstm_step_trace(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, p: LS
                      {name: np.array(v) for name, v in values.items()})
 
 
-def worked_example() -> tuple[np.ndarray, np.ndarray, np.ndarray, LSTMParams]:
-    """Chapter 02's hand-sized example: ``(x (1, 2), h_prev (1, 2), c_prev (1, 2), p)`` with
+def worked_example() -> tuple[np.ndarray, LSTMParams, np.ndarray, np.ndarray]:
+    """Chapter 02's hand-sized example: ``(x (1, 2), p, h_prev (1, 2), c_prev (1, 2))`` with
     D = H = 2 and weights of one decimal, small enough to follow with a pocket calculator."""
     p = LSTMParams.init(2, 2, 0)
     #                 W_gh (2, 2)                 W_gx (2, 2)                b_g (2,)
@@ -181,7 +187,7 @@ def worked_example() -> tuple[np.ndarray, np.ndarray, np.ndarray, LSTMParams]:
     x = np.array([[1.0, -1.0]])
     h_prev = np.array([[0.5, -0.5]])
     c_prev = np.array([[1.0, -1.0]])
-    return x, h_prev, c_prev, p
+    return x, p, h_prev, c_prev
 
 
 def parameter_table(p: LSTMParams, decimals: int = 1) -> str:
@@ -211,14 +217,14 @@ class BiasLab:
     ``pulses``, 1-based steps, values +2 and -2) over weak noise on the other inputs.
 
     ``run(b_f, b_i, b_o)`` sets every unit's bias of each gate to the given number (``b_c`` stays
-    0) and returns ``lstm_forward``'s cache: ``cache.f`` ... ``cache.c``, ``cache.h`` ``(T, 1, H)``.
+    0) and returns ``fused.lstm_forward``'s cache: ``cache.f`` ... ``cache.c``, ``cache.h`` ``(T, 1, H)``.
     """
 
     params: LSTMParams
     X: np.ndarray
     pulses: tuple
 
-    def run(self, b_f: float, b_i: float, b_o: float) -> LSTMCache:
+    def run(self, b_f: float, b_i: float, b_o: float) -> FusedLSTMCache:
         p = self.params.copy()
         p.b_f[...] = _validate.real(b_f, "b_f")
         p.b_i[...] = _validate.real(b_i, "b_i")

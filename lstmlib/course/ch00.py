@@ -1,4 +1,4 @@
-"""The course's notation and its Chinese-English glossary (chapter 00).
+"""Chapter 00, start here: the course's notation, its Chinese-English glossary, and ``source``.
 
 ``notation_rows`` builds the table "article symbol -> code name -> shape" by running the library
 on a small problem and reading each shape off the real object, so the table cannot drift from
@@ -11,10 +11,10 @@ import inspect
 
 import numpy as np
 
-from . import _validate
-from .lstm import LSTMParams, lstm_backward, lstm_forward, lstm_step_forward
-from .gradflow import lstm_bptt_by_steps, rnn_gradient_flow
-from .rnn import RNNParams
+from .. import _validate
+from ..lstm import LSTMParams, lstm_backward, lstm_forward
+from ..rnn import RNNParams
+from .ch01 import rnn_gradient_flow
 
 __all__ = ["NotationRow", "notation_rows", "notation_markdown", "GLOSSARY", "glossary_markdown", "source"]
 
@@ -51,11 +51,11 @@ _SPEC = (
     ("net_{f,t}", "weighted input of the forget gate (加权输入)", "h @ p.W_fh.T + x @ p.W_fx.T + p.b_f",
      lambda n: n["net_f"], "(B, H)"),
     (r"\delta_t = \partial E/\partial h_t", "error term of the output (误差项), all paths",
-     "lstm_bptt_by_steps(...).dh[t-1]", lambda n: n["trace"].dh[0], "(B, H)"),
+     "lstm_backward(..., state_grads=True).dh[t-1]", lambda n: n["g"].dh[0], "(B, H)"),
     (r"\partial E_t/\partial h_t", "the loss's own gradient at step t (input to BPTT)", "dhs[t-1]",
      lambda n: n["dhs"][0], "(B, H)"),
-    (r"\partial E/\partial c_t", "error reaching the cell state", "lstm_bptt_by_steps(...).dc[t-1]",
-     lambda n: n["trace"].dc[0], "(B, H)"),
+    (r"\partial E/\partial c_t", "error reaching the cell state", "lstm_backward(..., state_grads=True).dc[t-1]",
+     lambda n: n["g"].dc[0], "(B, H)"),
     (r"\delta_{f,t} = \partial E/\partial net_{f,t}", "error term of a gate's weighted input",
      "d_f inside lstm_step_backward", lambda n: n["delta_f"], "(B, H)"),
     (r"\partial E/\partial W_{fh}", "gradient of a weight matrix", "g.W_fh", lambda n: n["g"].W_fh, "(H, H)"),
@@ -70,7 +70,7 @@ _SPEC = (
 def notation_rows(input_size: int = 3, hidden_size: int = 4, batch: int = 2, steps: int = 5) -> list[NotationRow]:
     """The notation table for ``D = input_size``, ``H = hidden_size``, ``B = batch``, ``T = steps``.
 
-    Runs ``lstm_forward``/``lstm_backward`` (and ``rnn_forward``) once and reads every shape off
+    Runs ``lstm_forward``/``lstm_backward`` (and chapter 01's ``rnn_gradient_flow``) once and reads every shape off
     the resulting arrays. Time steps t = 1..T sit at index ``t - 1``.
     """
     D = _validate.positive_int(input_size, "input_size")
@@ -82,14 +82,13 @@ def notation_rows(input_size: int = 3, hidden_size: int = 4, batch: int = 2, ste
     X = rng.standard_normal((T, B, D))
     hs, cache = lstm_forward(X, p)
     dhs = np.ones_like(hs)
-    g = lstm_backward(dhs, cache)
-    _, _, k = lstm_step_forward(X[0], np.zeros((B, H)), np.zeros((B, H)), p)
+    g = lstm_backward(dhs, cache, state_grads=True)
+    k = cache.steps[0]
     net_f = k.h_prev @ p.W_fh.T + k.x @ p.W_fx.T + p.b_f
-    trace = lstm_bptt_by_steps(dhs, X, p)
-    delta_f = trace.dc[0] * k.c_prev * k.f * (1 - k.f)  # dE/dc_1 * c_0 * sigmoid'
+    delta_f = g.dc[0] * k.c_prev * k.f * (1 - k.f)  # dE/dc_1 * c_0 * sigmoid'
     r = RNNParams.init(D, H, rng)
-    flow = rnn_gradient_flow(r, X)
-    ns = dict(p=p, X=X, hs=hs, cache=cache, dhs=dhs, g=g, net_f=net_f, trace=trace, delta_f=delta_f,
+    flow = rnn_gradient_flow(X, r)
+    ns = dict(p=p, X=X, hs=hs, cache=cache, dhs=dhs, g=g, net_f=net_f, delta_f=delta_f,
               r=r, flow=flow, H=H)
     return [NotationRow(sym, meaning, code, tuple(get(ns).shape), dims) for sym, meaning, code, get, dims in _SPEC]
 

@@ -17,7 +17,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
-from . import gates, gradflow, plots
+from . import ch01, ch02, ch03, ch04, ch05, plots
+from .plots._style import blank_figure
 
 
 class Explorer(W.VBox):
@@ -42,8 +43,9 @@ class Explorer(W.VBox):
         for ax in fig.axes:
             # A title at a fixed height: otherwise every draw measures the tick labels to see
             # whether the title must move up (a fifth of the draw time of a two-panel figure).
-            if hasattr(ax, "_autotitlepos"):  # private in matplotlib 3.x; public: rc axes.titley
-                ax._autotitlepos = False
+            # Giving set_title a y switches that off for good.
+            for loc in ("left", "center", "right"):
+                ax.set_title(ax.get_title(loc), loc=loc, y=1.0)
         # Shown at its own size (a VBox stretches its children to the full width, which enlarges
         # the picture up to twice and blurs it), never wider than the notebook.
         self.image = W.Image(format="png", layout=W.Layout(align_self="flex-start",
@@ -84,11 +86,6 @@ class Explorer(W.VBox):
         return f"{type(self).__name__}: run the notebook's cells (Run > Run All Cells) to use this explorer"
 
 
-new_figure = plots.new_figure  # (fig, axes) outside pyplot, for explorers built by hand
-
-# ==============================================================================================
-# Chapters 00-03
-# ==============================================================================================
 _WIDE = {"description_width": "initial"}
 
 
@@ -96,12 +93,6 @@ def _slider(value, lo, hi, step, description, fmt=".2f", width="300px"):
     return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
                          readout_format=fmt, continuous_update=False, style=_WIDE,
                          layout=W.Layout(width=width))
-
-
-def _blank(width: float, height: float) -> Figure:
-    # No layout engine: margins are fixed by hand (``_margins``), so that a redraw does not
-    # lay the figure out again (that doubles savefig's cost) and nothing shifts as labels change.
-    return Figure(figsize=(width, height))
 
 
 def _margins(fig: Figure, **adjust) -> Figure:
@@ -112,7 +103,7 @@ def _margins(fig: Figure, **adjust) -> Figure:
 def activation_explorer() -> Explorer:
     """Chapter 00's warm-up: pick an activation and a weighted input ``a``; see ``f(a)``,
     ``f'(a)`` and the derivative bound ``beta_f`` that chapter 01's bound is built from."""
-    fig = _blank(8, 3.0)
+    fig = blank_figure(8, 3.0, layout=None)
     pic = plots.ActivationPicture(fig)
     _margins(fig, left=0.07, right=0.98, bottom=0.16, top=0.89, wspace=0.22)
     controls = {
@@ -128,8 +119,8 @@ def rnn_gradient_explorer(*, max_steps: int = 100, seed: int = 0) -> Explorer:
     """Chapter 01: a plain RNN with ``W = rho * Q`` (``Q`` orthogonal, so rho is both the spectral
     radius and ``beta_W``). Controls: rho, the activation, T. Picture: ``||delta_k||`` against the
     article's bound on a log scale, and the per-step weight-gradient contributions with their sum."""
-    exp = gradflow.radius_experiment(max_steps=max_steps, seed=seed)
-    fig = _blank(9, 3.4)
+    exp = ch01.radius_experiment(max_steps=max_steps, seed=seed)
+    fig = blank_figure(9, 3.4, layout=None)
     pic = plots.RNNFlowPicture(fig, max_steps=exp.max_steps)
     _margins(fig, left=0.1, right=0.98, bottom=0.14, top=0.9, wspace=0.28)
     controls = {
@@ -151,7 +142,7 @@ def rnn_gradient_explorer(*, max_steps: int = 100, seed: int = 0) -> Explorer:
 def gate_explorer(*, steps: int = 20) -> Explorer:
     """Chapter 02's gate explorer: hold the forget, input and output gates of one unit at values
     of your choice, feed an input, and watch ``c_t`` and ``h_t`` over ``steps`` time steps."""
-    fig = _blank(7.5, 3.3)
+    fig = blank_figure(7.5, 3.3, layout=None)
     pic = plots.GateSwitchPicture(fig, max_steps=steps)
     _margins(fig, left=0.08, right=0.98, bottom=0.14, top=0.9)
     controls = {
@@ -159,13 +150,13 @@ def gate_explorer(*, steps: int = 20) -> Explorer:
         "i": _slider(1.0, 0.0, 1.0, 0.01, "input gate i", width="260px"),
         "o": _slider(0.8, 0.0, 1.0, 0.01, "output gate o", width="260px"),
         "x": _slider(2.0, -3.0, 3.0, 0.1, "input x", width="260px"),
-        "pattern": W.Dropdown(options=list(gates.INPUT_PATTERNS), value="pulse", description="input arrives",
+        "pattern": W.Dropdown(options=list(ch02.INPUT_PATTERNS), value="pulse", description="input arrives",
                               style=_WIDE),
     }
     rows = [[controls["f"], controls["i"], controls["o"]], [controls["x"], controls["pattern"]]]
 
     def update(fig, f, i, o, x, pattern):
-        pic.update(gates.gate_switch_trace(f, i, o, x, steps=steps, pattern=pattern))
+        pic.update(ch02.gate_switch_trace(f, i, o, x, steps=steps, pattern=pattern))
 
     return Explorer(controls, fig, update, layout_rows=rows,
                     title="Gate explorer: the gates as switches")
@@ -175,8 +166,8 @@ def gate_bias_explorer(*, steps: int = 40, seed: int = 0) -> Explorer:
     """Chapter 02's second explorer: a real LSTM cell (random weights, 4 units) reading two input
     pulses; sliders set the biases ``b_f``, ``b_i``, ``b_o`` of every unit. Picture: the gates'
     mean values, each unit's cell state and output over time."""
-    lab = gates.bias_lab(steps=steps, seed=seed)
-    fig = _blank(10, 3.3)
+    lab = ch02.bias_lab(steps=steps, seed=seed)
+    fig = blank_figure(10, 3.3, layout=None)
     pic = plots.BiasPicture(fig, lab)
     _margins(fig, left=0.07, right=0.99, bottom=0.14, top=0.83, wspace=0.22)
     controls = {
@@ -197,11 +188,11 @@ ERRATA_STATES = {"zero (the article's)": True, "random": False}
 def errata_explorer(*, max_steps: int = 8, seed: int = 0) -> Explorer:
     """Chapter 03: gradient-check a backward variant (correct, one of the article's three
     mistakes, or all three) at a chosen T, from a zero or a random initial state."""
-    fig = _blank(6.8, 4.6)
+    fig = blank_figure(6.8, 4.6, layout=None)
     pic = plots.GradcheckPicture(fig)
     _margins(fig, left=0.11, right=0.97, bottom=0.11, top=0.93)
     controls = {
-        "variant": W.Dropdown(options=list(gradflow.ERRATA_VARIANTS), value="article",
+        "variant": W.Dropdown(options=list(ch03.ERRATA_VARIANTS), value="article",
                               description="backward", style=_WIDE),
         "steps": W.IntSlider(value=2, min=1, max=max_steps, description="T", continuous_update=False,
                              style=_WIDE),
@@ -210,24 +201,20 @@ def errata_explorer(*, max_steps: int = 8, seed: int = 0) -> Explorer:
     }
 
     def update(fig, variant, steps, state):
-        report = gradflow.errata_gradcheck(gradflow.ERRATA_VARIANTS[variant], steps, seed=seed,
+        report = ch03.errata_gradcheck(ch03.ERRATA_VARIANTS[variant], steps, seed=seed,
                                            zero_state=ERRATA_STATES[state], stencil="centred")
         pic.update(report, title=f"{variant}, T = {steps}, {state.split(' ')[0]} state: ")
 
     return Explorer(controls, fig, update, title="Gradient-check the article's backward pass")
 
-# === chapters 00-03 section: end ===
 
-# ==============================================================================================
-# Chapters 04-06
-# ==============================================================================================
 def gradient_flow_explorer(*, max_steps: int = 200, seed: int = 0) -> Explorer:
     """Chapter 04: an RNN, an LSTM and a GRU (16 units, zero biases, the same input sequence) on
     one log-scale plot of ``||dE/dh_k||`` (and the LSTM's ``||dE/dc_k||``) for a loss at the last
     step. Controls: which model to highlight (with its guide line), the LSTM's forget-gate bias,
     the weight scale (times the usual ``1/sqrt(H)``) and the sequence length T."""
-    lab = gradflow.GradientFlowLab(max_steps=max_steps, seed=seed)
-    fig = Figure(figsize=(8.5, 3.9))
+    lab = ch04.GradientFlowLab(max_steps=max_steps, seed=seed)
+    fig = blank_figure(8.5, 3.9, layout=None)
     pic = plots.GradientFlowPicture(fig.subplots())
     fig.subplots_adjust(left=0.1, right=0.98, bottom=0.13, top=0.9)
     controls = {
@@ -256,8 +243,8 @@ def gate_hold_explorer(*, steps: int = 40, seed: int = 0) -> Explorer:
     """Chapter 05: a GRU of 4 units whose update gate z and reset gate r you hold fixed. Left: the
     units' ``h_t`` reading a pulse at step 5; right: ``||dh_t/dh_0||``, how much of the start
     survives. z = 0 keeps the past unchanged; z = 1 with r = 0 keeps nothing of it."""
-    lab = gradflow.GateLab(steps=steps, seed=seed)
-    fig = Figure(figsize=(9.5, 3.4))
+    lab = ch05.GateLab(steps=steps, seed=seed)
+    fig = blank_figure(9.5, 3.4, layout=None)
     pic = plots.GateHoldPicture(fig, units=lab.params.hidden_size, steps=steps, h0=lab.h0)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.2)
     controls = {
@@ -272,5 +259,3 @@ def gate_hold_explorer(*, steps: int = 40, seed: int = 0) -> Explorer:
 
     return Explorer(controls, fig, update, title="GRU gates held by hand: follow the past or ignore it")
 
-
-# === chapters 04-06 section: end ===

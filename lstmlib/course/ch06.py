@@ -16,13 +16,15 @@ import textwrap
 
 import numpy as np
 
-from . import _validate, tasks, train
+from .. import _validate, tasks, train
+from ..models import MODELS
+from ..optim import SGD, Adam
+from .progress import reporter
 
 __all__ = [
-    "RunSpec", "RunResult", "run", "initial_model", "held_out_set", "Claim", "Experiment",
+    "RunSpec", "RunResult", "RunCache", "run", "initial_model", "held_out_set", "Claim", "Experiment",
     "adding_experiment", "temporal_order_experiment", "forget_bias_experiment",
-    "clipping_experiment", "TASK_TARGETS", "BeforeAfter", "gradient_flow_before_after",
-    "timing_table", "chapter06_settings", "claims_summary", "verdict_summary",
+    "clipping_experiment", "TASK_TARGETS", "timing_table", "chapter06_settings", "claims_summary",
 ]
 
 TASK_TARGETS = {"adding": 0.01, "temporal-order": 0.99}
@@ -58,8 +60,8 @@ class RunSpec:
     eval_every: int = 50
 
     def __post_init__(self):
-        if self.kind not in train.KINDS:
-            raise ValueError(f"kind: expected one of {train.KINDS}, got {self.kind!r}")
+        if self.kind not in MODELS:
+            raise ValueError(f"kind: expected one of {tuple(MODELS)}, got {self.kind!r}")
         if self.task not in TASK_TARGETS:
             raise ValueError(f"task: expected one of {tuple(TASK_TARGETS)}, got {self.task!r}")
         if self.optimizer not in ("adam", "sgd"):
@@ -144,31 +146,49 @@ def held_out_set(spec: RunSpec):
     return spec.make_task().sample(spec.eval_size, np.random.default_rng([_EVAL_SEED, spec.T]))
 
 
-_RESULTS: dict[RunSpec, RunResult] = {}
+class RunCache:
+    """Finished runs by their spec, held by the caller (chapter 06 meets some runs twice, and a
+    run is a pure function of its spec). It hands out results with copies of the trained models,
+    so changing one cannot change what a later caller gets."""
+
+    def __init__(self):
+        self._results: dict[RunSpec, RunResult] = {}
+
+    def get(self, spec: RunSpec) -> RunResult | None:
+        r = self._results.get(spec)
+        return None if r is None else dataclasses.replace(r, model=r.model.copy())
+
+    def put(self, result: RunResult) -> None:
+        self._results[result.spec] = dataclasses.replace(result, model=result.model.copy())
+
+    def __len__(self) -> int:
+        return len(self._results)
 
 
-def run(spec: RunSpec, *, progress: bool | None = None, reuse: bool = True) -> RunResult:
+def run(spec: RunSpec, *, runs: RunCache | None = None, progress: bool | None = None) -> RunResult:
     """Train one model as ``spec`` says and score it on the task's held-out set.
 
-    A run is a pure function of its spec, so with ``reuse`` a spec already run in this process
-    returns the earlier result instead of training again (chapter 06 meets some runs twice).
+    ``runs``: a ``RunCache`` to look the spec up in first and to keep the result in (None: always
+    train). ``progress``: see ``progress.reporter``.
     """
     if not isinstance(spec, RunSpec):
         raise ValueError(f"spec: expected a RunSpec, got {type(spec).__name__}")
-    if reuse and spec in _RESULTS:
-        return _RESULTS[spec]
+    if runs is not None and not isinstance(runs, RunCache):
+        raise ValueError(f"runs: expected a RunCache or None, got {type(runs).__name__}")
+    cached = None if runs is None else runs.get(spec)
+    if cached is not None:
+        return cached
     task = spec.make_task()
-    held_out = held_out_set(spec)
     model = initial_model(spec)
-    opt = (train.Adam(spec.lr) if spec.optimizer == "adam"
-           else train.SGD(spec.lr, momentum=spec.momentum))
+    opt = Adam(spec.lr) if spec.optimizer == "adam" else SGD(spec.lr, momentum=spec.momentum)
     hist = train.fit(model, task.sample, steps=spec.steps, batch_size=spec.batch_size,
                      optimizer=opt, rng=np.random.default_rng([spec.seed, 1]), loss=task.loss,
-                     clip=spec.clip, eval_data=held_out, eval_every=spec.eval_every,
-                     progress=progress, label=spec.label,
+                     clip=spec.clip, eval_data=held_out_set(spec), eval_every=spec.eval_every,
+                     progress=reporter(progress), label=spec.label,
                      stop_when=spec.reached if spec.stop_early else None)
     result = RunResult(spec, hist, model)
-    _RESULTS[spec] = result
+    if runs is not None:
+        runs.put(result)
     return result
 
 
@@ -257,13 +277,13 @@ class Experiment:
         raise KeyError(label)
 
 
-def _runs(specs, progress) -> tuple[RunResult, ...]:
-    return tuple(run(s, progress=progress) for s in specs)
+def _runs(specs, runs, progress) -> tuple[RunResult, ...]:
+    return tuple(run(s, runs=runs, progress=progress) for s in specs)
 
 
 def adding_experiment(T: int, *, steps: int, seed: int = 0, hidden_size: int = 32,
                       batch_size: int = 32, lr: float = 1e-2, eval_every: int = 50,
-                      progress: bool | None = None) -> Experiment:
+                      runs: RunCache | None = None, progress: bool | None = None) -> Experiment:
     """RNN vs LSTM vs GRU on the adding problem of length ``T``, same budget of ``steps`` Adam
     steps each (a run stops early once its held-out MSE is below 0.01).
 
@@ -272,7 +292,7 @@ def adding_experiment(T: int, *, steps: int, seed: int = 0, hidden_size: int = 3
     """
     base = dict(task="adding", T=T, steps=steps, seed=seed, hidden_size=hidden_size,
                 batch_size=batch_size, lr=lr, eval_every=eval_every)
-    rnn, lstm, gru = _runs([RunSpec(kind=k, **base) for k in ("rnn", "lstm", "gru")], progress)
+    rnn, lstm, gru = _runs([RunSpec(kind=k, **base) for k in ("rnn", "lstm", "gru")], runs, progress)
     baseline = tasks.ADDING_BASELINE_MSE
     target = TASK_TARGETS["adding"]
     rnn_stuck = rnn.final_loss > 0.5 * baseline
@@ -305,7 +325,8 @@ def _reached(r: RunResult) -> str:
 
 def temporal_order_experiment(T: int, *, steps: int, seed: int = 0, hidden_size: int = 32,
                               batch_size: int = 32, lr: float = 1e-2, forget_bias: float = 1.0,
-                              eval_every: int = 50, progress: bool | None = None) -> Experiment:
+                              eval_every: int = 50, runs: RunCache | None = None,
+                              progress: bool | None = None) -> Experiment:
     """RNN vs LSTM (forget bias ``forget_bias``) vs GRU on temporal order of length ``T``.
 
     Claim tested: Hochreiter & Schmidhuber (1997), an LSTM learns to classify the order of two
@@ -313,7 +334,7 @@ def temporal_order_experiment(T: int, *, steps: int, seed: int = 0, hidden_size:
     """
     base = dict(task="temporal-order", T=T, steps=steps, seed=seed, hidden_size=hidden_size,
                 batch_size=batch_size, lr=lr, eval_every=eval_every, forget_bias=forget_bias)
-    results = _runs([RunSpec(kind=k, **base) for k in ("rnn", "lstm", "gru")], progress)
+    results = _runs([RunSpec(kind=k, **base) for k in ("rnn", "lstm", "gru")], runs, progress)
     rnn, lstm, gru = results
     chance = float(np.log(len(tasks.TEMPORAL_ORDER_CLASSES)))
     claims = (
@@ -321,7 +342,7 @@ def temporal_order_experiment(T: int, *, steps: int, seed: int = 0, hidden_size:
               f"an LSTM learns temporal order (here T = {T}); a plain RNN stays at chance.",
               f"LSTM (b_f = {forget_bias:g}) {_reached(lstm)}; GRU {_reached(gru)}; RNN held-out "
               f"cross-entropy {_fmt(rnn.final_loss)} (chance ln 4 = {chance:.3f}), accuracy "
-              f"{rnn.final_accuracy:.3f}.",
+              f"{_fmt(rnn.final_accuracy)}.",
               f"the LSTM reaches held-out accuracy >= {TASK_TARGETS['temporal-order']} within "
               f"{steps} steps and the RNN ends above half of ln 4.",
               lstm.solved and rnn.final_loss > 0.5 * chance),
@@ -332,7 +353,7 @@ def temporal_order_experiment(T: int, *, steps: int, seed: int = 0, hidden_size:
 def forget_bias_experiment(T: int, *, steps: int, biases=(0.0, 1.0, 3.0), seeds=(0, 1, 2),
                            task: str = "temporal-order", hidden_size: int = 32,
                            batch_size: int = 32, lr: float = 1e-2, eval_every: int = 50,
-                           progress: bool | None = None) -> Experiment:
+                           runs: RunCache | None = None, progress: bool | None = None) -> Experiment:
     """The LSTM with forget-gate bias ``b_f`` in ``biases``, each from every seed in ``seeds``.
 
     Claim tested: Jozefowicz, Zaremba & Sutskever (2015), ``b_f = 1`` instead of 0 makes the
@@ -343,7 +364,7 @@ def forget_bias_experiment(T: int, *, steps: int, biases=(0.0, 1.0, 3.0), seeds=
     specs = [RunSpec(kind="lstm", task=task, T=T, steps=steps, seed=s, forget_bias=float(b),
                      hidden_size=hidden_size, batch_size=batch_size, lr=lr, eval_every=eval_every)
              for b in biases for s in seeds]
-    results = _runs(specs, progress)
+    results = _runs(specs, runs, progress)
     solved = {b: sum(r.solved for r in results if r.spec.forget_bias == b) for b in biases}
     median = {b: _median_steps([r for r in results if r.spec.forget_bias == b]) for b in biases}
     n = len(seeds)
@@ -373,7 +394,7 @@ def _median_steps(results) -> int | None:
 def clipping_experiment(T: int = 50, *, steps: int = 300, seeds=(0, 1, 2), scale: float = 0.7,
                         lr: float = 0.05, clip: float = 1.0, hidden_size: int = 32,
                         batch_size: int = 32, eval_every: int = 50,
-                        progress: bool | None = None) -> Experiment:
+                        runs: RunCache | None = None, progress: bool | None = None) -> Experiment:
     """Plain SGD on a tanh RNN, adding problem of length ``T``: default initial weights without
     clipping, large initial weights (``U(-scale, scale)``, a chaotic RNN whose gradients explode)
     without clipping, and the same with gradient-norm clipping at ``clip``.
@@ -386,7 +407,7 @@ def clipping_experiment(T: int = 50, *, steps: int = 300, seeds=(0, 1, 2), scale
     specs = [RunSpec(kind="rnn", task="adding", T=T, steps=steps, seed=s, optimizer="sgd", lr=lr,
                      hidden_size=hidden_size, batch_size=batch_size, eval_every=eval_every,
                      stop_early=False, **kw) for kw in groups.values() for s in seeds]
-    results = _runs(specs, progress)
+    results = _runs(specs, runs, progress)
     n = len(seeds)
     by = {g: results[k * n:(k + 1) * n] for k, g in enumerate(groups)}
     diverged = {g: sum(r.diverged for r in rs) for g, rs in by.items()}
@@ -416,60 +437,8 @@ def clipping_experiment(T: int = 50, *, steps: int = 300, seeds=(0, 1, 2), scale
 
 
 # ----------------------------------------------------------------------------------------------
-# Chapter 04: the gradient before and after training; chapter 06: sizes and timings
+# Sizes and timings
 # ----------------------------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class BeforeAfter:
-    """``gradflow.model_gradient_flow`` of each model at initialisation (``before``) and after
-    ``run`` trained it (``after``), on the same held-out sequences; ``results`` the runs."""
-
-    before: dict
-    after: dict
-    results: dict
-
-    def table(self) -> str:
-        T = next(iter(self.before.values())).steps
-        head = f"{'model':<7}{'held-out MSE':>16}   {'||dy/dh_1|| / ||dy/dh_T||':>26}"
-        sub = f"{'':<7}{'after training':>16}   {'before':>12}{'after':>14}"
-        lines = [head, sub, "-" * len(head)]
-        for name, r in self.results.items():
-            b, a = self.before[name].relative("dh")[0], self.after[name].relative("dh")[0]
-            lines.append(f"{name.upper():<7}{_fmt(r.final_loss):>16}   {b:>12.2e}{a:>14.2e}")
-        return f"adding problem, T = {T}; y = the model's prediction\n" + "\n".join(lines)
-
-    __repr__ = __str__ = table
-
-    def summary(self, threshold: float = 1e-2) -> str:
-        """Per model: did it learn the task, and does more than ``threshold`` of the gradient
-        reach step 1 before and after training? Coarse on purpose: these answers do not change
-        with the float32 rounding of another CPU, while the table's digits can."""
-        target = TASK_TARGETS["adding"]
-        head = f"{'model':<7}{'learned the task':<20}share of the gradient reaching step 1"
-        sub = f"{'':<7}{f'(MSE < {target:g})':<20}{'before training':<20}after training"
-        lines = [head, sub, "-" * len(head)]
-        side = lambda v: f"{'above' if v > threshold else 'below'} {threshold:.0%}"  # noqa: E731
-        for name, r in self.results.items():
-            b, a = self.before[name].relative("dh")[0], self.after[name].relative("dh")[0]
-            lines.append(f"{name.upper():<7}{'yes' if r.solved else 'no':<20}{side(b):<20}{side(a)}")
-        return "\n".join(lines)
-
-
-def gradient_flow_before_after(T: int = 50, *, steps: int = 1000, seed: int = 0, batch: int = 32,
-                               progress: bool | None = None) -> BeforeAfter:
-    """Train an RNN, an LSTM and a GRU on the adding problem of length ``T`` (as
-    ``adding_experiment`` does) and measure ``||dy/dh_k||`` of the prediction y on ``batch``
-    held-out sequences, before and after training."""
-    from .gradflow import model_gradient_flow  # gradflow is the heavier import; only needed here
-    before, after, results = {}, {}, {}
-    for kind in ("rnn", "lstm", "gru"):
-        spec = RunSpec(kind=kind, task="adding", T=T, steps=steps, seed=seed)
-        X = held_out_set(spec)[0][:, :_validate.positive_int(batch, "batch")]
-        before[kind] = model_gradient_flow(initial_model(spec), X)
-        results[kind] = run(spec, progress=progress)
-        after[kind] = model_gradient_flow(results[kind].model, X)
-    return BeforeAfter(before, after, results)
-
-
 def timing_table(*experiments: Experiment) -> str:
     """Wall time of every run of ``experiments`` (seconds on this machine; they vary from machine
     to machine, which is why no test and no saved output depends on them)."""
@@ -507,11 +476,6 @@ def chapter06_settings(full: bool = False) -> dict:
         "forget_bias": dict(T=50, steps=600, seeds=(0, 1, 2)),
         "clipping": dict(T=50, steps=300, seeds=(0, 1, 2)),
     }
-
-
-def verdict_summary(*experiments: Experiment) -> str:
-    """``Experiment.verdicts`` of every experiment, one block after the other."""
-    return "\n".join(ex.verdicts() for ex in experiments)
 
 
 def claims_summary(*experiments: Experiment, width: int = 44) -> str:

@@ -1,0 +1,224 @@
+"""Chapter 01, the plain RNN and its vanishing gradients: the error terms of BPTT, the article's
+bound on them, the per-step contributions to the weight gradient, and an RNN whose recurrent
+matrix has one knob (its spectral radius) for the pictures and the explorer."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .. import _validate
+from ..activations import ACTIVATIONS, DERIVATIVE_BOUND
+from ..rnn import RNNParams, rnn_backward, rnn_forward, rnn_step_backward, with_activation
+
+__all__ = ["spectral_norm", "spectral_radius", "rescale_matrix", "orthogonal_matrix", "rnn_with_radius",
+           "RNNGradientFlow", "rnn_gradient_flow", "RadiusExperiment", "radius_experiment", "decay_table"]
+
+
+def _square_matrix(W, name: str = "W") -> np.ndarray:
+    W = np.asarray(W)
+    if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] < 1:
+        raise ValueError(f"{name}: expected a square 2-D array (H, H), got shape {W.shape}")
+    if W.dtype.kind not in "fiu":
+        raise ValueError(f"{name}: expected a real numeric array, got dtype {W.dtype}")
+    _validate.finite(W, name)
+    return W
+
+
+def spectral_norm(W: np.ndarray) -> float:
+    """The largest singular value of ``W (H, H)``: the article's ``beta_W``.
+
+    It is the most that one multiplication can stretch a vector, ``||v^T W|| <= beta_W ||v||``
+    for every ``v``, which is exactly what the article's bound needs. Also called the operator
+    2-norm (Pascanu et al. 2013 state the bound with it).
+    """
+    return float(np.linalg.norm(_square_matrix(W).astype(np.float64), 2))
+
+
+def spectral_radius(W: np.ndarray) -> float:
+    """The largest ``|eigenvalue|`` of ``W (H, H)``: how fast ``W^n`` grows for large ``n``.
+
+    Never larger than ``spectral_norm(W)``; equal to it when ``W`` is normal (orthogonal,
+    symmetric). A matrix can have radius < 1 and still stretch some vectors for a few steps.
+    """
+    return float(np.max(np.abs(np.linalg.eigvals(_square_matrix(W).astype(np.float64)))))
+
+
+def rescale_matrix(W: np.ndarray, *, spectral_radius: float | None = None,
+                   spectral_norm: float | None = None) -> np.ndarray:
+    """``W (H, H)`` times the one number that gives it the requested spectral radius OR spectral
+    norm (give exactly one). Returns a new array of ``W``'s dtype; the direction of ``W`` is kept."""
+    W = _square_matrix(W)
+    if (spectral_radius is None) == (spectral_norm is None):
+        raise ValueError("rescale_matrix: expected exactly one of spectral_radius= or spectral_norm=, "
+                         f"got spectral_radius={spectral_radius!r}, spectral_norm={spectral_norm!r}")
+    name = "spectral_radius" if spectral_norm is None else "spectral_norm"
+    target = _validate.real(spectral_radius if spectral_norm is None else spectral_norm, name)
+    if target < 0:
+        raise ValueError(f"{name}: expected a number >= 0, got {target}")
+    current = _radius_of(W) if spectral_norm is None else _norm_of(W)
+    if current == 0.0:
+        raise ValueError(f"W: expected a matrix with {name} > 0 to rescale, got {name} 0")
+    return (W * (target / current)).astype(W.dtype if W.dtype.kind == "f" else np.float64)
+
+
+_radius_of, _norm_of = spectral_radius, spectral_norm  # for rescale_matrix, whose keywords shadow them
+
+
+def orthogonal_matrix(size: int, rng) -> np.ndarray:
+    """A random orthogonal ``(size, size)`` matrix, uniformly distributed (QR of a Gaussian matrix
+    with the signs of R's diagonal folded in). All its singular values and all its eigenvalues'
+    moduli are 1, so ``rho * Q`` has spectral radius = spectral norm = ``rho``."""
+    n = _validate.positive_int(size, "size")
+    A = _validate.rng(rng).standard_normal((n, n))
+    Q, R = np.linalg.qr(A)
+    return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+
+
+def rnn_with_radius(input_size: int, hidden_size: int, radius: float, rng, *,
+                    dtype=np.float64) -> RNNParams:
+    """An ``RNNParams`` whose recurrent matrix is ``radius * Q`` with ``Q`` orthogonal, so that
+    ``radius`` is both its spectral radius and its spectral norm (``beta_W``); ``U`` and ``b`` as
+    ``RNNParams.init`` draws them."""
+    radius = _validate.real(radius, "radius")
+    if radius < 0:
+        raise ValueError(f"radius: expected a number >= 0, got {radius}")
+    gen = _validate.rng(rng)
+    p = RNNParams.init(input_size, hidden_size, gen, dtype=dtype)
+    p.W[...] = radius * orthogonal_matrix(hidden_size, gen)
+    return p
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RNNGradientFlow:
+    """What BPTT through a plain RNN says about time, for a loss ``E`` at the last step T alone.
+
+    Steps are k = 1..T, stored at index ``k - 1``. ``deltas`` are the article's error terms
+    ``delta_k = dE/dnet_k``, the derivative with respect to the weighted input
+    ``net_k = U x_k + W h_{k-1} + b`` (not with respect to ``h_k``; ``dE/dh_k = delta_{k+1}^T W``).
+    Norms are Frobenius norms over the batch rows, i.e. the Euclidean norm when ``B = 1``.
+    """
+
+    activation: str
+    deltas: np.ndarray  # (T, B, H): delta_k = dE/dnet_k
+    delta_norms: np.ndarray  # (T,): ||delta_k||
+    beta_f: float  # the largest value of f'
+    beta_W: float  # the largest singular value of W
+    bound: np.ndarray  # (T,): (beta_f * beta_W)^(T-k) * ||delta_T||
+    contributions: np.ndarray  # (T, H, H): grad_{W_k} E = sum over the batch of delta_k h_{k-1}^T
+    grad_W: np.ndarray  # (H, H): their sum, which is rnn_backward's g.W
+
+    @property
+    def steps(self) -> int:
+        """T, the number of time steps."""
+        return self.deltas.shape[0]
+
+    @property
+    def contribution_norms(self) -> np.ndarray:
+        """``||grad_{W_k} E||`` for k = 1..T, shape ``(T,)``: the article's bars."""
+        return np.linalg.norm(self.contributions.reshape(self.steps, -1), axis=1)
+
+    @property
+    def gain(self) -> float:
+        """``||delta_1|| / ||delta_T||``: what T-1 steps back in time did to the error."""
+        last = self.delta_norms[-1]
+        return float(self.delta_norms[0] / last) if last > 0 else 0.0
+
+    def early_share(self, n: int = 3) -> float:
+        """``||sum_{k <= T-n} grad_{W_k} E|| / ||grad_W E||``: what all steps before the last ``n``
+        add to the weight gradient, relative to the whole. Near 0: the early inputs no longer
+        influence learning (the article's figure); near or above 1: they dominate it."""
+        n = _validate.positive_int(n, "n")
+        total = float(np.linalg.norm(self.grad_W))
+        early = self.contributions[:-n].sum(axis=0) if n < self.steps else np.zeros_like(self.grad_W)
+        return float(np.linalg.norm(early) / total) if total > 0 else 0.0
+
+    def bound_holds(self, rtol: float = 1e-12) -> bool:
+        """True when ``||delta_k|| <= bound_k`` at every step (``rtol`` absorbs rounding)."""
+        return bool(np.all(self.delta_norms <= self.bound * (1 + rtol)))
+
+
+def rnn_gradient_flow(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
+                      dh_last: np.ndarray | None = None) -> RNNGradientFlow:
+    """Error terms, the article's bound and the per-step weight-gradient contributions of the
+    plain RNN ``p`` run over ``X (T, B, D)`` from ``h0 (B, H)``, for a loss at the last step whose
+    gradient ``dE/dh_T`` is ``dh_last (B, H)`` (all ones when ``None``: E = the sum of h_T).
+
+    All of it comes from the library's own BPTT: ``rnn_backward`` records the total ``dE/dh_k``
+    at every step, the article's error term is ``delta_k = dE/dh_k * f'(net_k)``, and step k's
+    share of ``grad_W E`` is what ``rnn_step_backward`` computes for step k.
+    """
+    hs, cache = rnn_forward(X, p, h0)  # validates X, p and h0
+    T, B, H = hs.shape
+    if dh_last is None:
+        dh_last = np.ones((B, H), dtype=p.dtype)
+    dhs = np.zeros_like(hs)
+    dhs[-1] = _validate.array(dh_last, "dh_last", ndim=2, dims="(B, H)", shape=(B, H), dtype=p.dtype)
+    g = rnn_backward(dhs, cache, state_grads=True)
+    deltas = g.dh * ACTIVATIONS[p.activation][1](hs)  # f'(net_k), read off h_k = f(net_k)
+    contributions = np.stack([rnn_step_backward(g.dh[k], cache.steps[k]).W for k in range(T)])
+
+    norms = np.linalg.norm(deltas.reshape(T, -1), axis=1)
+    beta_f = DERIVATIVE_BOUND[p.activation]
+    beta_W = spectral_norm(p.W)
+    distance = np.arange(T - 1, -1, -1)  # t - k for k = 1..T
+    with np.errstate(over="ignore", invalid="ignore"):  # a bound of inf is an honest answer
+        bound = norms[-1] * (beta_f * beta_W) ** distance
+    bound = np.where(norms[-1] == 0, 0.0, bound)
+    return RNNGradientFlow(p.activation, deltas, norms, beta_f, beta_W, bound, contributions, g.W)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RadiusExperiment:
+    """One RNN and one input sequence in which only the size of ``W`` changes.
+
+    ``params.W`` is an orthogonal ``Q`` (spectral radius = spectral norm = 1); ``flow(rho, ...)``
+    runs the RNN with ``W = rho * Q`` on the first ``steps`` inputs of ``X (max_steps, 1, D)``.
+    Chapter 01's figures and its explorer use it, so that a slider moves one thing only.
+    """
+
+    params: RNNParams
+    X: np.ndarray
+
+    @property
+    def max_steps(self) -> int:
+        return self.X.shape[0]
+
+    def flow(self, radius: float, activation: str = "tanh", steps: int | None = None) -> RNNGradientFlow:
+        """``rnn_gradient_flow`` with ``W = radius * Q`` over the first ``steps`` inputs."""
+        radius = _validate.real(radius, "radius")
+        if radius < 0:
+            raise ValueError(f"radius: expected a number >= 0, got {radius}")
+        steps = self.max_steps if steps is None else _validate.positive_int(steps, "steps")
+        if steps > self.max_steps:
+            raise ValueError(f"steps: expected at most max_steps={self.max_steps}, got {steps}")
+        p = with_activation(self.params.copy(), activation)
+        p.W[...] *= radius
+        return rnn_gradient_flow(self.X[:steps], p)
+
+
+def decay_table(experiment: RadiusExperiment, radii=(0.5, 0.9, 1.0, 1.5, 2.0, 3.0),
+                activations=("tanh", "sigmoid"), steps: int = 50, early: int = 10) -> str:
+    """A text table, one row per (activation, radius) of ``experiment``: the bound's factor per step
+    ``beta_f * beta_W``, what the bound allows over ``steps - 1`` steps, what was measured
+    (``||delta_1|| / ||delta_T||``), and ``early_share(early)``. Two significant digits."""
+    head = (f"{'activation':<10} {'rho':>5} {'beta_f*beta_W':>14} {'bound over T-1':>15} "
+            f"{'measured':>10} {'early share':>12}")
+    lines = [f"T = {steps}: bound and measured are ||delta_1|| / ||delta_T||; early share = what steps "
+             f"1..T-{early} add to grad_W E, relative", head, "-" * len(head)]
+    for act in activations:
+        for rho in radii:
+            flow = experiment.flow(rho, act, steps)
+            factor = flow.beta_f * flow.beta_W
+            lines.append(f"{act:<10} {rho:>5.2f} {factor:>14.3g} {factor ** (steps - 1):>15.2g} "
+                         f"{flow.gain:>10.2g} {flow.early_share(early):>12.2g}")
+    return "\n".join(lines)
+
+
+def radius_experiment(*, input_size: int = 4, hidden_size: int = 16, max_steps: int = 100,
+                      seed: int = 0) -> RadiusExperiment:
+    """A ``RadiusExperiment``: ``rnn_with_radius(..., 1.0, rng)`` and ``X ~ N(0, 1)`` with B = 1."""
+    rng = _validate.rng(seed)
+    p = rnn_with_radius(input_size, hidden_size, 1.0, rng)
+    X = rng.standard_normal((_validate.positive_int(max_steps, "max_steps"), 1, p.input_size))
+    return RadiusExperiment(p, X)

@@ -1,0 +1,295 @@
+"""Chapter 03, BPTT for the LSTM: the two error signals step by step, and the article's errata
+re-created and measured (which arrays each mistake breaks, and why the article's own gradient
+check could not see them)."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .. import _validate
+from ..article import (ARTICLE, CORRECT, ArticleErrata, article_backward_with, article_lstm_backward,
+                       article_lstm_forward)
+from ..gradcheck import GradcheckReport, check_gradients
+from ..lstm import LSTMGrads, LSTMParams, lstm_backward, lstm_forward, lstm_step_backward
+
+__all__ = ["BPTTTrace", "bptt_trace", "ERRATA_VARIANTS", "GRADCHECK_ARRAYS", "errata_case",
+           "errata_gradcheck", "ErrataTable", "errata_table", "article_own_check", "errata_gap",
+           "ARTICLE_CHECK_CHANGES", "AblationRow", "article_check_ablation", "format_ablation",
+           "article_check_table"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class BPTTTrace:
+    """What ``bptt_trace`` found: the gradients and, per step t = 1..T (index t-1),
+    ``dh (T, B, H)`` = the total ``dE/dh_t``, ``dc (T, B, H)`` = the total ``dE/dc_t``, ``carry
+    (T, B, H)`` = the part of ``dE/dc_t`` that came from ``c_{t+1}`` (``dE/dc_{t+1} * f_{t+1}``; the
+    rest came through ``h_t``), and ``contributions``: ``{name: (T,)}``, the norm of step t's part
+    of ``dE/dname``."""
+
+    grads: LSTMGrads
+    dh: np.ndarray
+    dc: np.ndarray
+    carry: np.ndarray
+    contributions: dict
+
+    def step_table(self, sample: int = 0, decimals: int = 4) -> str:
+        """One line per step, last step first (the order BPTT visits them): ``dE/dh_t``, the two parts
+        of ``dE/dc_t`` and their sum, for one sample."""
+        T, B, _ = self.dh.shape
+        if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < B:
+            raise ValueError(f"sample: expected a whole number in [0, {B}), got {sample!r}")
+
+        def vec(v):
+            return "[" + " ".join(f"{x:{decimals + 4}.{decimals}f}" for x in v) + "]"
+
+        via_h = self.dc[:, sample] - self.carry[:, sample]
+        w = len(vec(self.dh[0, sample]))
+        head = (f"{'t':>3}  {'dE/dh_t':<{w}}  {'dE/dc_t via h_t':<{w}}  {'carry from c_t+1':<{w}}  "
+                f"{'dE/dc_t (total)':<{w}}")
+        lines = [head, "-" * len(head)]
+        for t in reversed(range(T)):
+            lines.append(f"{t + 1:>3}  {vec(self.dh[t, sample])}  {vec(via_h[t])}  "
+                         f"{vec(self.carry[t, sample])}  {vec(self.dc[t, sample])}")
+        return "\n".join(lines)
+
+    def contributions_table(self) -> str:
+        """The ``contributions`` as a text table, one row per parameter, one column per step;
+        exact zeros print as ``0`` (they are structural, not small)."""
+        T = self.dh.shape[0]
+        head = f"{'array':<6}" + "".join(f"{'t=' + str(t + 1):>10}" for t in range(T))
+        rows = [head, "-" * len(head)]
+        for name, v in self.contributions.items():
+            rows.append(f"{name:<6}" + "".join(f"{'0' if x == 0 else f'{x:.3g}':>10}" for x in v))
+        return "\n".join(rows)
+
+
+def bptt_trace(X: np.ndarray, p: LSTMParams, dhs: np.ndarray, h0: np.ndarray | None = None,
+               c0: np.ndarray | None = None) -> BPTTTrace:
+    """BPTT of the LSTM ``p`` over ``X (T, B, D)`` from ``h0``, ``c0 (B, H)``, for a loss whose
+    gradients at the outputs are ``dhs (T, B, H)``, taken apart step by step for the chapter's
+    tables: ``lstm_backward`` records the two error signals at every step, the carry into step t
+    is ``dE/dc_{t+1} * f_{t+1}``, and step t's share of each parameter's gradient is what
+    ``lstm_step_backward`` computes for step t from those signals.
+    """
+    _, cache = lstm_forward(X, p, h0, c0)  # validates X, p, h0 and c0
+    g = lstm_backward(dhs, cache, state_grads=True)
+    carry = np.zeros_like(g.dc)
+    carry[:-1] = g.dc[1:] * cache.f[1:]  # nothing comes from beyond the last step
+    shares = [lstm_step_backward(g.dh[t], carry[t], step) for t, step in enumerate(cache.steps)]
+    contributions = {name: np.array([np.linalg.norm(getattr(s, name)) for s in shares]) for name in p.names}
+    return BPTTTrace(g, g.dh, g.dc, carry, contributions)
+
+
+ERRATA_VARIANTS: dict[str, ArticleErrata] = {
+    "correct": CORRECT,
+    "no carry": ArticleErrata(no_cell_carry=True),
+    "dWx last": ArticleErrata(input_grad_last_step_only=True),
+    "b from f": ArticleErrata(gate_bias_from_forget=True),
+    "article": ARTICLE,
+}
+"""Short labels -> ``ArticleErrata``: our backward with no mistake, each of the article's three
+mistakes alone, and all three together (what its companion code computes)."""
+
+GRADCHECK_ARRAYS = LSTMParams.names + ("X", "h0", "c0")
+"""The 15 arrays a full LSTM gradient check covers: 12 parameters, the inputs and both initial states."""
+
+
+def errata_case(steps: int, *, seed: int = 0, input_size: int = 3, hidden_size: int = 4,
+                batch: int = 2, zero_state: bool = True):
+    """The small LSTM problem chapter 03 checks: ``(X, p, states, out_grad)``.
+
+    ``p`` float64 from ``seed``, ``X (steps, batch, input_size) ~ N(0, 1)``, ``states`` zeros
+    (as in the article's check) or ``N(0, 1)`` when ``zero_state=False``, and ``out_grad`` the
+    ``G`` of the loss ``E = sum(G * hs)`` (every step gets gradient). The same seed gives the same
+    numbers in every column of a table, so columns differ only by what they vary.
+    """
+    steps = _validate.positive_int(steps, "steps")
+    rng = _validate.rng(seed)
+    p = LSTMParams.init(input_size, hidden_size, rng)
+    H = p.hidden_size
+    X = rng.standard_normal((steps, batch, p.input_size))
+    start = rng.standard_normal((2, batch, H))
+    states = {"h": np.zeros((batch, H)), "c": np.zeros((batch, H))} if zero_state else \
+        {"h": start[0], "c": start[1]}
+    out_grad = rng.standard_normal((steps, batch, H))
+    return X, p, states, out_grad
+
+
+def errata_gradcheck(errata: ArticleErrata, steps: int, *, stencil: str = "five-point",
+                     **case_kw) -> GradcheckReport:
+    """``check_gradients`` of the article-style backward with ``errata`` switched on, on
+    ``errata_case(steps, **case_kw)``: all 12 parameters, ``X``, ``h0`` and ``c0``.
+
+    The five-point stencil (default) puts the relative error of a correct gradient near 1e-11, so
+    every pass prints as ``< 1e-08`` on any machine; ``"centred"`` is twice as fast (the explorer)."""
+    if not isinstance(errata, ArticleErrata):
+        raise ValueError(f"errata: expected an ArticleErrata, got {type(errata).__name__}")
+    X, p, states, out_grad = errata_case(steps, **case_kw)
+    return check_gradients(X, p, states=states, out_grad=out_grad, stencil=stencil,
+                           backward=article_backward_with(errata))
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrataTable:
+    """Gradient-check reports of several backward variants at several sequence lengths.
+
+    ``reports[(label, T)]`` is a ``GradcheckReport``. Printing gives one row per checked array and
+    one column per (variant, T), showing ``ok`` where the check passes and the relative error
+    (2 significant digits) where it fails.
+    """
+
+    reports: dict
+    labels: tuple
+    steps: tuple
+
+    def failed(self, label: str, steps: int) -> tuple:
+        """Names of the arrays that fail for ``label`` at ``steps``."""
+        return self.reports[(label, steps)].failed
+
+    def __str__(self) -> str:
+        cols = [(lab, T) for T in self.steps for lab in self.labels]
+        width = max(9, max(len(lab) for lab in self.labels) + 1)
+        head1 = f"{'':<6}" + "".join(f"{lab:>{width}}" for lab, _ in cols)
+        head2 = f"{'array':<6}" + "".join(f"{'T=' + str(T):>{width}}" for _, T in cols)
+        lines = [head1, head2, "-" * len(head1)]
+        names = [r.name for r in self.reports[cols[0]].rows]
+        for name in names:
+            cells = []
+            for col in cols:
+                row = self.reports[col][name]
+                cells.append("ok" if row.passed else f"{row.relative_error:.2g}")
+            lines.append(f"{name:<6}" + "".join(f"{c:>{width}}" for c in cells))
+        lines.append(f"{'fail':<6}" + "".join(
+            f"{str(len(self.reports[c].failed)) + '/' + str(len(names)):>{width}}" for c in cols))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def errata_table(variants: dict | None = None, steps=(2, 5), **case_kw) -> ErrataTable:
+    """``errata_gradcheck`` for every variant (default ``ERRATA_VARIANTS``) at every T in ``steps``."""
+    variants = dict(ERRATA_VARIANTS if variants is None else variants)
+    if not variants:
+        raise ValueError("variants: expected at least one {label: ArticleErrata}, got none")
+    steps = tuple(_validate.positive_int(T, "steps") for T in steps)
+    reports = {(lab, T): errata_gradcheck(e, T, **case_kw) for T in steps for lab, e in variants.items()}
+    return ErrataTable(reports, tuple(variants), steps)
+
+
+def _article_setup(steps: int = 2, weight_scale: float = 1e-4, zero_state: bool = True,
+                   loss_at_every_step: bool = False, seed: int = 0):
+    """``(X, p, states, out_grad)`` of the article's own gradient check (see ``article_own_check``)."""
+    steps = _validate.positive_int(steps, "steps")
+    weight_scale = _validate.real(weight_scale, "weight_scale")
+    if weight_scale <= 0:
+        raise ValueError(f"weight_scale: expected a number > 0, got {weight_scale}")
+    rng = _validate.rng(seed)
+    p = LSTMParams.init(3, 2, rng, scale=weight_scale)
+    p.bias[...] = 0.0
+    X = (np.arange(1, steps + 1)[:, None] + np.arange(3)[None, :]).astype(np.float64)[:, None, :]
+    states = {"h": np.zeros((1, 2)), "c": np.zeros((1, 2))} if zero_state else \
+        {"h": rng.standard_normal((1, 2)), "c": rng.standard_normal((1, 2))}
+    out_grad = np.ones((steps, 1, 2))
+    if not loss_at_every_step:
+        out_grad[:-1] = 0.0
+    return X, p, states, out_grad
+
+
+def article_own_check(errata: ArticleErrata = ARTICLE, *, steps: int = 2, weight_scale: float = 1e-4,
+                      zero_state: bool = True, loss_at_every_step: bool = False,
+                      seed: int = 0) -> GradcheckReport:
+    """Re-run the article's own gradient check, on the article-style backward with ``errata``.
+
+    Its set-up, by default: D = 3, H = 2, one sample, inputs ``(1, 2, 3)`` then ``(2, 3, 4)``
+    (step t: ``(t, t+1, t+2)``), weights uniform in ``+-weight_scale`` (1e-4), zero biases, zero
+    initial state, and ``E = sum(h_T)``: error injected at the last step only. Each keyword turns
+    one of those choices off. All 12 parameters are checked (the article looked at ``W_fh``
+    alone); read ``report['W_fh']`` for its one.
+    """
+    if not isinstance(errata, ArticleErrata):
+        raise ValueError(f"errata: expected an ArticleErrata, got {type(errata).__name__}")
+    X, p, states, out_grad = _article_setup(steps, weight_scale, zero_state, loss_at_every_step, seed)
+    return check_gradients(X, p, states=states, out_grad=out_grad, inputs=False,
+                           backward=article_backward_with(errata))
+
+
+def errata_gap(errata: ArticleErrata = ARTICLE, **setup) -> dict[str, float]:
+    """``{name: ||g_errata - g_correct|| / ||g_correct||}`` for the 12 parameters, on the article's
+    set-up (``setup``: the keywords of ``article_own_check``). Analytic against analytic: no finite
+    differences, so 0.0 means the mistake changes nothing at all, not "too small to see"."""
+    if not isinstance(errata, ArticleErrata):
+        raise ValueError(f"errata: expected an ArticleErrata, got {type(errata).__name__}")
+    X, p, states, out_grad = _article_setup(**setup)
+    _, cache = article_lstm_forward(X, p, states["h"], states["c"])
+    wrong = article_lstm_backward(out_grad, cache, errata)
+    right = article_lstm_backward(out_grad, cache, CORRECT)
+    out = {}
+    for name in p.names:
+        a, b = getattr(wrong, name), getattr(right, name)
+        scale = np.linalg.norm(b)
+        out[name] = float(np.linalg.norm(a - b) / scale) if scale > 0 else float(np.linalg.norm(a))
+    return out
+
+
+ARTICLE_CHECK_CHANGES: dict[str, dict] = {
+    "the article's set-up": {},
+    "T = 3 instead of 2": {"steps": 3},
+    "random h0, c0": {"zero_state": False},
+    "weights +-0.5": {"weight_scale": 0.5},
+    "loss at every step": {"loss_at_every_step": True},
+}
+"""One change at a time to the article's gradient check, for ``article_check_ablation``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AblationRow:
+    change: str  # what differs from the article's set-up
+    relative_error: float  # the finite-difference check's relative error
+    passed: bool  # what the check concluded
+    gap: float  # ||g_errata - g_correct|| / ||g_correct||: the true size of the mistake
+
+
+def article_check_ablation(errata: ArticleErrata = ARTICLE, changes: dict | None = None,
+                           name: str = "W_fh") -> list[AblationRow]:
+    """The article's check of ``name`` on the backward with ``errata``: first as the article ran
+    it, then with one choice changed at a time (``ARTICLE_CHECK_CHANGES``). Each row also holds
+    the true gap between the erratic and the correct gradient, which shows which of the article's
+    choices hid the mistake."""
+    if name not in LSTMParams.names:
+        raise ValueError(f"name: expected one of {LSTMParams.names}, got {name!r}")
+    changes = ARTICLE_CHECK_CHANGES if changes is None else changes
+    out = []
+    for label, kw in changes.items():
+        row = article_own_check(errata, **kw)[name]
+        out.append(AblationRow(label, row.relative_error, row.passed, errata_gap(errata, **kw)[name]))
+    return out
+
+
+def _gap_text(v: float) -> str:
+    return "0 (identical)" if v == 0 else f"{v:.2g}"
+
+
+def format_ablation(rows: list[AblationRow], name: str = "W_fh") -> str:
+    """``article_check_ablation``'s rows as a text table: what changed, the check's verdict and the
+    true gap (``0 (identical)`` when the mistake changes nothing). The check's own relative error
+    is left out on purpose: with weights of 1e-4 the gradients are so small that its digits are
+    rounding noise, different on every machine."""
+    head = f"{'what changed':<22}  {'check of ' + name:<13} {'true gap':>14}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r.change:<22}  {'pass' if r.passed else 'FAIL':<13} {_gap_text(r.gap):>14}")
+    return "\n".join(lines)
+
+
+def article_check_table(errata: ArticleErrata = ARTICLE, **setup) -> str:
+    """The article's own check (``article_own_check``) extended to all 12 parameters, one row
+    each: the finite-difference check's verdict and the true gap ``||g_errata - g_correct|| /
+    ||g_correct||`` (``errata_gap``), on the same set-up."""
+    report = article_own_check(errata, **setup)
+    gaps = errata_gap(errata, **setup)
+    head = f"{'array':<6} {'check':<6} {'true gap':>14}"
+    lines = [head, "-" * len(head)]
+    for row in report.rows:
+        lines.append(f"{row.name:<6} {'pass' if row.passed else 'FAIL':<6} {_gap_text(gaps[row.name]):>14}")
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""Self-checks of chapter 04's exercises."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...activations import sigmoid
+from ...models import MODELS
+from .. import ch04
+from ._verdict import Verdict, _close, _number, _unanswered
+
+
+def check_forget_bias_decay(answer, *, forget_bias: float = 2.0, steps: int = 30) -> Verdict:
+    """Exercise 04.1: predict how much of ``dE/dc_T`` reaches ``c_1`` along the cell state of an
+    LSTM with near-zero weights, forget bias ``forget_bias`` and T = ``steps``."""
+    x, v = _number(answer, "a fraction")
+    if v is not None:
+        return v
+    want = ch04.forget_bias_prediction(forget_bias, steps)
+    f = float(sigmoid(np.float64(forget_bias)))
+    if _close(x, want, rtol=0.02):
+        return Verdict(True, f"every forget gate sits at sigmoid({forget_bias:g}) = {f:.4f}, and the "
+                             f"error crosses {steps - 1} of them: {f:.4f}^{steps - 1} = {want:.3g}.")
+    hints = {f ** steps: f"that is {steps} factors; from c_T back to c_1 there are T - 1 = {steps - 1}.",
+             f: "that is one step; the error is multiplied by f at every one of the T - 1 steps.",
+             forget_bias ** (steps - 1): "the factor is the gate's value sigmoid(b_f), not b_f itself.",
+             0.5 ** (steps - 1): "that would be b_f = 0; here the bias is " + f"{forget_bias:g}."}
+    why = next((m for val, m in hints.items() if _close(x, val, rtol=0.02)),
+               "multiply by the forget gate's value once per step back in time.")
+    return Verdict(False, f"{x:.3g} is not it: {why}")
+
+
+def minimal_forget_bias(steps: int, keep: float) -> float:
+    """The smallest ``b_f`` with ``sigmoid(b_f)^(steps-1) >= keep``: ``logit(keep^(1/(steps-1)))``."""
+    f = keep ** (1.0 / (steps - 1))
+    return float(np.log(f / (1.0 - f)))
+
+
+def check_forget_bias_needed(answer, *, steps: int = 100, keep: float = 0.01) -> Verdict:
+    """Exercise 04.2: the smallest forget bias (to 0.05) for which at least ``keep`` of the
+    cell-state gradient survives ``steps - 1`` steps with near-zero weights."""
+    x, v = _number(answer, "a forget-gate bias")
+    if v is not None:
+        return v
+    want = minimal_forget_bias(steps, keep)
+    got = ch04.forget_bias_prediction(x, steps)
+    if abs(x - want) <= 0.05:
+        return Verdict(True, f"b_f = {want:.2f}: sigmoid(b_f) = {keep:g}^(1/{steps - 1}) = "
+                             f"{float(sigmoid(np.float64(want))):.4f}, the forget gate must pass about "
+                             f"{100 * float(sigmoid(np.float64(want))):.1f}% at every step.")
+    if x < want:
+        return Verdict(False, f"with b_f = {x:g} only {got:.2g} of the gradient survives, less than "
+                              f"{keep:g}. Solve sigmoid(b_f)^{steps - 1} = {keep:g} for b_f.")
+    return Verdict(False, f"b_f = {x:g} keeps {got:.2g}, enough, but a smaller bias does too: the "
+                          f"question asks for the smallest (to within 0.05).")
+
+
+def check_longest_reach(answer, *, forget_bias: float = 1.0, scale: float = 1.0, steps: int = 50,
+                        seed: int = 0) -> Verdict:
+    """Exercise 04.3: in chapter 04's explorer with the given settings, which model's
+    ``||dE/dh_1||`` is largest: 'rnn', 'lstm' or 'gru'?"""
+    if (v := _unanswered(answer)) is not None:
+        return v
+    name = str(answer).strip().lower()
+    if name not in tuple(MODELS):
+        return Verdict(False, f"answer with one of {', '.join(tuple(MODELS))}, got {answer!r}.")
+    comp = ch04.GradientFlowLab(seed=seed).compare(forget_bias, scale, steps)
+    first = {k: float(f.relative("dh")[0]) for k, f in comp.flows.items()}
+    want = max(first, key=first.get)
+    summary = ", ".join(f"{k.upper()} {v:.1e}" for k, v in first.items())
+    if name == want:
+        return Verdict(True, f"||dE/dh_1|| / ||dE/dh_T|| = {summary}. The {want.upper()} keeps the most "
+                             "of the gradient over the whole sequence.")
+    return Verdict(False, f"at b_f = {forget_bias:g}, weight scale {scale:g}, T = {steps} the "
+                          f"{name.upper()} is not the largest: read the title of the explorer at "
+                          "those settings.")

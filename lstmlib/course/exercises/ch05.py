@@ -1,0 +1,94 @@
+"""Self-checks of chapter 05's exercises."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...activations import sigmoid
+from ...gru import GRUParams, gru_step_backward, gru_step_forward
+from .. import ch05
+from ._verdict import Verdict, _close, _number
+
+
+def check_gru_parameter_count(answer, *, input_size: int = 10, hidden_size: int = 20,
+                              convention: str = "pytorch") -> Verdict:
+    """Exercise 05.1: how many numbers does a GRU with input size D and hidden size H store?
+    ``convention``: ``"article"`` (reset before the product, one bias per gate, as lstmlib
+    stores it) or ``"pytorch"`` (``nn.GRU``: two bias vectors of 3H each)."""
+    x, v = _number(answer, "a parameter count")
+    if v is not None:
+        return v
+    rows = {r.model: r for r in ch05.parameter_counts(input_size, hidden_size)}
+    D, H = input_size, hidden_size
+    if convention == "article":
+        want = rows["GRU, reset before (article)"].lstmlib
+        how = f"3 weighted inputs (z, r, h~) of H(H+D) weights and H biases each: 3*{H}*({H}+{D}) + 3*{H}"
+    elif convention == "pytorch":
+        want = rows["GRU, reset after (cuDNN, PyTorch)"].pytorch
+        how = (f"weight_ih (3H x D) + weight_hh (3H x H) + bias_ih (3H) + bias_hh (3H): "
+               f"3*{H}*({H}+{D}) + 6*{H}")
+    else:
+        raise ValueError(f"convention: expected 'article' or 'pytorch', got {convention!r}")
+    if x == want:
+        return Verdict(True, f"{want} = {how}.")
+    hints = {3 * H * (H + D): "the biases are missing.",
+             4 * H * (H + D) + 4 * H: "that is the LSTM's count: the GRU has three weighted inputs, not four.",
+             3 * H * (H + D) + 3 * H: "that is the article's count (one bias per gate); nn.GRU keeps two.",
+             3 * H * (H + D) + 6 * H: "that is PyTorch's count (two bias vectors); the article has one."}
+    return Verdict(False, f"{x:g} is not it: {hints.get(int(x), 'count W_gh, W_gx and the biases of z, r and h~.')}")
+
+
+def check_torch_update_gate(answer, *, z_article: float = 0.3) -> Verdict:
+    """Exercise 05.2: the article's update gate is ``z_article``; what value does PyTorch's
+    ``nn.GRU`` report for its z at the same step?"""
+    x, v = _number(answer, "a gate value")
+    if v is not None:
+        return v
+    want = 1.0 - z_article
+    if _close(x, want, rtol=1e-6):
+        return Verdict(True, f"PyTorch writes h = (1 - z) n + z h_prev, so its z is the share of the "
+                             f"past: 1 - {z_article:g} = {want:g}. Same gate, negated weights and bias.")
+    if _close(x, z_article, rtol=1e-6):
+        return Verdict(False, "the same number would mean the same role, but in PyTorch z weighs the OLD "
+                              "state h_prev, in the article it weighs the candidate.")
+    return Verdict(False, "compare h = (1 - z) h_prev + z h~ (article) with h = (1 - z) n + z h_prev (PyTorch).")
+
+
+GRU_HAND_EXAMPLE = {"W_zh": 0.5, "W_zx": 1.0, "b_z": 0.0, "W_rh": -1.0, "W_rx": 0.5, "b_r": 0.0,
+                    "W_ch": 2.0, "W_cx": 1.0, "b_c": 0.0, "x": 1.0, "h_prev": 0.5}
+"""A one-unit GRU step (article convention) for exercise 05.3: every parameter and the inputs."""
+
+
+def gru_hand_example(values: dict | None = None):
+    """``(x, q, h_prev)`` of the one-unit GRU step ``values`` (default ``GRU_HAND_EXAMPLE``):
+    ``x (1, 1)``, ``GRUParams`` with those numbers, ``h_prev (1, 1)``."""
+    v = dict(GRU_HAND_EXAMPLE if values is None else values)
+    q = GRUParams.init(1, 1, 0)
+    for name in q.names:
+        getattr(q, name)[...] = v[name]
+    return np.array([[v["x"]]]), q, np.array([[v["h_prev"]]])
+
+
+def gru_hand_example_grad(values: dict | None = None) -> float:
+    """``dh_t/dh_{t-1}`` of the one-unit step ``values`` (default ``GRU_HAND_EXAMPLE``), from the
+    library's ``gru_step_forward`` and ``gru_step_backward``."""
+    x, q, h_prev = gru_hand_example(values)
+    _, cache = gru_step_forward(x, q, h_prev)
+    return float(gru_step_backward(np.ones((1, 1)), cache).dh0[0, 0])
+
+
+def check_gru_step_gradient(answer) -> Verdict:
+    """Exercise 05.3: ``dh_t/dh_{t-1}`` by hand for the one-unit GRU step ``GRU_HAND_EXAMPLE``."""
+    x, v = _number(answer, "a derivative")
+    if v is not None:
+        return v
+    want = gru_hand_example_grad()
+    if _close(x, want, rtol=1e-3):
+        return Verdict(True, f"dh_t/dh_(t-1) = {want:.4f}: the direct path (1 - z), plus the paths "
+                             "through z, through r and through the candidate's W_ch (r * h).")
+    e = dict(GRU_HAND_EXAMPLE)
+    z = float(sigmoid(np.float64(e["W_zh"] * e["h_prev"] + e["W_zx"] * e["x"])))
+    if _close(x, 1.0 - z, rtol=1e-3):
+        return Verdict(False, f"{x:.4f} is the direct path (1 - z) alone; h_(t-1) also enters z, r "
+                              "and the candidate.")
+    return Verdict(False, f"{x:.4g} is not it. Go forward first (z, r, h~), then add the four paths "
+                          "from h_(t-1) to h_t, as in gru_step_backward.")

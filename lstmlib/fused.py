@@ -1,0 +1,530 @@
+"""Fast sequence forward and backward passes of the RNN, the LSTM and the GRU.
+
+They compute exactly what the readable loops in ``rnn``, ``lstm`` and ``gru`` compute (the tests
+hold them equal to 1e-10) with the same signatures and the same gradient types, and they are what
+training, the explorers and the benchmarks call. What makes them fast:
+
+1. The input projections of all steps in ONE matrix product before the loop, and all weight
+   gradients in one product after it (``_input_grads``, ``_recurrent_grad``).
+2. ONE matrix product per step for all gates, through the fused ``weights`` (``params``).
+3. States as columns ``(H, B)`` inside the gated loops, the article's own convention: each gate's
+   block of a product's output is then contiguous, and the elementwise work runs about 3x faster
+   than on the strided blocks that rows would give. Inputs and outputs keep the row shapes.
+4. Preallocated buffers and ``out=`` arguments: no temporaries inside the loops.
+5. Optionally, a caller-held ``Workspace`` that lends the large arrays from one call to the next.
+
+One idea, "the same mathematics, fast", for three models; the readable versions are the place to
+learn the mathematics from.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from . import _validate
+from .activations import ACTIVATIONS, sigmoid_
+from .gru import GRUGrads, GRUParams
+from .lstm import LSTMGrads, LSTMParams
+from .rnn import RNNGrads, RNNParams, with_activation
+
+__all__ = ["Workspace", "FusedLSTMCache", "FusedGRUCache", "FusedRNNCache", "lstm_forward",
+           "lstm_backward", "gru_forward", "gru_backward", "rnn_forward", "rnn_backward"]
+
+
+class Workspace:
+    """Large arrays a caller lends to the fused passes, reused from one call to the next.
+
+    Without one, every call allocates its arrays afresh: at the benchmark's largest size the
+    forward cache and the backward's error terms are hundreds of MB, and fresh pages must be
+    faulted in and zeroed by the operating system on every call (``benchmarks/bench_rnns.py``
+    shows both ways). With one, a training loop touches the same memory at every step.
+
+    Rules: a forward pass given a workspace builds ``hs`` and its cache in the workspace's
+    arrays, so they stay valid only until the next forward pass with the same workspace; a
+    backward pass refuses a cache that a later forward has overwritten. Gradients are always fresh
+    arrays. ``part(key)`` gives an independent workspace for each layer of a stack.
+    """
+
+    def __init__(self):
+        self._arrays: dict[str, np.ndarray] = {}
+        self._parts: dict = {}
+        self.generation = 0  # counts the forward passes that wrote into this workspace
+
+    def array(self, name: str, shape: tuple, dtype) -> np.ndarray:
+        """An uninitialised array of ``shape`` and ``dtype``, the same memory as last time when
+        the shape and dtype are the same."""
+        a = self._arrays.get(name)
+        if a is None or a.shape != tuple(shape) or a.dtype != dtype:
+            self._arrays.pop(name, None)  # free the old one before allocating its successor
+            a = self._arrays[name] = np.empty(shape, dtype=dtype)
+        return a
+
+    def part(self, key) -> "Workspace":
+        """A workspace of its own for ``key`` (e.g. a layer's index), kept by this one."""
+        return self._parts.setdefault(key, Workspace())
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held, this workspace and its parts."""
+        return sum(a.nbytes for a in self._arrays.values()) + sum(p.nbytes for p in self._parts.values())
+
+    def __repr__(self) -> str:
+        return f"Workspace({len(self._arrays)} arrays, {self.nbytes / 2**20:.1f} MiB)"
+
+
+def _allocator(workspace: Workspace | None, prefix: str):
+    """``new(name, shape, dtype)``: an array from ``workspace`` (named ``prefix + name``), or a
+    fresh one when there is no workspace."""
+    if workspace is None:
+        return lambda name, shape, dtype: np.empty(shape, dtype=dtype)
+    if not isinstance(workspace, Workspace):
+        raise ValueError(f"workspace: expected a fused.Workspace or None, got {type(workspace).__name__}")
+    return lambda name, shape, dtype: workspace.array(prefix + name, shape, dtype)
+
+
+def _stamp_forward(workspace):
+    """What marks a cache built in ``workspace``: ``(workspace, its new generation)``."""
+    if workspace is None:
+        return None
+    workspace.generation += 1
+    return (workspace, workspace.generation)
+
+
+def _check_fresh(cache) -> None:
+    if cache.stamp is not None and cache.stamp[0].generation != cache.stamp[1]:
+        raise ValueError("cache: expected the cache of the latest forward pass with its workspace, "
+                         "got one whose arrays a later forward pass has overwritten")
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
+def _input_grads(deltas: np.ndarray, X: np.ndarray, Wx: np.ndarray):
+    """``(dW_x, db, dX)`` from the error terms ``deltas (G*H, T, B)`` (one column per (step,
+    sample) pair): ``sum_t delta_t x_t^T`` ``(G*H, D)``, ``sum_t delta_t`` ``(G*H,)`` and
+    ``dX_t = W_x^T delta_t`` as rows ``(T, B, D)``: three products, no loop over time."""
+    GH, T, B = deltas.shape
+    cols = deltas.reshape(GH, T * B)
+    return cols @ X.reshape(T * B, -1), cols.sum(axis=1), (cols.T @ Wx).reshape(T, B, -1)
+
+
+def _recurrent_grad(deltas: np.ndarray, h0: np.ndarray, hs: np.ndarray) -> np.ndarray:
+    """``sum_t delta_t h_{t-1}^T`` ``(G*H, H)``, with ``h_{t-1}`` = ``h0 (B, H)`` for t = 1 and
+    ``hs[t-2]`` after (``hs (T, B, H)``, the forward's outputs)."""
+    GH, T, B = deltas.shape
+    grad = deltas[:, 0, :] @ h0
+    if T > 1:
+        grad += deltas[:, 1:, :].reshape(GH, (T - 1) * B) @ hs[:-1].reshape((T - 1) * B, -1)
+    return grad
+
+
+# ----------------------------------------------------------------------------------------------
+# LSTM
+# ----------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class FusedLSTMCache:
+    """What ``lstm_backward`` needs from ``lstm_forward``. Per-step arrays are stored column-wise
+    (``(T, ., B)``, one contiguous block per step); the properties give the article's quantities
+    in the public row shapes ``(T, B, H)`` as views: ``f``, ``i``, ``c_tilde``, ``o``, ``c``
+    (c_1..c_T), ``h`` (h_1..h_T), and the final states ``hT``, ``cT (B, H)``."""
+
+    X: np.ndarray  # (T, B, D)
+    params: LSTMParams
+    h0: np.ndarray  # (B, H)
+    hs: np.ndarray  # (T, B, H), read-only: the array lstm_forward returned
+    gates: np.ndarray  # (T, 4H, B): activated f, i, o, c~
+    cells: np.ndarray  # (T+1, H, B): c_0 .. c_T
+    tanh_cells: np.ndarray  # (T, H, B): tanh(c_1) .. tanh(c_T)
+    stamp: tuple | None = None  # (workspace, generation) when built in a workspace
+
+    def _gate(self, name):
+        H = self.params.hidden_size
+        k = self.params.gate_index(name)
+        return self.gates[:, k * H:(k + 1) * H, :].transpose(0, 2, 1)
+
+    f = property(lambda self: self._gate("f"), doc="forget gate f_t, (T, B, H)")
+    i = property(lambda self: self._gate("i"), doc="input gate i_t, (T, B, H)")
+    o = property(lambda self: self._gate("o"), doc="output gate o_t, (T, B, H)")
+    c_tilde = property(lambda self: self._gate("c"), doc="candidate c~_t, (T, B, H)")
+    c = property(lambda self: self.cells[1:].transpose(0, 2, 1), doc="cell state c_t, (T, B, H)")
+    c0 = property(lambda self: self.cells[0].T, doc="initial cell state c_0, (B, H)")
+    h = property(lambda self: self.hs, doc="output h_t, (T, B, H)")
+    hT = property(lambda self: self.hs[-1], doc="final output h_T, (B, H)")
+    cT = property(lambda self: self.cells[-1].T, doc="final cell state c_T, (B, H)")
+
+    @property
+    def final_state(self) -> dict:
+        """``{"h": h_T, "c": c_T}``: the state to start the next chunk from."""
+        return {"h": self.hT, "c": self.cT}
+
+    def __repr__(self):
+        T, B = self.X.shape[:2]
+        return f"{type(self).__name__}(T={T}, B={B}, {self.params!r})"
+
+
+def lstm_forward(X: np.ndarray, p: LSTMParams, h0: np.ndarray | None = None,
+                 c0: np.ndarray | None = None, *, workspace: Workspace | None = None):
+    """``lstm.lstm_forward``, fast. ``X (T, B, D)``; ``h0``, ``c0 (B, H)`` (zeros when ``None``).
+    Returns ``(hs, cache)``: ``hs (T, B, H)`` read-only, and a ``FusedLSTMCache``."""
+    X, h0, c0 = _validate.sequence_inputs(p, LSTMParams, X, h0=h0, c0=c0)
+    new = _allocator(workspace, "lstm.")
+    T, B, _ = X.shape
+    H, dt = p.hidden_size, p.dtype
+    Wh = np.ascontiguousarray(p.weights[:, :H])  # (4H, H)
+    gates = new("gates", (T, 4 * H, B), dt)
+    np.matmul(p.weights[:, H:], X.transpose(0, 2, 1), out=gates)  # every step's input projection
+    gates += p.bias[:, None]
+    cells = new("cells", (T + 1, H, B), dt)
+    cells[0] = c0.T
+    tanh_cells = new("tanh_cells", (T, H, B), dt)
+    hs = new("hs", (T, B, H), dt)
+    h = h0.T.copy()  # the current state as columns, (H, B); a copy: it is written into
+    recurrent = np.empty((4 * H, B), dtype=dt)
+    scratch = np.empty((H, B), dtype=dt)
+    for t in range(T):
+        a = gates[t]
+        np.matmul(Wh, h, out=recurrent)  # the one product of this step
+        a += recurrent
+        sigmoid_(a[:3 * H])  # f, i, o
+        np.tanh(a[3 * H:], out=a[3 * H:])  # c~
+        f, i, o, c_tilde = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+        c = cells[t + 1]
+        np.multiply(f, cells[t], out=c)
+        np.multiply(i, c_tilde, out=scratch)
+        c += scratch
+        np.tanh(c, out=tanh_cells[t])
+        np.multiply(o, tanh_cells[t], out=h)
+        hs[t] = h.T
+    hs = _read_only(hs)
+    return hs, FusedLSTMCache(X, p, h0, hs, gates, cells, tanh_cells, _stamp_forward(workspace))
+
+
+def lstm_backward(dhs: np.ndarray, cache: FusedLSTMCache, dhT: np.ndarray | None = None,
+                  dcT: np.ndarray | None = None, *, state_grads: bool = False,
+                  workspace: Workspace | None = None) -> LSTMGrads:
+    """``lstm.lstm_backward``, fast. ``dhs (T, B, H)``: ``dE/dh_t`` from the loss; ``dhT``,
+    ``dcT (B, H)``: gradients arriving at the final states (zeros when ``None``). Returns an
+    ``LSTMGrads``; with ``state_grads=True`` also the per-step totals ``dh`` and ``dc (T, B, H)``
+    (what chapter 04 plots)."""
+    dhs, dhT, dcT = _validate.backward_inputs(dhs, cache, FusedLSTMCache, "fused.lstm_forward",
+                                              dhT=dhT, dcT=dcT)
+    _check_fresh(cache)
+    new = _allocator(workspace, "lstm.")
+    p = cache.params
+    T, B, D = cache.X.shape
+    H, dt = p.hidden_size, p.dtype
+    Wh = np.ascontiguousarray(p.weights[:, :H])
+
+    # Error terms of the gate pre-activations with (step, sample) pairs as columns, so that the
+    # weight gradients below are single matrix products over all steps.
+    deltas = new("deltas", (4 * H, T, B), dt)
+    d = np.empty((4 * H, B), dtype=dt)  # this step's error terms, contiguous
+    d_f, d_i, d_o, d_c = d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:]
+    dh = dhT.T.copy()  # dE/dh_t through the future
+    dc = dcT.T.copy()  # the carry dE/dc_{t+1} * f_{t+1}
+    s = np.empty((H, B), dtype=dt)
+    dh_steps = np.empty((T, B, H), dtype=dt) if state_grads else None
+    dc_steps = np.empty((T, B, H), dtype=dt) if state_grads else None
+    for t in range(T - 1, -1, -1):
+        a = cache.gates[t]
+        f, i, o, c_tilde = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+        tanh_c = cache.tanh_cells[t]
+        dh += dhs[t].T
+        # dc_t = carry + dh * o * (1 - tanh^2 c)
+        np.multiply(tanh_c, tanh_c, out=s)
+        np.subtract(1.0, s, out=s)
+        s *= o
+        s *= dh
+        dc += s
+        if state_grads:
+            dh_steps[t], dc_steps[t] = dh.T, dc.T
+        # delta_o = dh * tanh(c) * o (1 - o)
+        np.subtract(1.0, o, out=s)
+        s *= o
+        np.multiply(dh, tanh_c, out=d_o)
+        d_o *= s
+        # delta_f = dc * c_{t-1} * f (1 - f)
+        np.subtract(1.0, f, out=s)
+        s *= f
+        np.multiply(dc, cache.cells[t], out=d_f)
+        d_f *= s
+        # delta_i = dc * c~ * i (1 - i)
+        np.subtract(1.0, i, out=s)
+        s *= i
+        np.multiply(dc, c_tilde, out=d_i)
+        d_i *= s
+        # delta_c~ = dc * i * (1 - c~^2)
+        np.multiply(c_tilde, c_tilde, out=s)
+        np.subtract(1.0, s, out=s)
+        np.multiply(dc, i, out=d_c)
+        d_c *= s
+        deltas[:, t, :] = d
+        # to step t-1: dh through all four gates in one product, dc through the forget gate
+        np.matmul(Wh.T, d, out=dh)
+        dc *= f
+
+    grad_W = np.empty_like(p.weights)
+    grad_W[:, H:], grad_b, dX = _input_grads(deltas, cache.X, p.weights[:, H:])
+    grad_W[:, :H] = _recurrent_grad(deltas, cache.h0, cache.hs)
+    return LSTMGrads(grad_W, grad_b, dX=dX, dh0=np.ascontiguousarray(dh.T),
+                     dc0=np.ascontiguousarray(dc.T), dh=dh_steps, dc=dc_steps)
+
+
+# ----------------------------------------------------------------------------------------------
+# GRU
+# ----------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class FusedGRUCache:
+    """What ``gru_backward`` needs from ``gru_forward``. Properties ``z``, ``r``, ``h_tilde``
+    and ``h`` give ``(T, B, H)`` views; ``hT (B, H)`` the final state."""
+
+    X: np.ndarray  # (T, B, D)
+    params: GRUParams
+    h0: np.ndarray  # (B, H)
+    hs: np.ndarray  # (T, B, H), read-only
+    hidden: np.ndarray  # (T+1, H, B): h_0 .. h_T as columns
+    gates: np.ndarray  # (T, 3H, B): activated z, r, h~
+    extra: np.ndarray  # reset_after: (T, H, B) W_ch h + b_ch; else (T, B, H) rows of r * h
+    stamp: tuple | None = None
+
+    def _gate(self, k):
+        H = self.params.hidden_size
+        return self.gates[:, k * H:(k + 1) * H, :].transpose(0, 2, 1)
+
+    z = property(lambda self: self._gate(0), doc="update gate z_t, (T, B, H)")
+    r = property(lambda self: self._gate(1), doc="reset gate r_t, (T, B, H)")
+    h_tilde = property(lambda self: self._gate(2), doc="candidate h~_t, (T, B, H)")
+    h = property(lambda self: self.hs, doc="output h_t, (T, B, H)")
+    hT = property(lambda self: self.hs[-1], doc="final state h_T, (B, H)")
+
+    @property
+    def final_state(self) -> dict:
+        """``{"h": h_T}``: the state to start the next chunk from."""
+        return {"h": self.hT}
+
+    def __repr__(self):
+        T, B = self.X.shape[:2]
+        return f"{type(self).__name__}(T={T}, B={B}, {self.params!r})"
+
+
+def gru_forward(X: np.ndarray, p: GRUParams, h0: np.ndarray | None = None, *,
+                workspace: Workspace | None = None):
+    """``gru.gru_forward``, fast. ``X (T, B, D)``, ``h0 (B, H)`` (zeros when ``None``).
+    Returns ``(hs, cache)``: ``hs (T, B, H)`` read-only, and a ``FusedGRUCache``."""
+    X, h0 = _validate.sequence_inputs(p, GRUParams, X, h0=h0)
+    new = _allocator(workspace, "gru.")
+    T, B, _ = X.shape
+    H, dt = p.hidden_size, p.dtype
+    gates = new("gates", (T, 3 * H, B), dt)
+    np.matmul(p.weights[:, H:], X.transpose(0, 2, 1), out=gates)
+    gates += p.bias[:, None]
+    hidden = new("hidden", (T + 1, H, B), dt)
+    hidden[0] = h0.T
+    hs = new("hs", (T, B, H), dt)
+    s = np.empty((H, B), dtype=dt)
+    if p.reset_after:
+        Wh = np.ascontiguousarray(p.weights[:, :H])  # all three hidden products in one
+        extra = new("extra_after", (T, H, B), dt)
+        rec = np.empty((3 * H, B), dtype=dt)
+        b_ch = p.hidden_bias[:, None]
+    else:
+        Wzr = np.ascontiguousarray(p.weights[:2 * H, :H])
+        Wc = np.ascontiguousarray(p.weights[2 * H:, :H])
+        extra = new("extra_before", (T, B, H), dt)
+        rec = np.empty((2 * H, B), dtype=dt)
+    for t in range(T):
+        a, h = gates[t], hidden[t]
+        zr, n = a[:2 * H], a[2 * H:]
+        if p.reset_after:
+            np.matmul(Wh, h, out=rec)
+            zr += rec[:2 * H]
+            sigmoid_(zr)
+            np.add(rec[2 * H:], b_ch, out=extra[t])
+            np.multiply(a[H:2 * H], extra[t], out=s)
+            n += s
+        else:
+            np.matmul(Wzr, h, out=rec)
+            zr += rec
+            sigmoid_(zr)
+            np.multiply(a[H:2 * H], h, out=s)  # r * h
+            extra[t] = s.T
+            n += Wc @ s
+        np.tanh(n, out=n)
+        # h_t = h + z (h~ - h)
+        np.subtract(n, h, out=s)
+        s *= a[:H]
+        np.add(h, s, out=hidden[t + 1])
+        hs[t] = hidden[t + 1].T
+    hs = _read_only(hs)
+    return hs, FusedGRUCache(X, p, h0, hs, hidden, gates, extra, _stamp_forward(workspace))
+
+
+def gru_backward(dhs: np.ndarray, cache: FusedGRUCache, dhT: np.ndarray | None = None, *,
+                 state_grads: bool = False, workspace: Workspace | None = None) -> GRUGrads:
+    """``gru.gru_backward``, fast. ``dhs (T, B, H)``; ``dhT (B, H)`` (zeros when ``None``).
+    Returns a ``GRUGrads``; with ``state_grads=True`` also the per-step total ``dh (T, B, H)``."""
+    dhs, dhT = _validate.backward_inputs(dhs, cache, FusedGRUCache, "fused.gru_forward", dhT=dhT)
+    _check_fresh(cache)
+    new = _allocator(workspace, "gru.")
+    p = cache.params
+    T, B, D = cache.X.shape
+    H, dt = p.hidden_size, p.dtype
+    after = p.reset_after
+    Wh = np.ascontiguousarray(p.weights[:, :H])
+    Wzr, Wc = Wh[:2 * H], Wh[2 * H:]
+    deltas = new("deltas", (3 * H, T, B), dt)  # z, r, c~ pre-activation error terms
+    d_u_all = new("d_u", (H, T, B), dt) if after else None
+    d = np.empty((3 * H, B), dtype=dt)
+    d_z, d_r, d_c = d[:H], d[H:2 * H], d[2 * H:]
+    dh = dhT.T.copy()
+    s = np.empty((H, B), dtype=dt)
+    u = np.empty((H, B), dtype=dt)
+    dh_steps = np.empty((T, B, H), dtype=dt) if state_grads else None
+    for t in range(T - 1, -1, -1):
+        a, h_prev = cache.gates[t], cache.hidden[t]
+        z, r, n = a[:H], a[H:2 * H], a[2 * H:]
+        dh += dhs[t].T
+        if state_grads:
+            dh_steps[t] = dh.T
+        # delta_z = dh (h~ - h_prev) z (1 - z)
+        np.subtract(n, h_prev, out=d_z)
+        d_z *= dh
+        np.subtract(1.0, z, out=s)
+        s *= z
+        d_z *= s
+        # delta_c = dh z (1 - h~^2)
+        np.multiply(n, n, out=s)
+        np.subtract(1.0, s, out=s)
+        s *= z
+        np.multiply(dh, s, out=d_c)
+        # the direct path h_prev -> h_t
+        np.subtract(1.0, z, out=s)
+        dh *= s
+        np.subtract(1.0, r, out=u)
+        u *= r  # r (1 - r)
+        if after:
+            d_u = d_u_all[:, t, :]
+            np.multiply(d_c, cache.extra[t], out=d_r)
+            d_r *= u
+            np.multiply(d_c, r, out=s)
+            d_u[...] = s
+            deltas[:, t, :] = d
+            d[2 * H:] = s  # reuse the block as W_ch's error term for one product
+            dh += Wh.T @ d
+        else:
+            d_s = Wc.T @ d_c
+            np.multiply(d_s, h_prev, out=d_r)
+            d_r *= u
+            d_s *= r
+            dh += d_s
+            deltas[:, t, :] = d
+            dh += Wzr.T @ d[:2 * H]
+
+    grad_W = np.empty_like(p.weights)
+    grad_W[:, H:], grad_b, dX = _input_grads(deltas, cache.X, p.weights[:, H:])
+    grad_W[:2 * H, :H] = _recurrent_grad(deltas[:2 * H], cache.h0, cache.hs)
+    grad_hb = None
+    if after:
+        grad_W[2 * H:, :H] = _recurrent_grad(d_u_all, cache.h0, cache.hs)
+        grad_hb = d_u_all.reshape(H, T * B).sum(axis=1)
+    else:  # sum_t delta_c,t s_t^T, with s_t = r_t * h_{t-1} kept as rows
+        grad_W[2 * H:, :H] = deltas[2 * H:].reshape(H, T * B) @ cache.extra.reshape(T * B, H)
+    return GRUGrads(grad_W, grad_b, grad_hb, dX=dX, dh0=np.ascontiguousarray(dh.T), dh=dh_steps)
+
+
+# ----------------------------------------------------------------------------------------------
+# RNN
+# ----------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class FusedRNNCache:
+    """What ``rnn_backward`` needs from ``rnn_forward``; ``h (T, B, H)``, ``hT (B, H)``."""
+
+    X: np.ndarray  # (T, B, D)
+    params: RNNParams
+    h0: np.ndarray  # (B, H)
+    hs: np.ndarray  # (T, B, H), read-only: h_1 .. h_T
+    stamp: tuple | None = None
+
+    h = property(lambda self: self.hs, doc="h_t, (T, B, H)")
+    hT = property(lambda self: self.hs[-1], doc="final state h_T, (B, H)")
+
+    @property
+    def final_state(self) -> dict:
+        """``{"h": h_T}``: the state to start the next chunk from."""
+        return {"h": self.hT}
+
+    def __repr__(self):
+        T, B = self.X.shape[:2]
+        return f"{type(self).__name__}(T={T}, B={B}, {self.params!r})"
+
+
+def rnn_forward(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
+                activation: str | None = None, *, workspace: Workspace | None = None):
+    """``rnn.rnn_forward``, fast. ``X (T, B, D)``, ``h0 (B, H)`` (zeros when ``None``);
+    ``activation`` replaces ``p.activation`` when given. Returns ``(hs, cache)``.
+
+    With a single weighted input per step there are no gate blocks to keep contiguous, so unlike
+    the LSTM and GRU this loop works on rows throughout: the buffer that receives every step's
+    input projection becomes ``hs`` in place, and nothing is transposed.
+    """
+    p = with_activation(p, activation)
+    f, _ = ACTIVATIONS[p.activation]
+    X, h0 = _validate.sequence_inputs(p, RNNParams, X, h0=h0)
+    new = _allocator(workspace, "rnn.")
+    T, B, D = X.shape
+    H = p.hidden_size
+    hs = new("hs", (T, B, H), p.dtype)
+    np.matmul(X.reshape(T * B, D), p.U.T, out=hs.reshape(T * B, H))  # every input projection
+    hs += p.b
+    WT = p.W.T  # rows: net_t = x_t U^T + h_{t-1} W^T + b
+    rec = np.empty((B, H), dtype=p.dtype)
+    h = h0
+    for t in range(T):
+        np.matmul(h, WT, out=rec)
+        a = hs[t]
+        a += rec
+        if p.activation == "tanh":
+            np.tanh(a, out=a)
+        else:
+            a[...] = f(a)
+        h = a
+    hs = _read_only(hs)
+    return hs, FusedRNNCache(X, p, h0, hs, _stamp_forward(workspace))
+
+
+def rnn_backward(dhs: np.ndarray, cache: FusedRNNCache, dhT: np.ndarray | None = None, *,
+                 state_grads: bool = False, workspace: Workspace | None = None) -> RNNGrads:
+    """``rnn.rnn_backward``, fast. ``dhs (T, B, H)``; ``dhT (B, H)`` (zeros when ``None``).
+    Returns an ``RNNGrads``; with ``state_grads=True`` also the per-step total ``dh (T, B, H)``."""
+    dhs, dhT = _validate.backward_inputs(dhs, cache, FusedRNNCache, "fused.rnn_forward", dhT=dhT)
+    _check_fresh(cache)
+    new = _allocator(workspace, "rnn.")
+    p = cache.params
+    T, B, D = cache.X.shape
+    H = p.hidden_size
+    _, f_prime = ACTIVATIONS[p.activation]
+    W = p.W
+    deltas = new("deltas", (T, B, H), p.dtype)  # the article's delta_t = dE/dnet_t, as rows
+    dh = dhT.copy()
+    dh_steps = np.empty((T, B, H), dtype=p.dtype) if state_grads else None
+    for t in range(T - 1, -1, -1):
+        dh += dhs[t]
+        if state_grads:
+            dh_steps[t] = dh
+        h, delta = cache.hs[t], deltas[t]
+        if p.activation == "tanh":  # 1 - h^2 without temporaries
+            np.multiply(h, h, out=delta)
+            np.subtract(1.0, delta, out=delta)
+        else:
+            delta[...] = f_prime(h)
+        delta *= dh
+        np.matmul(delta, W, out=dh)
+    cols = deltas.transpose(2, 0, 1)  # (H, T, B) view: the layout the sums below expect
+    grad_W = np.empty_like(p.weights)
+    grad_W[:, H:], grad_b, dX = _input_grads(cols, cache.X, p.U)
+    grad_W[:, :H] = _recurrent_grad(cols, cache.h0, cache.hs)
+    return RNNGrads(grad_W, grad_b, dX=dX, dh0=dh, dh=dh_steps)
