@@ -1,7 +1,9 @@
 """Forward + backward (BPTT) timings of lstmlib's LSTM, GRU and RNN beside their peers.
 
-Peers, measured in the same process, alternating (A B A B) with pauses so that one library's idle
-worker threads do not slow the other:
+lstmlib is measured twice: ``lstmlib.fused`` with a caller-held ``fused.Workspace`` (what
+``train.fit`` uses: the same memory at every call) and without one (fresh arrays at every call), to
+show what the workspace is worth. Peers, measured in the same process, alternating (A B A B) with
+pauses so that one library's idle worker threads do not slow the other:
 
 * ``torch``: ``torch.nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` on the CPU (when torch is installed);
 * ``article``: an LSTM written the way the source article's code is shaped (per sample, per gate,
@@ -26,7 +28,7 @@ import time
 import numpy as np
 
 import lstmlib as ll
-from lstmlib import article
+from lstmlib import article, fused
 
 SIZES = [(1, 50, 10, 32), (32, 50, 64, 128), (64, 100, 128, 256), (128, 200, 256, 512)]  # B, T, D, H
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
@@ -60,17 +62,16 @@ def gemm_limit(dtype) -> float:
     return 2 * n ** 3 / median_time(lambda: a @ a, 5) / 1e9
 
 
-def ours(model, B, T, D, H, dtype):
+def ours(model, B, T, D, H, dtype, workspace: bool):
+    """lstmlib's fused forward + backward, with a workspace kept across calls or without one."""
     rng = np.random.default_rng(0)
+    m = ll.get_model(model)
+    kw = {"reset_after": True} if model == "gru" else {}
+    p = m.init(D, H, rng, dtype=dtype, **kw)
     X = rng.standard_normal((T, B, D)).astype(dtype)
     G = rng.standard_normal((T, B, H)).astype(dtype)
-    if model == "lstm":
-        p, fwd, bwd = ll.LSTMParams.init(D, H, rng, dtype=dtype), ll.lstm_forward, ll.lstm_backward
-    elif model == "gru":
-        p, fwd, bwd = ll.GRUParams.init(D, H, rng, reset_after=True, dtype=dtype), ll.gru_forward, ll.gru_backward
-    else:
-        p, fwd, bwd = ll.RNNParams.init(D, H, rng, dtype=dtype), ll.rnn_forward, ll.rnn_backward
-    return lambda: bwd(G, fwd(X, p)[1])
+    ws = fused.Workspace() if workspace else None
+    return lambda: m.backward(G, m.forward(X, p, workspace=ws)[1], workspace=ws)
 
 
 def torch_peer(model, B, T, D, H, dtype):
@@ -111,7 +112,7 @@ def main(argv=None) -> int:
     print("GEMM limit here: " + ", ".join(f"{np.dtype(dt).name} {v:.0f} GFLOP/s" for dt, v in limits.items()))
     for model in args.models.split(","):
         print(f"\n### {model.upper()}: forward + backward, seconds (median)\n")
-        cols = ["B, T, D, H", "dtype", "lstmlib", "% of GEMM limit"]
+        cols = ["B, T, D, H", "dtype", "lstmlib", "% of GEMM limit", "no workspace", "workspace gain"]
         if torch is not None:
             cols += ["torch", "lstmlib / torch"]
         if model == "lstm":
@@ -123,18 +124,21 @@ def main(argv=None) -> int:
                 big = B * T * H >= 64 * 100 * 256
                 reps = 3 if big and not args.quick else (3 if args.quick else 9)
                 warm = 4 if big else 2
-                f_ours = ours(model, B, T, D, H, dt)
+                f_ours = ours(model, B, T, D, H, dt, workspace=True)
+                f_fresh = ours(model, B, T, D, H, dt, workspace=False)
                 f_torch = torch_peer(model, B, T, D, H, dt) if torch is not None else None
-                t_ours, t_torch = [], []
+                t_ours, t_fresh, t_torch = [], [], []
                 for _ in range(2):  # A B A B
                     t_ours.append(median_time(f_ours, reps, warm))
+                    t_fresh.append(median_time(f_fresh, reps, warm))
                     time.sleep(0.3)
                     if f_torch is not None:
                         t_torch.append(median_time(f_torch, reps, warm))
                         time.sleep(0.3)
-                a = min(t_ours)
+                a, fresh = min(t_ours), min(t_fresh)
                 flops = 3 * 2 * T * B * (D + H) * GATES[model] * H
-                row = [f"{B}, {T}, {D}, {H}", np.dtype(dt).name, f"{a:.4g}", f"{100 * flops / a / 1e9 / limits[dt]:.0f}%"]
+                row = [f"{B}, {T}, {D}, {H}", np.dtype(dt).name, f"{a:.4g}", f"{100 * flops / a / 1e9 / limits[dt]:.0f}%",
+                       f"{fresh:.4g}", f"{fresh / a:.2f}x"]
                 if f_torch is not None:
                     b = min(t_torch)
                     row += [f"{b:.4g}", f"{a / b:.2f}"]

@@ -1,6 +1,6 @@
 """Redraw latency of every widget, two ways; prints tables, asserts nothing about time.
 
-1. Python: every widget constructor in ``lstmlib.widgets`` (discovered: each public function
+1. Python: every widget constructor in ``lstmlib.course.widgets`` (discovered: each public function
    there that returns an ``Explorer``) is built and each control is swept over its range (sliders:
    both ends and points between; dropdowns and buttons: every option; toggles: both states). The
    ``Explorer.timings`` of every redraw give compute + update-artists time and PNG render time.
@@ -40,7 +40,7 @@ TARGET_MS = 100.0
 
 def explorers_in(obj) -> list:
     """The Explorers in a widget tree (a constructor may return an Explorer or a box of them)."""
-    from lstmlib.widgets import Explorer
+    from lstmlib.course.widgets import Explorer
     if isinstance(obj, Explorer):
         return [obj]
     return [e for c in getattr(obj, "children", ()) for e in explorers_in(c)]
@@ -287,7 +287,7 @@ def main(argv=None) -> int:
     ap.add_argument("--browser-only", action="store_true")
     ap.add_argument("--notebooks", nargs="*", default=[], help="names in notebooks/ (default all)")
     ap.add_argument("--fixtures", action="store_true", help="also the browser-test fixture")
-    ap.add_argument("--module", default="lstmlib.widgets", help="where the constructors live")
+    ap.add_argument("--module", default="lstmlib.course.widgets", help="where the constructors live")
     ap.add_argument("--points", type=int, default=9, help="slider positions per sweep")
     ap.add_argument("--repeat", type=int, default=3, help="sweeps per control")
     ap.add_argument("--json", type=Path, help="also write the raw numbers here")

@@ -4,7 +4,8 @@
 
 =================  ==============================================================================
 ``rnn``, ``lstm``,  one model each, top to bottom: parameters, one step forward and backward, and a
-``gru``             whole sequence forward and backward as loops over the steps (the reference)
+``gru``             whole sequence forward and backward unrolled over the steps (the reference)
+``unroll``          unrolling in time for any model: the step at every step; BPTT step by step
 ``fused``           the same sequences fast (one matrix product per step); what training calls
 ``models``          the registry: ``model_of(p)``, ``MODELS["lstm"]``; the only place that dispatches
 ``stack``           stacked layers; final states out, their gradients in
@@ -23,7 +24,7 @@ which needs matplotlib and ipywidgets. Shapes are time-major: inputs ``X (T, B, 
 parameters, then states (``lstm_step_forward(x, p, h_prev, c_prev)``, ``lstm_forward(X, p, h0,
 c0)``, ``check_gradients(X, p)``).
 """
-from . import activations, fused, gradcheck, losses, models, optim, params, stack, tasks, train
+from . import activations, fused, gradcheck, losses, models, optim, params, stack, tasks, train, unroll
 from .gradcheck import check_gradients
 from .gru import (GRUCache, GRUGrads, GRUParams, GRUStepCache, gru_backward, gru_forward,
                   gru_step_backward, gru_step_forward)

@@ -23,6 +23,7 @@ import dataclasses
 import numpy as np
 
 from . import _validate
+from .unroll import SequenceCache
 from .activations import ACTIVATIONS, sigmoid_
 from .gru import GRUGrads, GRUParams
 from .lstm import LSTMGrads, LSTMParams
@@ -97,6 +98,14 @@ def _check_fresh(cache) -> None:
                          "got one whose arrays a later forward pass has overwritten")
 
 
+def _begin_backward(dhs, cache, cache_type, model: str, workspace, **final_grads):
+    """A backward pass's checks: its ``dhs`` and final-state gradients (returned, with zeros for
+    ``None``), a cache that no later forward has overwritten; and its allocator."""
+    checked = _validate.backward_inputs(dhs, cache, cache_type, f"fused.{model}_forward", **final_grads)
+    _check_fresh(cache)
+    return checked, _allocator(workspace, model + ".")
+
+
 def _read_only(a: np.ndarray) -> np.ndarray:
     view = a.view()
     view.flags.writeable = False
@@ -126,11 +135,11 @@ def _recurrent_grad(deltas: np.ndarray, h0: np.ndarray, hs: np.ndarray) -> np.nd
 # LSTM
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class FusedLSTMCache:
+class FusedLSTMCache(SequenceCache):
     """What ``lstm_backward`` needs from ``lstm_forward``. Per-step arrays are stored column-wise
     (``(T, ., B)``, one contiguous block per step); the properties give the article's quantities
     in the public row shapes ``(T, B, H)`` as views: ``f``, ``i``, ``c_tilde``, ``o``, ``c``
-    (c_1..c_T), ``h`` (h_1..h_T), and the final states ``hT``, ``cT (B, H)``."""
+    (c_1..c_T), ``h`` (h_1..h_T), and the final states ``hT``, ``cT (B, H)``, ``final_state``."""
 
     X: np.ndarray  # (T, B, D)
     params: LSTMParams
@@ -152,18 +161,8 @@ class FusedLSTMCache:
     c_tilde = property(lambda self: self._gate("c"), doc="candidate c~_t, (T, B, H)")
     c = property(lambda self: self.cells[1:].transpose(0, 2, 1), doc="cell state c_t, (T, B, H)")
     c0 = property(lambda self: self.cells[0].T, doc="initial cell state c_0, (B, H)")
-    h = property(lambda self: self.hs, doc="output h_t, (T, B, H)")
-    hT = property(lambda self: self.hs[-1], doc="final output h_T, (B, H)")
     cT = property(lambda self: self.cells[-1].T, doc="final cell state c_T, (B, H)")
-
-    @property
-    def final_state(self) -> dict:
-        """``{"h": h_T, "c": c_T}``: the state to start the next chunk from."""
-        return {"h": self.hT, "c": self.cT}
-
-    def __repr__(self):
-        T, B = self.X.shape[:2]
-        return f"{type(self).__name__}(T={T}, B={B}, {self.params!r})"
+    states = ("h", "c")
 
 
 def lstm_forward(X: np.ndarray, p: LSTMParams, h0: np.ndarray | None = None,
@@ -171,6 +170,7 @@ def lstm_forward(X: np.ndarray, p: LSTMParams, h0: np.ndarray | None = None,
     """``lstm.lstm_forward``, fast. ``X (T, B, D)``; ``h0``, ``c0 (B, H)`` (zeros when ``None``).
     Returns ``(hs, cache)``: ``hs (T, B, H)`` read-only, and a ``FusedLSTMCache``."""
     X, h0, c0 = _validate.sequence_inputs(p, LSTMParams, X, h0=h0, c0=c0)
+    h0, c0 = h0.copy(), c0.copy()  # they may be views of a workspace this call overwrites
     new = _allocator(workspace, "lstm.")
     T, B, _ = X.shape
     H, dt = p.hidden_size, p.dtype
@@ -210,10 +210,7 @@ def lstm_backward(dhs: np.ndarray, cache: FusedLSTMCache, dhT: np.ndarray | None
     ``dcT (B, H)``: gradients arriving at the final states (zeros when ``None``). Returns an
     ``LSTMGrads``; with ``state_grads=True`` also the per-step totals ``dh`` and ``dc (T, B, H)``
     (what chapter 04 plots)."""
-    dhs, dhT, dcT = _validate.backward_inputs(dhs, cache, FusedLSTMCache, "fused.lstm_forward",
-                                              dhT=dhT, dcT=dcT)
-    _check_fresh(cache)
-    new = _allocator(workspace, "lstm.")
+    (dhs, dhT, dcT), new = _begin_backward(dhs, cache, FusedLSTMCache, "lstm", workspace, dhT=dhT, dcT=dcT)
     p = cache.params
     T, B, D = cache.X.shape
     H, dt = p.hidden_size, p.dtype
@@ -278,7 +275,7 @@ def lstm_backward(dhs: np.ndarray, cache: FusedLSTMCache, dhT: np.ndarray | None
 # GRU
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class FusedGRUCache:
+class FusedGRUCache(SequenceCache):
     """What ``gru_backward`` needs from ``gru_forward``. Properties ``z``, ``r``, ``h_tilde``
     and ``h`` give ``(T, B, H)`` views; ``hT (B, H)`` the final state."""
 
@@ -298,17 +295,6 @@ class FusedGRUCache:
     z = property(lambda self: self._gate(0), doc="update gate z_t, (T, B, H)")
     r = property(lambda self: self._gate(1), doc="reset gate r_t, (T, B, H)")
     h_tilde = property(lambda self: self._gate(2), doc="candidate h~_t, (T, B, H)")
-    h = property(lambda self: self.hs, doc="output h_t, (T, B, H)")
-    hT = property(lambda self: self.hs[-1], doc="final state h_T, (B, H)")
-
-    @property
-    def final_state(self) -> dict:
-        """``{"h": h_T}``: the state to start the next chunk from."""
-        return {"h": self.hT}
-
-    def __repr__(self):
-        T, B = self.X.shape[:2]
-        return f"{type(self).__name__}(T={T}, B={B}, {self.params!r})"
 
 
 def gru_forward(X: np.ndarray, p: GRUParams, h0: np.ndarray | None = None, *,
@@ -316,6 +302,7 @@ def gru_forward(X: np.ndarray, p: GRUParams, h0: np.ndarray | None = None, *,
     """``gru.gru_forward``, fast. ``X (T, B, D)``, ``h0 (B, H)`` (zeros when ``None``).
     Returns ``(hs, cache)``: ``hs (T, B, H)`` read-only, and a ``FusedGRUCache``."""
     X, h0 = _validate.sequence_inputs(p, GRUParams, X, h0=h0)
+    h0 = h0.copy()  # it may be a view of a workspace this call overwrites (a carried state)
     new = _allocator(workspace, "gru.")
     T, B, _ = X.shape
     H, dt = p.hidden_size, p.dtype
@@ -367,9 +354,7 @@ def gru_backward(dhs: np.ndarray, cache: FusedGRUCache, dhT: np.ndarray | None =
                  state_grads: bool = False, workspace: Workspace | None = None) -> GRUGrads:
     """``gru.gru_backward``, fast. ``dhs (T, B, H)``; ``dhT (B, H)`` (zeros when ``None``).
     Returns a ``GRUGrads``; with ``state_grads=True`` also the per-step total ``dh (T, B, H)``."""
-    dhs, dhT = _validate.backward_inputs(dhs, cache, FusedGRUCache, "fused.gru_forward", dhT=dhT)
-    _check_fresh(cache)
-    new = _allocator(workspace, "gru.")
+    (dhs, dhT), new = _begin_backward(dhs, cache, FusedGRUCache, "gru", workspace, dhT=dhT)
     p = cache.params
     T, B, D = cache.X.shape
     H, dt = p.hidden_size, p.dtype
@@ -440,7 +425,7 @@ def gru_backward(dhs: np.ndarray, cache: FusedGRUCache, dhT: np.ndarray | None =
 # RNN
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class FusedRNNCache:
+class FusedRNNCache(SequenceCache):
     """What ``rnn_backward`` needs from ``rnn_forward``; ``h (T, B, H)``, ``hT (B, H)``."""
 
     X: np.ndarray  # (T, B, D)
@@ -448,18 +433,6 @@ class FusedRNNCache:
     h0: np.ndarray  # (B, H)
     hs: np.ndarray  # (T, B, H), read-only: h_1 .. h_T
     stamp: tuple | None = None
-
-    h = property(lambda self: self.hs, doc="h_t, (T, B, H)")
-    hT = property(lambda self: self.hs[-1], doc="final state h_T, (B, H)")
-
-    @property
-    def final_state(self) -> dict:
-        """``{"h": h_T}``: the state to start the next chunk from."""
-        return {"h": self.hT}
-
-    def __repr__(self):
-        T, B = self.X.shape[:2]
-        return f"{type(self).__name__}(T={T}, B={B}, {self.params!r})"
 
 
 def rnn_forward(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
@@ -474,6 +447,7 @@ def rnn_forward(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
     p = with_activation(p, activation)
     f, _ = ACTIVATIONS[p.activation]
     X, h0 = _validate.sequence_inputs(p, RNNParams, X, h0=h0)
+    h0 = h0.copy()  # it may be a view of a workspace this call overwrites (a carried state)
     new = _allocator(workspace, "rnn.")
     T, B, D = X.shape
     H = p.hidden_size
@@ -500,14 +474,11 @@ def rnn_backward(dhs: np.ndarray, cache: FusedRNNCache, dhT: np.ndarray | None =
                  state_grads: bool = False, workspace: Workspace | None = None) -> RNNGrads:
     """``rnn.rnn_backward``, fast. ``dhs (T, B, H)``; ``dhT (B, H)`` (zeros when ``None``).
     Returns an ``RNNGrads``; with ``state_grads=True`` also the per-step total ``dh (T, B, H)``."""
-    dhs, dhT = _validate.backward_inputs(dhs, cache, FusedRNNCache, "fused.rnn_forward", dhT=dhT)
-    _check_fresh(cache)
-    new = _allocator(workspace, "rnn.")
+    (dhs, dhT), new = _begin_backward(dhs, cache, FusedRNNCache, "rnn", workspace, dhT=dhT)
     p = cache.params
-    T, B, D = cache.X.shape
-    H = p.hidden_size
     _, f_prime = ACTIVATIONS[p.activation]
-    W = p.W
+    W, H = p.W, p.hidden_size
+    T, B, D = cache.X.shape
     deltas = new("deltas", (T, B, H), p.dtype)  # the article's delta_t = dE/dnet_t, as rows
     dh = dhT.copy()
     dh_steps = np.empty((T, B, H), dtype=p.dtype) if state_grads else None

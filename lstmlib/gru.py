@@ -32,7 +32,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import _validate
+from . import _validate, unroll
 from .activations import sigmoid, sigmoid_grad_from_output, tanh_grad_from_output
 from .params import BiasBlock, Fused, Grads, Params, WeightBlock, init_storage
 
@@ -195,65 +195,43 @@ def gru_step_backward(dh: np.ndarray, cache: GRUStepCache) -> GRUGrads:
 # A whole sequence: loops over the steps
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class GRUCache:
+class GRUCache(unroll.SequenceCache):
     """What ``gru_backward`` needs from ``gru_forward``: the inputs and every step's cache.
     ``z``, ``r``, ``h_tilde``, ``h`` give ``(T, B, H)`` arrays; ``hT (B, H)`` the final state."""
 
     X: np.ndarray
     params: GRUParams
-    h0: np.ndarray
     hs: np.ndarray  # (T, B, H), read-only
-
     steps: tuple
 
     z = property(lambda self: np.stack([s.z for s in self.steps]), doc="update gate z_t, (T, B, H)")
     r = property(lambda self: np.stack([s.r for s in self.steps]), doc="reset gate r_t, (T, B, H)")
     h_tilde = property(lambda self: np.stack([s.h_tilde for s in self.steps]), doc="candidate h~_t, (T, B, H)")
-    h = property(lambda self: self.hs, doc="output h_t, (T, B, H)")
-    hT = property(lambda self: self.hs[-1], doc="final state h_T, (B, H)")
-
-    @property
-    def final_state(self) -> dict:
-        """``{"h": h_T}``: the state to start the next chunk from."""
-        return {"h": self.hT}
-
-    def __repr__(self):
-        T, B = self.X.shape[:2]
-        return f"{type(self).__name__}(T={T}, B={B}, {self.params!r})"
+    h0 = property(lambda self: self.steps[0].h_prev, doc="initial state h_0, (B, H)")
 
 
 def gru_forward(X: np.ndarray, p: GRUParams, h0: np.ndarray | None = None):
-    """Run the GRU over a sequence, one ``gru_step_forward`` per step.
+    """Run the GRU over a sequence: ``gru_step_forward`` at every step (``unroll.forward``).
 
     Inputs: ``X (T, B, D)``, ``p``, ``h0 (B, H)`` (zeros when ``None``). Returns ``(hs, cache)``:
     ``hs (T, B, H)`` read-only (the cache holds it) and a ``GRUCache``.
     """
     X, h0 = _validate.sequence_inputs(p, GRUParams, X, h0=h0)
-    hs = np.empty((X.shape[0], X.shape[1], p.hidden_size), dtype=p.dtype)
-    steps, h = [], h0
-    for t in range(X.shape[0]):
-        h, step = gru_step_forward(X[t], p, h)
-        hs[t] = h
-        steps.append(step)
-    hs.flags.writeable = False
-    return hs, GRUCache(X, p, h0, hs, tuple(steps))
+    hs, steps = unroll.forward(gru_step_forward, X, p, (h0,))
+    return hs, GRUCache(X, p, hs, steps)
 
 
 def gru_backward(dhs: np.ndarray, cache: GRUCache, dhT: np.ndarray | None = None, *,
                  state_grads: bool = False) -> GRUGrads:
-    """Backpropagation through time, one ``gru_step_backward`` per step, from T down to 1.
+    """Backpropagation through time (``unroll.backward``): ``gru_step_backward`` at each step
+    from T down to 1, the error reaching ``h_{t-1}`` along the direct path ``(1 - z_t)`` and
+    through the gates and the candidate; the steps' shares of every parameter are summed.
 
     Inputs: ``dhs (T, B, H)``, ``dE/dh_t`` from the loss at each step; ``cache`` from
     ``gru_forward``; ``dhT (B, H)``: a gradient arriving at the final state from later on (zeros
     when ``None``). Returns a ``GRUGrads`` with every parameter's gradient, ``dX (T, B, D)`` and
     ``dh0 (B, H)``; with ``state_grads=True`` also the per-step totals ``dh (T, B, H)``.
     """
-    dhs, dh = _validate.backward_inputs(dhs, cache, GRUCache, "gru_forward", dhT=dhT)
-    steps = []
-    for t in reversed(range(len(cache.steps))):
-        steps.append(gru_step_backward(dhs[t] + dh, cache.steps[t]))  # the loss at t + step t+1's
-        dh = steps[-1].dh0
-    steps.reverse()  # steps[t] holds step t+1's share; the weights are shared, so sum the shares
-    shares = zip(*(s.arrays() for s in steps))  # weights, bias (and b_ch) of every step
-    return GRUGrads(*(sum(a) for a in shares), dX=np.stack([s.dX for s in steps]), dh0=dh,
-                    dh=np.stack([s.dh for s in steps]) if state_grads else None)
+    dhs, dhT = _validate.backward_inputs(dhs, cache, GRUCache, "gru_forward", dhT=dhT)
+    shares = unroll.backward(gru_step_backward, dhs, cache.steps, (dhT,))
+    return unroll.sequence_grads(GRUGrads, shares, state_grads)

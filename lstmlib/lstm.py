@@ -33,7 +33,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import _validate
+from . import _validate, unroll
 from .activations import sigmoid, sigmoid_grad_from_output, tanh_grad_from_output
 from .params import BiasBlock, Fused, Grads, Params, WeightBlock, init_storage
 
@@ -170,20 +170,19 @@ def lstm_step_backward(dh: np.ndarray, dc: np.ndarray | None, cache: LSTMStepCac
 # A whole sequence: loops over the steps
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class LSTMCache:
+class LSTMCache(unroll.SequenceCache):
     """What ``lstm_backward`` needs from ``lstm_forward``: the inputs and every step's cache.
 
     The article's quantities over the whole sequence, ``(T, B, H)`` each: ``f``, ``i``,
     ``c_tilde``, ``o``, ``c`` (c_1 .. c_T) and ``h`` (h_1 .. h_T); the final states ``hT``,
-    ``cT (B, H)`` (hand them to the next chunk's ``lstm_forward`` to carry the state on).
+    ``cT (B, H)`` and ``final_state`` (hand it to the next chunk's ``lstm_forward``).
     """
 
     X: np.ndarray  # (T, B, D)
     params: LSTMParams
-    h0: np.ndarray  # (B, H)
-    c0: np.ndarray  # (B, H)
     hs: np.ndarray  # (T, B, H), read-only: the array lstm_forward returned
     steps: tuple  # T LSTMStepCache
+    states = ("h", "c")
 
     def _stack(self, name):
         return np.stack([getattr(s, name) for s in self.steps])
@@ -193,42 +192,28 @@ class LSTMCache:
     o = property(lambda self: self._stack("o"), doc="output gate o_t, (T, B, H)")
     c_tilde = property(lambda self: self._stack("c_tilde"), doc="candidate c~_t, (T, B, H)")
     c = property(lambda self: self._stack("c"), doc="cell state c_t, (T, B, H)")
-    h = property(lambda self: self.hs, doc="output h_t, (T, B, H)")
-    hT = property(lambda self: self.hs[-1], doc="final output h_T, (B, H)")
     cT = property(lambda self: self.steps[-1].c, doc="final cell state c_T, (B, H)")
-
-    @property
-    def final_state(self) -> dict:
-        """``{"h": h_T, "c": c_T}``: the state to start the next chunk from."""
-        return {"h": self.hT, "c": self.cT}
-
-    def __repr__(self):
-        T, B = self.X.shape[:2]
-        return f"{type(self).__name__}(T={T}, B={B}, {self.params!r})"
+    h0 = property(lambda self: self.steps[0].h_prev, doc="initial state h_0, (B, H)")
+    c0 = property(lambda self: self.steps[0].c_prev, doc="initial cell state c_0, (B, H)")
 
 
 def lstm_forward(X: np.ndarray, p: LSTMParams, h0: np.ndarray | None = None,
                  c0: np.ndarray | None = None):
-    """Run the LSTM over a sequence, one ``lstm_step_forward`` per step.
+    """Run the LSTM over a sequence: ``lstm_step_forward`` at every step (``unroll.forward``).
 
     Inputs: ``X (T, B, D)``; ``p``; ``h0``, ``c0 (B, H)`` (zeros when ``None``).
     Returns ``(hs, cache)``: ``hs (T, B, H)`` the outputs h_1 .. h_T (read-only, the cache holds
     them) and an ``LSTMCache`` (``cache.final_state`` to continue from).
     """
     X, h0, c0 = _validate.sequence_inputs(p, LSTMParams, X, h0=h0, c0=c0)
-    hs = np.empty((X.shape[0], X.shape[1], p.hidden_size), dtype=p.dtype)
-    steps, h, c = [], h0, c0
-    for t in range(X.shape[0]):
-        h, c, step = lstm_step_forward(X[t], p, h, c)
-        hs[t] = h
-        steps.append(step)
-    hs.flags.writeable = False
-    return hs, LSTMCache(X, p, h0, c0, hs, tuple(steps))
+    hs, steps = unroll.forward(lstm_step_forward, X, p, (h0, c0))
+    return hs, LSTMCache(X, p, hs, steps)
 
 
 def lstm_backward(dhs: np.ndarray, cache: LSTMCache, dhT: np.ndarray | None = None,
                   dcT: np.ndarray | None = None, *, state_grads: bool = False) -> LSTMGrads:
-    """Backpropagation through time, one ``lstm_step_backward`` per step, from T down to 1.
+    """Backpropagation through time: ``lstm_step_backward`` from step T down to 1, carrying the
+    two error signals dh and dc (``unroll.backward``), then the steps' shares summed.
 
     Inputs: ``dhs (T, B, H)``, ``dE/dh_t`` from the loss at each step (zeros where no loss is
     attached); ``cache`` from ``lstm_forward``; ``dhT``, ``dcT (B, H)``: gradients arriving at the
@@ -236,13 +221,6 @@ def lstm_backward(dhs: np.ndarray, cache: LSTMCache, dhT: np.ndarray | None = No
     Returns an ``LSTMGrads`` with every parameter's gradient and ``dX (T, B, D)``, ``dh0``,
     ``dc0 (B, H)``; with ``state_grads=True`` also the per-step totals ``dh``, ``dc (T, B, H)``.
     """
-    dhs, dh, dc = _validate.backward_inputs(dhs, cache, LSTMCache, "lstm_forward", dhT=dhT, dcT=dcT)
-    steps = []
-    for t in reversed(range(len(cache.steps))):
-        steps.append(lstm_step_backward(dhs[t] + dh, dc, cache.steps[t]))  # (a) loss at t + step t+1
-        dh, dc = steps[-1].dh0, steps[-1].dc0  # what step t sends to step t-1
-    steps.reverse()  # steps[t] holds step t+1's share
-    totals = {"dh": np.stack([s.dh for s in steps]), "dc": np.stack([s.dc for s in steps])}
-    return LSTMGrads(sum(s.weights for s in steps), sum(s.bias for s in steps),  # (d) the weights are
-                     dX=np.stack([s.dX for s in steps]), dh0=dh, dc0=dc,     # shared: sum the shares
-                     **(totals if state_grads else {}))
+    dhs, dhT, dcT = _validate.backward_inputs(dhs, cache, LSTMCache, "lstm_forward", dhT=dhT, dcT=dcT)
+    shares = unroll.backward(lstm_step_backward, dhs, cache.steps, (dhT, dcT))
+    return unroll.sequence_grads(LSTMGrads, shares, state_grads)  # (d): sum of the steps' shares

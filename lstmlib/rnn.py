@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import _validate
+from . import _validate, unroll
 from .activations import ACTIVATIONS
 from .params import BiasBlock, Fused, Grads, Params, WeightBlock, init_storage
 
@@ -128,31 +128,21 @@ def rnn_step_backward(dh: np.ndarray, cache: RNNStepCache) -> RNNGrads:
 # A whole sequence: loops over the steps
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class RNNCache:
-    """What ``rnn_backward`` needs from ``rnn_forward``; ``h (T, B, H)`` and ``hT (B, H)``."""
+class RNNCache(unroll.SequenceCache):
+    """What ``rnn_backward`` needs from ``rnn_forward``: the inputs and every step's cache;
+    ``h (T, B, H)`` and ``hT (B, H)``."""
 
     X: np.ndarray
     params: RNNParams
-    h0: np.ndarray
     hs: np.ndarray  # (T, B, H), read-only
     steps: tuple
 
-    h = property(lambda self: self.hs, doc="h_t, (T, B, H)")
-    hT = property(lambda self: self.hs[-1], doc="final state h_T, (B, H)")
-
-    @property
-    def final_state(self) -> dict:
-        """``{"h": h_T}``: the state to start the next chunk from."""
-        return {"h": self.hT}
-
-    def __repr__(self):
-        T, B = self.X.shape[:2]
-        return f"{type(self).__name__}(T={T}, B={B}, {self.params!r})"
+    h0 = property(lambda self: self.steps[0].h_prev, doc="initial state h_0, (B, H)")
 
 
 def rnn_forward(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
                 activation: str | None = None):
-    """Run the RNN over a sequence, one ``rnn_step_forward`` per step.
+    """Run the RNN over a sequence: ``rnn_step_forward`` at every step (``unroll.forward``).
 
     Inputs: ``X (T, B, D)``, ``p``, ``h0 (B, H)`` (zeros when ``None``); ``activation``, when
     given, replaces ``p.activation`` for this call. Returns ``(hs, cache)``: ``hs (T, B, H)``
@@ -160,34 +150,24 @@ def rnn_forward(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
     """
     p = with_activation(p, activation)
     X, h0 = _validate.sequence_inputs(p, RNNParams, X, h0=h0)
-    hs = np.empty((X.shape[0], X.shape[1], p.hidden_size), dtype=p.dtype)
-    steps, h = [], h0
-    for t in range(X.shape[0]):
-        h, step = rnn_step_forward(X[t], p, h)
-        hs[t] = h
-        steps.append(step)
-    hs.flags.writeable = False
-    return hs, RNNCache(X, p, h0, hs, tuple(steps))
+    hs, steps = unroll.forward(rnn_step_forward, X, p, (h0,))
+    return hs, RNNCache(X, p, hs, steps)
 
 
 def rnn_backward(dhs: np.ndarray, cache: RNNCache, dhT: np.ndarray | None = None, *,
                  state_grads: bool = False) -> RNNGrads:
-    """Backpropagation through time, one ``rnn_step_backward`` per step, from T down to 1.
+    """Backpropagation through time (``unroll.backward``): at each step from T down to 1,
+    ``rnn_step_backward`` turns the total ``dE/dh_t`` into the error term ``delta_t`` and sends
+    ``W^T delta_t`` back to ``h_{t-1}``; the steps' shares of ``U``, ``W``, ``b`` are summed.
 
     Inputs: ``dhs (T, B, H)``, ``dE/dh_t`` from the loss at each step; ``cache`` from
     ``rnn_forward``; ``dhT (B, H)``, a gradient arriving at the final state from later on (zeros
     when ``None``). Returns an ``RNNGrads``: ``U``, ``W``, ``b``, ``dX (T, B, D)``, ``dh0 (B, H)``;
     with ``state_grads=True`` also the per-step totals ``dh (T, B, H)``.
     """
-    dhs, dh = _validate.backward_inputs(dhs, cache, RNNCache, "rnn_forward", dhT=dhT)
-    steps = []
-    for t in reversed(range(len(cache.steps))):
-        steps.append(rnn_step_backward(dhs[t] + dh, cache.steps[t]))  # the loss at t + step t+1's
-        dh = steps[-1].dh0
-    steps.reverse()  # steps[t] holds step t+1's share; the weights are shared, so sum the shares
-    return RNNGrads(sum(s.weights for s in steps), sum(s.bias for s in steps),
-                    dX=np.stack([s.dX for s in steps]), dh0=dh,
-                    dh=np.stack([s.dh for s in steps]) if state_grads else None)
+    dhs, dhT = _validate.backward_inputs(dhs, cache, RNNCache, "rnn_forward", dhT=dhT)
+    shares = unroll.backward(rnn_step_backward, dhs, cache.steps, (dhT,))
+    return unroll.sequence_grads(RNNGrads, shares, state_grads)
 
 
 def with_activation(p: RNNParams, activation: str | None) -> RNNParams:

@@ -1,8 +1,8 @@
 """Render the README's pictures into notebooks/figures/: one per chapter (ch00.png .. ch06.png)
 and one striking picture for the top of the README (hero.png).
 
-Each picture is drawn by the same ``lstmlib.plots`` function a chapter calls, on the same
-``lstmlib`` computation, so the README shows what the reader will see. A chapter whose picture only
+Each picture is drawn by the same ``lstmlib.course.plots`` function a chapter calls, on the same
+``lstmlib.course`` computation, so the README shows what the reader will see. A chapter whose picture only
 exists after training can instead take an image saved in its executed notebook
 (``NotebookImage``).
 
@@ -58,43 +58,43 @@ class Picture:
     make: Callable | NotebookImage | None     # a recipe returning a Figure, or a notebook image
 
 
-# --- recipes: a computation from lstmlib, then the plot function the chapter uses ----------------
+# --- recipes: a chapter's computation (lstmlib.course.chNN), then the plot function it uses ----------------
 
 def _ch00():
-    from lstmlib import plots
+    from lstmlib.course import plots
     return plots.plot_activations("tanh", 1.0)
 
 
 def _ch01():
-    from lstmlib import gradflow, plots
-    return plots.plot_error_norms_by_radius(gradflow.radius_experiment(seed=0))
+    from lstmlib.course import ch01, plots
+    return plots.plot_error_norms_by_radius(ch01.radius_experiment(seed=0))
 
 
 def _ch02():
-    from lstmlib import plots
+    from lstmlib.course import plots
     return plots.plot_lstm_cell()
 
 
 def _ch03():
-    from lstmlib import gradflow, plots
-    return plots.plot_errata_heatmap(gradflow.errata_table(steps=(2, 5)))
+    from lstmlib.course import ch03, plots
+    return plots.plot_errata_heatmap(ch03.errata_table(steps=(2, 5)))
 
 
 def _ch04():
-    from lstmlib import gradflow, plots
-    comp = gradflow.GradientFlowLab(seed=0).compare(1.0, 1.0, 100)
+    from lstmlib.course import ch04, plots
+    comp = ch04.GradientFlowLab(seed=0).compare(1.0, 1.0, 100)
     return plots.plot_gradient_flow(comp, highlight="lstm")
 
 
 def _ch05():
-    from lstmlib import gradflow, plots
-    return plots.plot_gate_hold(gradflow.GateLab(seed=0), 0.5, 0.5)
+    from lstmlib.course import ch05, plots
+    return plots.plot_gate_hold(ch05.GateLab(seed=0), 0.5, 0.5)
 
 
 def _hero():
     # The course in one picture: how far back the gradient reaches in an RNN, an LSTM and a GRU.
-    from lstmlib import gradflow, plots
-    comp = gradflow.GradientFlowLab(seed=0).compare(1.0, 1.0, 100)
+    from lstmlib.course import ch04, plots
+    comp = ch04.GradientFlowLab(seed=0).compare(1.0, 1.0, 100)
     return plots.plot_gradient_flow(comp, highlight="lstm",
                                     title="How far back does the gradient reach? (T = 100)")
 
@@ -147,8 +147,8 @@ def render(name: str, pic: Picture) -> str:
 
 
 def list_candidates() -> None:
-    from lstmlib import plots
-    print("lstmlib.plots functions (a recipe calls one of them):")
+    from lstmlib.course import plots
+    print("lstmlib.course.plots functions (a recipe calls one of them):")
     for name, fn in vars(plots).items():
         if name.startswith("plot_") and inspect.isfunction(fn):
             print(f"  {name}{inspect.signature(fn)}")

@@ -1,7 +1,12 @@
-"""environment.yml (conda, Binder) and pyproject.toml must list the same packages."""
+"""The environment: environment.yml (conda, Binder) and pyproject.toml list the same packages, the
+wheel holds every subpackage, and the model layer needs none of the course's packages."""
 import pathlib
 import re
+import subprocess
+import sys
 import tomllib
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # Not in environment.yml on purpose: the browser driver and the optional PyTorch (see its header)
@@ -55,3 +60,43 @@ def test_python_versions_agree():
     low = tuple(int(v) for v in requires.lstrip(">=").split("."))
     pinned = tuple(int(v) for v in conda["python"].split("=")[-1].split("."))
     assert pinned >= low
+
+
+def test_the_model_layer_loads_no_plotting_or_notebook_packages():
+    """``import lstmlib`` and everything the model layer does, training included, must work
+    without matplotlib, ipywidgets or IPython (a script, a server, CI without a display): those
+    belong to ``lstmlib.course``. A fresh interpreter, so that nothing imported by other tests
+    counts."""
+    code = (
+        "import sys, lstmlib\n"
+        "from lstmlib import article, fused, gradcheck, losses, models, optim, stack, tasks, train\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'ipywidgets')))\n"
+        "m = train.make_model('lstm', 2, 3, 1, 0)\n"
+        "train.fit(m, tasks.adding_task(5).sample, steps=2, batch_size=2, optimizer=optim.SGD(0.1),\n"
+        "          rng=0, progress=train.PrintProgress())\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}\n"
+        "             & {'matplotlib', 'ipywidgets', 'IPython', 'ipykernel'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout.splitlines()
+    assert out[0] == "[]"  # after import lstmlib and its model-layer modules
+    assert out[1].startswith("training: 2 steps")  # PrintProgress's line
+    assert out[2] == "[]"  # after a training run with a progress report
+
+
+def _packages_listed():
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text()).get("tool", {}).get("setuptools", {})
+    listed = setuptools.get("packages")
+    if isinstance(listed, list):
+        return set(listed)
+    from setuptools import find_packages  # [tool.setuptools.packages.find] or the default discovery
+    find = listed.get("find", {}) if isinstance(listed, dict) else {}
+    return set(find_packages(where=str(ROOT / find.get("where", ["."])[0]),
+                             include=find.get("include", ["*"]), exclude=find.get("exclude", ())))
+
+
+def test_every_subpackage_of_lstmlib_is_packaged():
+    present = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "lstmlib").rglob("__init__.py")}
+    assert {"lstmlib", "lstmlib.course"} <= present
+    missing = present - _packages_listed()
+    assert not missing, f"not in the wheel: {sorted(missing)}"

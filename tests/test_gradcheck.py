@@ -1,10 +1,15 @@
+"""lstmlib.gradcheck: the finite differences themselves, the report, and that a check flags a broken
+backward pass exactly where it is broken."""
 import dataclasses
 
 import numpy as np
 import pytest
 
 import lstmlib as ll
+from lstmlib import article
 from lstmlib import gradcheck as gc
+
+ALL_LSTM_ROWS = set(ll.LSTMParams.names) | {"X", "h0", "c0"}
 
 
 def test_numerical_gradient_of_known_function_and_restores_input():
@@ -16,8 +21,17 @@ def test_numerical_gradient_of_known_function_and_restores_input():
     np.testing.assert_array_equal(a, before)
     five = gc.numerical_gradient(lambda: float(np.sum(np.sin(a))), a, stencil="five-point")
     np.testing.assert_allclose(five, np.cos(a), rtol=1e-11)
+    np.testing.assert_array_equal(a, before)
     with pytest.raises(ValueError, match="stencil: expected one of"):
         gc.numerical_gradient(lambda: 0.0, a, stencil="forward")
+
+
+def test_five_point_stencil_is_more_accurate_than_centred():
+    a = np.array([0.3, -1.1])
+    exact = np.exp(a) * 3
+    centred = gc.numerical_gradient(lambda: float(np.sum(3 * np.exp(a))), a, eps=1e-2)
+    five = gc.numerical_gradient(lambda: float(np.sum(3 * np.exp(a))), a, eps=1e-2, stencil="five-point")
+    assert np.abs(five - exact).max() < 1e-7 < np.abs(centred - exact).max()
 
 
 def test_relative_error_definition():
@@ -26,36 +40,122 @@ def test_relative_error_definition():
     assert gc.relative_error(np.array([3.0, 4.0]), np.array([3.0, 4.0 + 1e-6])) == pytest.approx(2e-7, rel=1e-3)
 
 
-def test_check_detects_a_broken_backward():
-    """A backward that forgets the cell-state carry must fail the check, loudly."""
-    rng = np.random.default_rng(0)
-    p = ll.LSTMParams.init(2, 3, rng)
-    X = rng.standard_normal((4, 2, 2))
+def _dropped_carry_backward(dhs, cache):
+    """The readable LSTM backward with the cell-state carry dropped: each step's backward is handed
+    ``dc=None`` instead of ``dc_{t+1} * f_{t+1}`` from the step after it. Nothing else changes."""
+    steps, dh = [], np.zeros_like(dhs[0])
+    for t in reversed(range(len(cache.steps))):
+        steps.append(ll.lstm_step_backward(dhs[t] + dh, None, cache.steps[t]))
+        dh = steps[-1].dh0
+    steps.reverse()
+    return ll.LSTMGrads(sum(s.weights for s in steps), sum(s.bias for s in steps),
+                        dX=np.stack([s.dX for s in steps]), dh0=dh, dc0=steps[0].dc0)
 
-    def broken(dhs, cache):
+
+def _lstm_case(T, seed=0):
+    rng = np.random.default_rng(seed)
+    p = ll.LSTMParams.init(2, 3, rng)
+    X = rng.standard_normal((T, 2, 2))
+    states = {"h": rng.standard_normal((2, 3)), "c": rng.standard_normal((2, 3))}
+    return X, p, states, rng
+
+
+@pytest.mark.parametrize("broken", [_dropped_carry_backward,
+                                    article.article_backward_with(article.ArticleErrata(no_cell_carry=True))],
+                         ids=["readable-steps-without-carry", "article-no_cell_carry"])
+def test_check_flags_a_backward_that_drops_the_cell_state_carry(broken):
+    """Without the carry, dE/dc_t misses dc_{t+1} f_{t+1}: with random initial states and a loss at
+    every step of T = 5, every array depends on that path (through the gates at earlier steps and
+    the recurrent h), so every row fails. At T = 1 there is nothing to carry: every row passes."""
+    X, p, states, rng = _lstm_case(T=5)
+    report = gc.check_gradients(X, p, rng, states=states, backward=broken, reference=True)
+    assert set(report.failed) == ALL_LSTM_ROWS, str(report)
+    assert report["W_fh"].relative_error > 1e-3  # loudly, not at the tolerance's edge
+    X1, p1, states1, rng1 = _lstm_case(T=1)
+    assert gc.check_gradients(X1, p1, rng1, states=states1, backward=broken, reference=True).passed
+    # the correct readable backward passes the same check
+    assert gc.check_gradients(X, p, rng, states=states, reference=True).passed
+
+
+def test_check_flags_exactly_the_halved_biases():
+    """A different breakage, for contrast: halving the bias gradients fails the four biases only,
+    by exactly 1/2, at any length (including T = 1, where dropping the carry cannot show)."""
+
+    def halved_bias(dhs, cache):
         g = ll.lstm_backward(dhs, cache)
         return dataclasses.replace(g, bias=g.bias * 0.5)
 
-    report = gc.check_gradients(p, X, rng, backward=broken)
-    assert not report.passed
-    assert set(report.failed) == {"b_f", "b_i", "b_c", "b_o"}
-    assert report["b_f"].relative_error == pytest.approx(0.5, rel=1e-6)
-    assert report.max_relative_error() == pytest.approx(0.5, rel=1e-6)
-    text = str(report)
-    assert "FAIL" in text and "4 of 15 fail" in text
+    for T in (1, 4):
+        X, p, states, rng = _lstm_case(T)
+        report = gc.check_gradients(X, p, rng, states=states, backward=halved_bias, reference=True)
+        assert not report.passed
+        assert set(report.failed) == {"b_f", "b_i", "b_c", "b_o"}
+        assert report["b_f"].relative_error == pytest.approx(0.5, rel=1e-6)
+        assert report.max_relative_error() == pytest.approx(0.5, rel=1e-6)
+        text = str(report)
+        assert "FAIL" in text and "4 of 15 fail" in text
+
+
+def test_check_gradients_on_final_states_flags_a_backward_that_ignores_them():
+    X, p, states, _ = _lstm_case(T=3)
+
+    def ignores_final(dhs, cache, dhT=None, dcT=None):
+        return ll.lstm_backward(dhs, cache)  # drops dhT and dcT
+
+    assert gc.check_gradients(X, p, 0, states=states, final_grads=True).passed
+    report = gc.check_gradients(X, p, 0, states=states, final_grads=True, backward=ignores_final,
+                                reference=True)
+    assert set(report.failed) == ALL_LSTM_ROWS
+    assert gc.check_gradients(X, p, 0, states=states, backward=ignores_final, reference=True).passed
 
 
 def test_report_text_is_stable_below_display_floor():
     rows = (gc.GradcheckRow("W", (2, 2), 3.21e-10, 4.5e-11, True),
             gc.GradcheckRow("b", (2,), 0.123456, 0.5, False))
-    text = str(gc.GradcheckReport(rows, tol=1e-7, atol=1e-10))
+    report = gc.GradcheckReport(rows, tol=1e-7, atol=1e-10)
+    text = str(report)
     assert "< 1e-08" in text and "0.12" in text and "0.123456" not in text
-    assert "1 of 2 fail" in text
+    assert "1 of 2 fail" in text and report.failed == ("b",)
+    assert report["W"].passed and report.max_relative_error() == 0.123456
+    with pytest.raises(KeyError):
+        report["X"]
 
 
-def test_check_gradients_rejects_bad_states():
+def test_compare_gradients_passes_on_either_tolerance():
+    a = {"x": np.array([1.0, 2.0]), "y": np.array([1e-12, 0.0])}
+    n = {"x": np.array([1.0, 2.0 + 1e-9]), "y": np.array([0.0, 0.0])}
+    report = gc.compare_gradients(a, n, tol=1e-7, atol=1e-10)
+    assert report.passed  # x by its relative error, y (relative error 1) by its absolute error
+    assert report["y"].relative_error == 1.0
+    assert not gc.compare_gradients(a, n, tol=1e-7, atol=0.0).passed
+    with pytest.raises(ValueError, match=r"analytic\['x'\]: expected shape \(3,\), got \(2,\)"):
+        gc.compare_gradients(a, {"x": np.zeros(3)})
+
+
+def test_check_gradients_rows_options_and_inputs_left_alone():
+    X, p, states, _ = _lstm_case(T=3)
+    before = [a.copy() for a in (X, *states.values(), *p.arrays())]
+    report = gc.check_gradients(X, p, 0, states=states)
+    assert [r.name for r in report.rows] == list(p.names) + ["X", "h0", "c0"]
+    for a, b in zip((X, *states.values(), *p.arrays()), before):
+        np.testing.assert_array_equal(a, b)
+    assert [r.name for r in gc.check_gradients(X, p, 0, inputs=False).rows] == list(p.names)
+    q = ll.GRUParams.init(2, 3, 0, reset_after=True)
+    assert [r.name for r in gc.check_gradients(X, q, 0).rows] == list(q.names) + ["X", "h0"]
+
+
+def test_check_gradients_rejects_bad_arguments():
     p = ll.GRUParams.init(2, 3, 0)
-    with pytest.raises(ValueError, match="states: expected keys among"):
-        gc.check_gradients(p, np.zeros((2, 1, 2)), 0, states={"c0": np.zeros((1, 3))})
-    with pytest.raises(ValueError, match="p: expected LSTMParams, GRUParams or RNNParams"):
-        gc.check_gradients(object(), np.zeros((2, 1, 2)), 0)
+    X = np.zeros((2, 1, 2))
+    with pytest.raises(ValueError, match=r"state: expected keys among \('h',\) for the GRU, got \['c'\]"):
+        gc.check_gradients(X, p, 0, states={"c": np.zeros((1, 3))})
+    with pytest.raises(ValueError, match=r"states\['h'\]: expected shape \(B=1, H=3\)"):
+        gc.check_gradients(X, p, 0, states={"h": np.zeros((2, 3))})
+    with pytest.raises(ValueError, match="^p: expected RNNParams, LSTMParams or GRUParams, got object"):
+        gc.check_gradients(X, object(), 0)
+    with pytest.raises(ValueError, match=r"^X: expected shape \(T, B, D=2\)"):
+        gc.check_gradients(np.zeros((2, 1, 3)), p, 0)
+    with pytest.raises(ValueError, match=r"out_grad: expected shape \(T=2, B=1, H=3\)"):
+        gc.check_gradients(X, p, 0, out_grad=np.zeros((2, 1, 4)))
+    with pytest.raises(ValueError, match="rng: expected a np.random.Generator"):
+        gc.check_gradients(X, p, "seed")

@@ -1,65 +1,117 @@
-"""Every parameter and every input gradient of every model against centred finite differences,
-in float64, on random sizes: T 1-12, B 1-4, D 1-5, H 1-6, within 1e-7 relative error."""
+"""Every parameter gradient of every model, and the gradients of X and of every initial state,
+against five-point finite differences in float64 on random sizes (T 1-12, B 1-4, D 1-5, H 1-6),
+within 1e-7 relative error: the fused passes (what training runs) on random cases, the readable
+loops and the step functions on fixed ones. With ``final_grads`` the loss also reads the final
+states, which checks the gradients a backward pass accepts from a later chunk."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from helpers import NAMES, SIZES, SMOOTH, make_case, relu_margin
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import lstmlib as ll
-from helpers import MODEL_CASES, make_case
+from lstmlib.gradcheck import compare_gradients, numerical_gradient
 
-sizes = st.tuples(st.integers(1, 12), st.integers(1, 4), st.integers(1, 5), st.integers(1, 6),
-                  st.integers(0, 2**31 - 1))
+# relu: pre-activations nearer than RELU_MARGIN to the kink are rejected, and the stencil's step
+# is small enough that its perturbations (a few eps times an activation) never cross it. A unit
+# that is off has an exactly zero gradient, where the stencil's own rounding (~1e-13 at this eps)
+# makes the relative error 1: RELU_ATOL accepts that noise and nothing a missing term could cause.
+RELU_MARGIN, RELU_EPS, RELU_ATOL = 1e-3, 1e-5, 1e-9
 
 
-@pytest.mark.parametrize("model", sorted(MODEL_CASES))
+def _check(case, *, final_grads, reference=False, **kw):
+    relu = case.variant == "rnn_relu"
+    return ll.check_gradients(case.X, case.p, np.random.default_rng(0), states=case.states,
+                              out_grad=case.G, final_grads=final_grads, reference=reference,
+                              stencil="five-point", eps=RELU_EPS if relu else None, tol=1e-7,
+                              atol=RELU_ATOL if relu else 0.0, **kw)
+
+
+@pytest.mark.parametrize("variant", NAMES)
 @settings(max_examples=40)
-@given(sizes)
-def test_every_gradient_matches_finite_differences(model, s):
-    T, B, D, H, seed = s
-    p, X, states, G, forward, backward, kw = make_case(model, T, B, D, H, seed)
-    report = ll.check_gradients(p, X, np.random.default_rng(seed), states=states, out_grad=G,
-                                forward_kwargs=kw, stencil="five-point", tol=1e-7, atol=0.0)
-    expected = set(p.names) | {"X"} | set(states)
+@given(SIZES, st.booleans())
+def test_fused_gradients_match_finite_differences(variant, sizes, final_grads):
+    T, B, D, H, seed = sizes
+    case = make_case(variant, T, B, D, H, seed)
+    if variant == "rnn_relu":
+        assume(relu_margin(case.X, case.p, case.states["h"]) > RELU_MARGIN)
+    report = _check(case, final_grads=final_grads)
+    expected = set(case.p.names) | {"X"} | {f"{n}0" for n in case.model.states}
     assert {r.name for r in report.rows} == expected
     assert report.passed, str(report)
 
 
-@pytest.mark.parametrize("model", sorted(MODEL_CASES))
-def test_gradients_with_loss_at_last_step_only_and_large_weights(model):
-    """Saturated gates and a single loss term: the regime where missing terms hide best."""
-    p, X, states, G, forward, backward, kw = make_case(model, 8, 2, 3, 4, seed=99)
-    p.weights[...] *= 3.0
-    G[:-1] = 0
-    report = ll.check_gradients(p, X, 0, states=states, out_grad=G, forward_kwargs=kw,
-                                stencil="five-point")
+@pytest.mark.parametrize("variant", NAMES)
+@pytest.mark.parametrize("final_grads", [False, True])
+@pytest.mark.parametrize("reference", [True, False], ids=["readable", "fused"])
+def test_fixed_case_gradients_match_finite_differences(variant, final_grads, reference):
+    """The readable loops, and (so that the final-state path is certainly checked for every
+    model, whatever hypothesis draws above) the fused passes, on one fixed case."""
+    case = make_case(variant, 5, 2, 3, 4, seed=31)
+    if variant == "rnn_relu":
+        assert relu_margin(case.X, case.p, case.states["h"]) > RELU_MARGIN
+    report = _check(case, final_grads=final_grads, reference=reference)
+    assert len(report.rows) == len(case.p.names) + 1 + len(case.model.states)
     assert report.passed, str(report)
 
 
-def test_relu_rnn_gradients():
-    # relu has a kink at 0; random pre-activations are almost surely far from it at these sizes
-    p, X, states, G, *_ = make_case("rnn_tanh", 6, 3, 4, 5, seed=5)
-    report = ll.check_gradients(p, X, 0, states=states, out_grad=G, forward_kwargs={"activation": "relu"})
+@pytest.mark.parametrize("variant", SMOOTH)
+def test_gradients_with_saturated_gates_and_a_loss_at_the_last_step_only(variant):
+    """Large weights saturate the gates, and a single loss term: where missing terms hide best."""
+    case = make_case(variant, 8, 2, 3, 4, seed=99)
+    case.p.weights[...] *= 3.0
+    case.G[:-1] = 0
+    for reference in (False, True):
+        report = _check(case, final_grads=False, reference=reference)
+        assert report.passed, str(report)
+
+
+def test_relu_rnn_gradient_is_zero_where_the_units_are_off():
+    """The relu's derivative is 0 below the kink: a unit held off gets no gradient at all."""
+    case = make_case("rnn_relu", 6, 3, 4, 5, seed=5)
+    case.p.b[0] = -50.0  # unit 0 never turns on
+    _, cache = case.forward()
+    assert np.all(cache.hs[:, :, 0] == 0)
+    g = case.model.backward(case.G, cache)
+    assert np.all(g.b[0] == 0) and np.all(g.U[0] == 0) and np.all(g.W[0] == 0)
+    assert np.all(g.b[1:] != 0)
+    report = _check(case, final_grads=True)
     assert report.passed, str(report)
 
 
-def test_step_backward_gradients_match_finite_differences():
-    """The readable one-step functions are checked on their own too (the sequence test ties them)."""
-    rng = np.random.default_rng(2)
-    p = ll.LSTMParams.init(3, 4, rng)
-    x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
-    Gh, Gc = rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+# ---- the step functions, on their own ----------------------------------------------------------
+@pytest.mark.parametrize("variant", NAMES)
+def test_step_backward_matches_finite_differences(variant):
+    """One step of each readable model: the loss reads the new state(s); the step backward's
+    parameter gradients, ``dX`` and what goes back to the previous states are checked."""
+    case = make_case(variant, 1, 3, 3, 4, seed=2)
+    m, p = case.model, case.p
+    if variant == "rnn_relu":
+        assert relu_margin(case.X, p, case.states["h"]) > RELU_MARGIN
+    x = case.X[0]
+    prev = [case.states[n] for n in m.states]
+    Gh, Gc = case.G[0], case.final.get("c")
 
     def loss():
-        h1, c1, _ = ll.lstm_step_forward(x, h, c, p)
-        return float(np.sum(Gh * h1) + np.sum(Gc * c1))
+        h, *rest = m.step_forward(x, p, *prev)
+        value = float(np.sum(Gh * h))
+        if m.name == "lstm":
+            value += float(np.sum(Gc * rest[0]))
+        return value
 
-    h1, c1, k = ll.lstm_step_forward(x, h, c, p)
-    # dE/dc_t arriving from outside is Gc: the step adds the path through h itself
-    dx, dh_prev, dc_prev, g = ll.lstm_step_backward(Gh, Gc, k)
-    numeric = {n: ll.gradcheck.numerical_gradient(loss, a) for n, a in p.named().items()}
-    numeric.update(x=ll.gradcheck.numerical_gradient(loss, x), h=ll.gradcheck.numerical_gradient(loss, h),
-                   c=ll.gradcheck.numerical_gradient(loss, c))
-    analytic = dict(g.named(), x=dx, h=dh_prev, c=dc_prev)
-    report = ll.gradcheck.compare_gradients(analytic, numeric)
+    *_, k = m.step_forward(x, p, *prev)
+    # for the LSTM, dE/dc_t arriving from outside h is Gc: the step adds the path through h
+    g = m.step_backward(Gh, Gc, k) if m.name == "lstm" else m.step_backward(Gh, k)
+    assert type(g) is m.grads
+    np.testing.assert_array_equal(g.dh, Gh)
+    eps = RELU_EPS if variant == "rnn_relu" else None
+    numeric = {n: numerical_gradient(loss, a, eps, "five-point") for n, a in p.named().items()}
+    numeric["x"] = numerical_gradient(loss, x, eps, "five-point")
+    analytic = dict(g.named(), x=g.dX)
+    for n, a in zip(m.states, prev):
+        numeric[f"{n}_prev"] = numerical_gradient(loss, a, eps, "five-point")
+        analytic[f"{n}_prev"] = g.dstate0[n]
+    report = compare_gradients(analytic, numeric, tol=1e-7, atol=RELU_ATOL if eps else 0.0)
     assert report.passed, str(report)
+    if m.name == "lstm":  # the total dE/dc_t: Gc plus the path through h_t = o tanh(c_t)
+        np.testing.assert_allclose(g.dc, Gc + Gh * k.o * (1 - k.tanh_c ** 2), rtol=1e-14)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lstmlib import tasks, train
+from lstmlib import losses, tasks
 
 
 @pytest.mark.parametrize("form", ["modern", "original"])
@@ -84,7 +84,7 @@ def test_temporal_order_rules():
 
 @pytest.mark.parametrize("T", [10, 11, 17, 33, 64])
 def test_temporal_order_small_T(T):
-    X, y = tasks.temporal_order(T, 50, np.random.default_rng(T))
+    X, _ = tasks.temporal_order(T, 50, np.random.default_rng(T))
     sym = X.argmax(axis=2)
     relevant = (sym == 4) | (sym == 5)
     assert np.all(relevant.sum(axis=0) == 2)
@@ -94,7 +94,7 @@ def test_temporal_order_small_T(T):
 def test_baselines_measured():
     # predicting the mean of the modern adding problem scores 1/6
     _, y = tasks.adding_problem(50, 100_000, np.random.default_rng(0), dtype=np.float64)
-    loss, _ = train.mse(np.full_like(y, 1.0), y)
+    loss, _ = losses.mse(np.full_like(y, 1.0), y)
     assert loss == pytest.approx(1 / 6, rel=0.01)
     assert tasks.constant_baseline(tasks.adding_task(50)) == pytest.approx(tasks.ADDING_BASELINE_MSE, rel=0.01)
     for T in (20, 50):
@@ -148,3 +148,19 @@ def test_adding_solved():
 def test_bad_input(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_examples_as_text_show_the_sequence_and_its_target():
+    text = tasks.adding_example(T=10, seed=3)
+    _, y = tasks.adding_problem(10, 1, 3, dtype=np.float64)
+    lines = text.splitlines()
+    assert len(lines) == 1 + 10 + 1
+    assert sum("<-- marked" in line for line in lines) == 2
+    assert lines[-1].endswith(f"= {y[0, 0]:.3f}")
+    seq = tasks.temporal_order_example(T=20, seed=4)
+    _, y = tasks.temporal_order(20, 1, 4)
+    symbols = seq.splitlines()[0].split()[-1]
+    assert len(symbols) == 20 and symbols[0] == "E" and symbols[-1] == "B"
+    assert "".join(c for c in symbols if c in "XY") == tasks.TEMPORAL_ORDER_CLASSES[int(y[0])]
+    table = tasks.baseline_table(T=20, n=2000).splitlines()
+    assert len(table) == 2 + 3 and "ln 4" in table[-1]

@@ -11,7 +11,7 @@ from .. import _validate
 from ..activations import ACTIVATIONS, DERIVATIVE_BOUND
 from ..rnn import RNNParams, rnn_backward, rnn_forward, rnn_step_backward, with_activation
 
-__all__ = ["spectral_norm", "spectral_radius", "rescale_matrix", "orthogonal_matrix", "rnn_with_radius",
+__all__ = ["step_norms", "spectral_norm", "spectral_radius", "rescale_matrix", "orthogonal_matrix", "rnn_with_radius",
            "RNNGradientFlow", "rnn_gradient_flow", "RadiusExperiment", "radius_experiment", "decay_table"]
 
 
@@ -23,6 +23,13 @@ def _square_matrix(W, name: str = "W") -> np.ndarray:
         raise ValueError(f"{name}: expected a real numeric array, got dtype {W.dtype}")
     _validate.finite(W, name)
     return W
+
+
+def step_norms(a: np.ndarray) -> np.ndarray:
+    """The norm of each step's slice of ``a (T, ...)``, shape ``(T,)``: the Frobenius norm over
+    everything but time (the Euclidean norm of the vector when B = 1)."""
+    a = np.asarray(a)
+    return np.linalg.norm(a.reshape(len(a), -1), axis=1)
 
 
 def spectral_norm(W: np.ndarray) -> float:
@@ -111,12 +118,12 @@ class RNNGradientFlow:
     @property
     def steps(self) -> int:
         """T, the number of time steps."""
-        return self.deltas.shape[0]
+        return len(self.deltas)
 
     @property
     def contribution_norms(self) -> np.ndarray:
         """``||grad_{W_k} E||`` for k = 1..T, shape ``(T,)``: the article's bars."""
-        return np.linalg.norm(self.contributions.reshape(self.steps, -1), axis=1)
+        return step_norms(self.contributions)
 
     @property
     def gain(self) -> float:
@@ -158,7 +165,7 @@ def rnn_gradient_flow(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
     deltas = g.dh * ACTIVATIONS[p.activation][1](hs)  # f'(net_k), read off h_k = f(net_k)
     contributions = np.stack([rnn_step_backward(g.dh[k], cache.steps[k]).W for k in range(T)])
 
-    norms = np.linalg.norm(deltas.reshape(T, -1), axis=1)
+    norms = step_norms(deltas)
     beta_f = DERIVATIVE_BOUND[p.activation]
     beta_W = spectral_norm(p.W)
     distance = np.arange(T - 1, -1, -1)  # t - k for k = 1..T

@@ -142,6 +142,7 @@ class ErrataTable:
     reports: dict
     labels: tuple
     steps: tuple
+    zero_state: bool = True  # the initial state the checks started from: zeros, or random
 
     def failed(self, label: str, steps: int) -> tuple:
         """Names of the arrays that fail for ``label`` at ``steps``."""
@@ -174,7 +175,7 @@ def errata_table(variants: dict | None = None, steps=(2, 5), **case_kw) -> Errat
         raise ValueError("variants: expected at least one {label: ArticleErrata}, got none")
     steps = tuple(_validate.positive_int(T, "steps") for T in steps)
     reports = {(lab, T): errata_gradcheck(e, T, **case_kw) for T in steps for lab, e in variants.items()}
-    return ErrataTable(reports, tuple(variants), steps)
+    return ErrataTable(reports, tuple(variants), steps, case_kw.get("zero_state", True))
 
 
 def _article_setup(steps: int = 2, weight_scale: float = 1e-4, zero_state: bool = True,

@@ -12,7 +12,7 @@ from ..gru import GRUParams
 from ..lstm import LSTMParams
 from ..models import MODELS, model_of
 from ..rnn import RNNParams
-from .ch01 import spectral_norm
+from .ch01 import spectral_norm, step_norms
 
 __all__ = ["LastStepGradients", "last_step_gradients", "forget_bias_prediction", "gated_models",
            "ForgetBiasRow", "ForgetBiasTable", "forget_bias_table", "CellJacobian",
@@ -34,19 +34,13 @@ class LastStepGradients:
     dh: np.ndarray
     dc: np.ndarray | None = None
 
-    @property
-    def steps(self) -> int:
-        return self.dh.shape[0]
-
-    @property
-    def dh_norms(self) -> np.ndarray:
-        """``||dE/dh_k||`` for k = 1..T, ``(T,)``."""
-        return np.linalg.norm(self.dh.reshape(self.steps, -1), axis=1)
+    steps = property(lambda self: len(self.dh), doc="T, the number of time steps")
+    dh_norms = property(lambda self: step_norms(self.dh), doc="``||dE/dh_k||`` for k = 1..T, ``(T,)``")
 
     @property
     def dc_norms(self) -> np.ndarray | None:
         """``||dE/dc_k||`` for k = 1..T, ``(T,)`` (None without a cell state)."""
-        return None if self.dc is None else np.linalg.norm(self.dc.reshape(self.steps, -1), axis=1)
+        return None if self.dc is None else step_norms(self.dc)
 
     def relative(self, which: str = "dh") -> np.ndarray:
         """``||dE/d{h,c}_k|| / ||dE/dh_T||``: the norms relative to what the loss put in."""

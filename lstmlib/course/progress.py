@@ -54,7 +54,12 @@ class ProgressBar(W.HBox):
             self.bar.value = step
             self.text.value = f"step {step}/{self.total}, loss {loss:.4f}"
 
-    def close(self, history) -> None:
+    def close(self, history=None) -> None:
+        """``train.fit``'s last call, with its ``History``: the bar shows how training ended. Without
+        one, ipywidgets' own ``close`` (it calls that at exit): the widget is taken down."""
+        if history is None:
+            super().close()
+            return
         self.bar.value = history.steps  # an early stop ends the bar where training ended
         self.bar.bar_style = "danger" if history.diverged_at is not None else "success"
         self.line = history.summary(seconds=False)

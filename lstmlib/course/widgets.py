@@ -8,6 +8,7 @@ flickers, nothing leaks into the saved notebook, and every redraw is timed.
 """
 from __future__ import annotations
 
+import base64
 import io
 import time
 from typing import Callable
@@ -84,6 +85,14 @@ class Explorer(W.VBox):
         # What a reader sees where the widget should be when a saved notebook is opened without
         # running it (JupyterLab does not restore saved widget state).
         return f"{type(self).__name__}: run the notebook's cells (Run > Run All Cells) to use this explorer"
+
+    def _repr_mimebundle_(self, **kwargs):
+        # Beside the live view, the picture at the settings it was displayed with: GitHub, nbviewer
+        # and a saved notebook opened without running show it where they cannot run a widget.
+        data = super()._repr_mimebundle_(**kwargs)
+        if data is not None and self.image.value:
+            data["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        return data
 
 
 _WIDE = {"description_width": "initial"}

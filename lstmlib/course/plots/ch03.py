@@ -68,12 +68,13 @@ def plot_errata_heatmap(table):
     for j in range(1, len(table.steps)):
         ax.axvline(j * len(table.labels) - 0.5, color="0.2", lw=1.5)
     fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02, label="log10 relative error (failing cells)")
-    ax.set_title("gradient check of each backward variant (zero initial state)", fontsize=10)
+    ax.set_title(f"gradient check of each backward variant ({'zero' if table.zero_state else 'random'} "
+                 "initial state)", fontsize=10)
     return fig
 
 
 def plot_bptt_carries(trace):
-    """``||dE/dh_t||`` and ``||dE/dc_t||`` over t from a ``LSTMBPTTTrace``: the two
+    """``||dE/dh_t||`` and ``||dE/dc_t||`` over t from a ``ch03.BPTTTrace``: the two
     error signals BPTT carries back through an LSTM."""
     fig, ax = new_figure(6.5, 3.2)
     T = trace.dh.shape[0]

@@ -138,6 +138,6 @@ def plot_cell_jacobian(norms_by_bias: dict):
     ax.set_ylim(0, 1.45)
     ax.set_xlabel("time step t")
     ax.set_ylabel("largest singular value")
-    ax.set_title("the two parts of ∂c_t/∂c_{t−1} (usual initialisation)", fontsize=10)
+    ax.set_title("the two parts of ∂c_t/∂c_(t−1) (usual initialisation)", fontsize=10)
     ax.legend(fontsize=7, ncols=len(norms_by_bias), loc="upper center")
     return fig

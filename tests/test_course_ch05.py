@@ -1,0 +1,339 @@
+"""Chapter 05, the GRU: a real GRU with its gates held by hand (and the influence of h_0 read off
+its step backward), the two conventions compared, parameter counts, PyTorch parity, the picture of
+the held gates, the chapter's claims and its self-checks."""
+import builtins
+import os
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from test_course_support import (
+    assert_clean_texts,
+    assert_legend_lists_the_labels,
+    bar_centres,
+    bar_heights,
+    outside_pyplot,
+    png,
+    right,
+    wrong,
+)
+
+import lstmlib as ll
+from lstmlib.activations import sigmoid
+from lstmlib.course import ch02, ch05, exercises, plots
+
+EPS = 1e-6
+
+
+def _gru(reset_after, seed=2, H=3, D=1):
+    rng = np.random.default_rng(seed)
+    q = ll.GRUParams.init(D, H, rng, reset_after=reset_after)
+    q.W_ch[...] *= 4  # the candidate's path back to h_{t-1} is not negligible
+    X = rng.standard_normal((6, 2, D))
+    h0 = rng.standard_normal((2, H)) * 0.5
+    return q, X, h0
+
+
+def _held_closed_form(X, q, z, r, h0):
+    """The GRU with z_t = z and r_t = r, written out: (G3) or (G3') and (G4)."""
+    h, hs, cands = h0, [], []
+    for x in X:
+        if q.reset_after:
+            cand = np.tanh(x @ q.W_cx.T + q.b_c + r * (h @ q.W_ch.T + q.b_ch))
+        else:
+            cand = np.tanh((r * h) @ q.W_ch.T + x @ q.W_cx.T + q.b_c)
+        h = (1 - z) * h + z * cand
+        hs.append(h)
+        cands.append(cand)
+    return np.array(hs), np.array(cands)
+
+
+# ---- the gates held by hand ------------------------------------------------------------------------------
+@pytest.mark.parametrize("reset_after", [False, True])
+@pytest.mark.parametrize("z, r", [(0.6, 0.7), (0.2, 1.0), (1.0, 0.3)])
+def test_fixed_gates_run_the_gru_with_the_gates_held(reset_after, z, r):
+    q, X, h0 = _gru(reset_after)
+    run = ch05.gru_fixed_gates(X, q, z, r, h0)
+    hs, cands = _held_closed_form(X, q, z, r, h0)
+    np.testing.assert_allclose(run.hs, hs, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(run.h_tilde, cands, rtol=1e-12, atol=1e-14)
+    assert (run.z, run.r) == (z, r) and run.hs.shape == run.h_tilde.shape == (6, 2, 3)
+
+
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_influence_equals_finite_differences_of_h_t_with_respect_to_h0(reset_after):
+    q, X, h0 = _gru(reset_after)
+    run = ch05.gru_fixed_gates(X, q, 0.6, 0.7, h0)
+    J = np.zeros((6, 3, 3))  # dh_t/dh_0 of the first sample, every t
+    for j in range(3):
+        up, down = h0.copy(), h0.copy()
+        up[0, j] += EPS
+        down[0, j] -= EPS
+        J[:, :, j] = (ch05.gru_fixed_gates(X, q, 0.6, 0.7, up).hs[:, 0]
+                      - ch05.gru_fixed_gates(X, q, 0.6, 0.7, down).hs[:, 0]) / (2 * EPS)
+    np.testing.assert_allclose(run.influence, [np.linalg.norm(J[t], 2) for t in range(6)], rtol=1e-6)
+    # the second sample has other inputs and another h_0: it is not what influence measures
+    other = ch05.gru_fixed_gates(X[:, ::-1], q, 0.6, 0.7, h0[::-1])
+    assert not np.allclose(other.influence, run.influence)
+
+
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_with_the_reset_gate_shut_the_influence_is_exactly_the_leak(reset_after):
+    # r = 0: the candidate never sees h_{t-1}, only the direct path (1 - z) is left
+    q, X, h0 = _gru(reset_after)
+    for z in (0.1, 0.3, 0.9):
+        run = ch05.gru_fixed_gates(X, q, z, 0.0, h0)
+        np.testing.assert_allclose(run.influence, (1 - z) ** np.arange(1, 7), rtol=1e-12)
+
+
+def test_fixed_gates_extremes():
+    lab = ch05.GateLab(steps=12)
+    keep = lab.run(0.0, 0.5)  # z = 0: the state never changes
+    np.testing.assert_array_equal(keep.hs[:, 0], np.repeat(lab.h0, 12, axis=0))
+    np.testing.assert_allclose(keep.influence, 1.0, rtol=1e-15)
+    fresh = lab.run(1.0, 0.0)  # z = 1, r = 0: h_t = tanh(W_cx x_t + b_c), no memory at all
+    np.testing.assert_allclose(fresh.hs[:, 0], np.tanh(lab.X[:, 0] @ lab.params.W_cx.T + lab.params.b_c))
+    assert np.all(fresh.influence == 0)
+    leaky = lab.run(0.3, 0.0)  # r = 0: only the direct path, (1 - z)^t exactly
+    np.testing.assert_allclose(leaky.influence, 0.7 ** np.arange(1, 13), rtol=1e-12)
+    with pytest.raises(ValueError, match="z"):
+        lab.run(1.5, 0.5)
+    with pytest.raises(ValueError, match="r"):
+        lab.run(0.5, -0.1)
+
+
+def test_held_gates_copies_and_holds():
+    q = ll.GRUParams.init(2, 3, 0, reset_after=True)
+    before = q.weights.copy()
+    held = ch05.held_gates(q, 0.25, 1.0)
+    np.testing.assert_array_equal(q.weights, before)  # the original is untouched
+    for gate in ("z", "r"):
+        assert not getattr(held, f"W_{gate}h").any() and not getattr(held, f"W_{gate}x").any()
+    np.testing.assert_allclose(sigmoid(held.b_z), 0.25, rtol=1e-15)
+    assert held.b_r.tolist() == [ch02.held_gate_bias(1.0, "r")] * 3 and sigmoid(held.b_r).tolist() == [1.0] * 3
+    np.testing.assert_array_equal(held.W_ch, q.W_ch)
+    np.testing.assert_array_equal(held.b_ch, q.b_ch)
+    with pytest.raises(ValueError, match="p"):
+        ch05.held_gates(ll.LSTMParams.init(2, 3, 0), 0.5, 0.5)
+
+
+def test_gate_lab_is_the_chapters_gru():
+    lab = ch05.GateLab(steps=40, seed=0)
+    assert lab.X.shape == (40, 1, 1) and not lab.params.reset_after
+    assert np.argmax(np.abs(lab.X[:, 0, 0])) == 4 and lab.X[4, 0, 0] > 1.5  # the pulse, at step 5
+    np.testing.assert_allclose(np.linalg.svd(lab.params.W_ch, compute_uv=False), 1.5)  # stretches by 1.5
+    np.testing.assert_allclose(lab.params.W_cx[:, 0], [1.0, 1 / 3, -1 / 3, -1.0])
+    np.testing.assert_array_equal(lab.h0, [[0.8, -0.8, 0.8, -0.8]])
+    run = lab.run(0.2, 0.5)
+    np.testing.assert_array_equal(run.hs, ch05.gru_fixed_gates(lab.X, lab.params, 0.2, 0.5, lab.h0).hs)
+
+
+# ---- the two conventions ---------------------------------------------------------------------------------------
+def test_compare_gru_conventions():
+    gap = ch05.compare_gru_conventions()
+    assert gap.learned_reset > 1e-2  # two different functions ...
+    assert gap.open_reset < 1e-12  # ... that coincide when the reset gate is fully open
+    lines = str(gap).splitlines()
+    assert lines[0].endswith(f"max |h difference| = {gap.learned_reset:.3f}")
+    assert lines[1].endswith("max |h difference| < 1e-12") and repr(gap) == str(gap)
+    assert "1.0e-03" in str(ch05.ConventionGap(0.5, 1e-3))
+
+
+# ---- parameter counts and PyTorch -------------------------------------------------------------------------------
+def test_parameter_counts_formulas():
+    D, H = 7, 5
+    rows = {r.model: r for r in ch05.parameter_counts(D, H)}
+    assert rows["RNN"].lstmlib == H * (H + D) + H
+    assert rows["GRU, reset before (article)"].lstmlib == 3 * H * (H + D) + 3 * H
+    assert rows["GRU, reset after (cuDNN, PyTorch)"].lstmlib == 3 * H * (H + D) + 4 * H
+    assert rows["LSTM"].lstmlib == 4 * H * (H + D) + 4 * H
+    assert rows["GRU, reset before (article)"].pytorch is None
+    assert rows["LSTM"].pytorch == 4 * H * (H + D) + 8 * H
+    lines = ch05.parameter_count_table(D, H).splitlines()
+    assert lines[0] == "D = 7, H = 5" and len(lines) == 3 + 4
+    gru = lines[4].split()
+    assert gru[-3:] == [str(rows["GRU, reset before (article)"].lstmlib), "-", "0.75"]  # three quarters
+    assert lines[-1].split()[-1] == "1.00"
+    with pytest.raises(ValueError, match="hidden_size"):
+        ch05.parameter_counts(3, 0)
+
+
+def _torch():
+    if os.environ.get("CI"):
+        import torch
+        return torch
+    return pytest.importorskip("torch", reason="PyTorch not installed")
+
+
+@pytest.mark.torch
+def test_pytorch_counts_are_the_modules_counts():
+    torch = _torch()
+    D, H = 7, 5
+    rows = {r.model: r for r in ch05.parameter_counts(D, H)}
+    n = lambda m: sum(p.numel() for p in m.parameters())
+    assert rows["RNN"].pytorch == n(torch.nn.RNN(D, H))
+    assert rows["GRU, reset after (cuDNN, PyTorch)"].pytorch == n(torch.nn.GRU(D, H))
+    assert rows["LSTM"].pytorch == n(torch.nn.LSTM(D, H))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("seed", [0, 1])
+def test_gru_torch_parity(seed):
+    _torch()
+    report = ch05.gru_torch_parity(seed=seed)
+    assert report.passed, str(report)
+    assert set(report.differences) == {"output h", "weight_ih_l0", "weight_hh_l0", "bias_ih_l0",
+                                       "bias_hh_l0", "input X"}
+    assert all(0 <= v <= 1e-12 for v in report.differences.values())
+    assert str(report).splitlines()[-1] == "PyTorch parity: the output and all 5 gradient arrays agree to 1e-12"
+
+
+@pytest.mark.torch
+def test_torch_parity_catches_a_wrong_sign(monkeypatch):
+    _torch()
+    from lstmlib import torch_interop
+    # the parity check is not vacuous: flip the z rows' sign in the gradient mapping and it fails
+    orig = torch_interop.gru_grads_to_torch
+
+    def wrong_layout(g):
+        out = orig(g)
+        H = g.hidden_size
+        out["weight_hh_l0"][H:2 * H] *= -1
+        return out
+
+    monkeypatch.setattr(torch_interop, "gru_grads_to_torch", wrong_layout)
+    report = ch05.gru_torch_parity()
+    assert not report.passed and report.differences["weight_hh_l0"] > 1e-3
+    assert "DISAGREE" in str(report)
+
+
+def test_gru_torch_parity_without_torch(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_torch(name, *args, **kwargs):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("no torch here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_torch)
+    report = ch05.gru_torch_parity()
+    assert report.skipped and not report.passed
+    assert str(report) == "PyTorch parity: skipped (torch is not installed)"
+
+
+# ---- the picture of the held gates -------------------------------------------------------------------------------
+def test_gate_hold_picture_draws_the_run_it_is_given():
+    lab = ch05.GateLab(steps=15)
+    fig = plots.plot_gate_hold(lab, 0.4, 0.6)
+    assert outside_pyplot(fig) and len(fig.axes) == 2
+    run = lab.run(0.4, 0.6)
+    ax_h, ax_j = fig.axes
+    for u in range(4):  # h_0 at t = 0, then h_1 .. h_T
+        np.testing.assert_allclose(ax_h.lines[u].get_ydata(), np.concatenate([lab.h0[:, u], run.hs[:, 0, u]]))
+        np.testing.assert_array_equal(ax_h.lines[u].get_xdata(), np.arange(16))
+    np.testing.assert_allclose(ax_j.lines[0].get_ydata(), run.influence)
+    np.testing.assert_allclose(ax_j.lines[1].get_ydata(), 0.6 ** np.arange(1, 16))
+    assert ax_j.get_yscale() == "log"
+    assert ax_h.get_title() == "z = 0.40, r = 0.60"
+    assert ax_j.get_title() == f"what is left of h_0:  ‖∂h_T/∂h_0‖ = {run.influence[-1]:.2g}"
+    for ax in fig.axes:
+        assert_legend_lists_the_labels(ax)
+    assert_clean_texts(fig)
+    png(fig)
+    pic = plots.GateHoldPicture(Figure(), units=4, steps=15, h0=lab.h0)
+    pic.update(lab.run(0.9, 0.1), lab.X[:, 0, 0])
+    np.testing.assert_allclose(bar_heights(pic.inputs), lab.X[:, 0, 0])
+    np.testing.assert_allclose(bar_centres(pic.inputs), np.arange(1, 16))
+    lo, hi = pic.ax_j.get_ylim()
+    assert lo <= min(pic.influence.get_ydata().min(), pic.leak.get_ydata().min()) and hi >= 10
+
+
+def test_gate_hold_picture_draws_zero_influence_without_warning():
+    lab = ch05.GateLab(steps=15)
+    assert np.all(lab.run(1.0, 0.0).influence == 0)
+    png(plots.plot_gate_hold(lab, 1.0, 0.0))  # nothing of h_0 left: still drawn on the log axis
+
+
+# ---- what the chapter's text says about the numbers it prints ---------------------------------------------------
+def test_chapter05_claims():
+    # the worked example of section 1, number by number
+    x, q, h_prev = exercises.gru_hand_example()
+    h, step = ll.gru_step_forward(x, q, h_prev)
+    z, r = sigmoid(0.5 * 0.5 + 1 * 1), sigmoid(-1 * 0.5 + 0.5 * 1)
+    cand = np.tanh(2 * (r * 0.5) + 1 * 1)
+    assert step.z[0, 0] == pytest.approx(z) and step.r[0, 0] == pytest.approx(0.5)
+    assert step.h_tilde[0, 0] == pytest.approx(cand) and h[0, 0] == pytest.approx((1 - z) * 0.5 + z * cand)
+    # "same weights, different function, except when r = 1"
+    gap = ch05.compare_gru_conventions(steps=20, seed=0)
+    assert gap.learned_reset > 0.05 and gap.open_reset < 1e-12
+    # "a GRU is three quarters of an LSTM" at D = 32, H = 128
+    rows = {r_.model: r_ for r_ in ch05.parameter_counts(32, 128)}
+    assert rows["GRU, reset before (article)"].lstmlib / rows["LSTM"].lstmlib == 0.75
+    # section 7's list, on the explorer's GRU
+    lab = ch05.GateLab(steps=40, seed=0)
+    t = np.arange(1, 41)
+    leaky, reading = lab.run(0.2, 0.0), lab.run(0.2, 0.5)
+    np.testing.assert_allclose(leaky.influence, 0.8 ** t, rtol=1e-12)  # "decays exactly like (1 - z)^t"
+    assert reading.influence[-1] > 10 * 0.8 ** 40  # "r > 0: h_0 survives longer than (1 - z)^t"
+    strong = lab.run(0.2, 1.0)
+    assert strong.influence.max() > 1  # "with a large r its influence can even grow"
+    # "z = 1, r = 1: a plain tanh RNN"
+    rnn = lab.run(1.0, 1.0)
+    p = ll.RNNParams(np.hstack([lab.params.W_ch, lab.params.W_cx]), lab.params.b_c.copy())
+    hs, _ = ll.rnn_forward(lab.X, p, lab.h0)
+    np.testing.assert_allclose(rnn.hs, hs, rtol=1e-12, atol=1e-14)
+    # "z = 0: the GRU ignores every input, the pulse included"
+    np.testing.assert_array_equal(lab.run(0.0, 0.7).hs, np.broadcast_to(lab.h0, (40, 1, 4)))
+
+
+# ---- self-checks -------------------------------------------------------------------------------------------------
+def test_gru_parameter_count():
+    D, H = 10, 20
+    right(exercises.check_gru_parameter_count(3 * H * (H + D) + 6 * H))
+    right(exercises.check_gru_parameter_count(3 * H * (H + D) + 3 * H, convention="article"))
+    wrong(exercises.check_gru_parameter_count(3 * H * (H + D) + 3 * H), "article")
+    wrong(exercises.check_gru_parameter_count(3 * H * (H + D) + 6 * H, convention="article"), "PyTorch")
+    wrong(exercises.check_gru_parameter_count(4 * H * (H + D) + 4 * H), "LSTM")
+    wrong(exercises.check_gru_parameter_count(3 * H * (H + D)), "biases")
+    wrong(exercises.check_gru_parameter_count(12), "count W_gh")
+    with pytest.raises(ValueError, match="convention"):
+        exercises.check_gru_parameter_count(1, convention="keras")
+
+
+def test_torch_update_gate():
+    right(exercises.check_torch_update_gate(0.7))
+    right(exercises.check_torch_update_gate(0.9, z_article=0.1))
+    wrong(exercises.check_torch_update_gate(0.3), "OLD")
+    wrong(exercises.check_torch_update_gate(0.1), "compare")
+
+
+def test_gru_hand_example_and_its_gradient():
+    x, q, h_prev = exercises.gru_hand_example()
+    assert x.shape == h_prev.shape == (1, 1) and not q.reset_after
+    assert {n: float(getattr(q, n)[0, 0] if n.startswith("W") else getattr(q, n)[0]) for n in q.names} == \
+        {n: v for n, v in exercises.GRU_HAND_EXAMPLE.items() if n not in ("x", "h_prev")}
+    want = exercises.gru_hand_example_grad()
+    # the value by hand, from the derived formulas (article convention, one unit)
+    e = exercises.GRU_HAND_EXAMPLE
+    h, xv = e["h_prev"], e["x"]
+    z = 1 / (1 + np.exp(-(e["W_zh"] * h + e["W_zx"] * xv)))
+    r = 1 / (1 + np.exp(-(e["W_rh"] * h + e["W_rx"] * xv)))
+    n = np.tanh(e["W_ch"] * r * h + e["W_cx"] * xv)
+    dn = z * (1 - n ** 2)
+    by_hand = ((1 - z) + (n - h) * z * (1 - z) * e["W_zh"] + dn * e["W_ch"] * r
+               + dn * e["W_ch"] * h * r * (1 - r) * e["W_rh"])
+    assert want == pytest.approx(by_hand, rel=1e-12)
+    # and by finite differences of one step
+    up = ll.gru_step_forward(x, q, h_prev + EPS)[0][0, 0]
+    down = ll.gru_step_forward(x, q, h_prev - EPS)[0][0, 0]
+    assert want == pytest.approx((up - down) / (2 * EPS), rel=1e-8)
+    other = dict(e, W_ch=-1.0)
+    assert exercises.gru_hand_example_grad(other) != pytest.approx(want)  # the values are really used
+
+
+def test_gru_step_gradient():
+    want = exercises.gru_hand_example_grad()
+    right(exercises.check_gru_step_gradient(round(want, 4)))
+    z = float(sigmoid(np.float64(0.5 * 0.5 + 1.0 * 1.0)))
+    wrong(exercises.check_gru_step_gradient(1 - z), "direct path")
+    wrong(exercises.check_gru_step_gradient(want + 0.1), "four paths")
