@@ -209,7 +209,7 @@ def lstm_backward(dhs: np.ndarray, cache: FusedLSTMCache, dhT: np.ndarray | None
     """``lstm.lstm_backward``, fast. ``dhs (T, B, H)``: ``dE/dh_t`` from the loss; ``dhT``,
     ``dcT (B, H)``: gradients arriving at the final states (zeros when ``None``). Returns an
     ``LSTMGrads``; with ``state_grads=True`` also the per-step totals ``dh`` and ``dc (T, B, H)``
-    (what chapter 04 plots)."""
+    (what chapter 05 plots)."""
     (dhs, dhT, dcT), new = _begin_backward(dhs, cache, FusedLSTMCache, "lstm", workspace, dhT=dhT, dcT=dcT)
     p = cache.params
     T, B, D = cache.X.shape

@@ -14,7 +14,7 @@ a second bias ``b_ch`` inside it (``reset_after=True``)::
     h~_t = tanh(W_cx x_t + b_c + r_t * (W_ch h_{t-1} + b_ch))                       (G3')
 
 PyTorch also writes ``h_t = (1 - z) * n + z * h_{t-1}``: its ``z`` is this module's ``1 - z``
-(``torch_interop`` converts). Backward, which the article leaves to the reader (chapter 05
+(``torch_interop`` converts). Backward, which the article leaves to the reader (chapter 04
 derives it; ``dh_t`` is the total ``dE/dh_t``)::
 
     delta_z = dh_t * (h~_t - h_{t-1}) * z (1 - z)          from (G4) and (G1)

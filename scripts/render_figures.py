@@ -82,19 +82,19 @@ def _ch03():
 
 def _ch04():
     from lstmlib.course import ch04, plots
-    comp = ch04.GradientFlowLab(seed=0).compare(1.0, 1.0, 100)
-    return plots.plot_gradient_flow(comp, highlight="lstm")
+    return plots.plot_gate_hold(ch04.GateLab(seed=0), 0.5, 0.5)
 
 
 def _ch05():
     from lstmlib.course import ch05, plots
-    return plots.plot_gate_hold(ch05.GateLab(seed=0), 0.5, 0.5)
+    comp = ch05.GradientFlowLab(seed=0).compare(1.0, 1.0, 100)
+    return plots.plot_gradient_flow(comp, highlight="lstm")
 
 
 def _hero():
     # The course in one picture: how far back the gradient reaches in an RNN, an LSTM and a GRU.
-    from lstmlib.course import ch04, plots
-    comp = ch04.GradientFlowLab(seed=0).compare(1.0, 1.0, 100)
+    from lstmlib.course import ch05, plots
+    comp = ch05.GradientFlowLab(seed=0).compare(1.0, 1.0, 100)
     return plots.plot_gradient_flow(comp, highlight="lstm",
                                     title="How far back does the gradient reach? (T = 100)")
 
@@ -106,8 +106,8 @@ PICTURES: dict[str, Picture] = {
                     _ch01),
     "ch02": Picture("the LSTM cell, equations (1)-(6)", _ch02),
     "ch03": Picture("the article's three BPTT errata, measured by gradient checks at T = 2 and 5", _ch03),
-    "ch04": Picture("gradient flow in an RNN, an LSTM and a GRU", _ch04),
-    "ch05": Picture("a GRU with its gates held by hand", _ch05),
+    "ch04": Picture("a GRU with its gates held by hand", _ch04),
+    "ch05": Picture("gradient flow in an RNN, an LSTM and a GRU", _ch05),
     "ch06": Picture("learning curves of RNN, LSTM and GRU on the adding problem",
                     NotebookImage("06_training.ipynb", 0)),
 }

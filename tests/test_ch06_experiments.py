@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from lstmlib import train
-from lstmlib.course import ch04
 from lstmlib.course import ch06 as E
 from lstmlib.course import progress as P
 from lstmlib.optim import SGD
@@ -199,7 +198,7 @@ def test_chapter06_settings():
 
 
 def test_gradient_flow_before_after_small():
-    ba = ch04.gradient_flow_before_after(8, steps=20, batch=4)
+    ba = E.gradient_flow_before_after(8, steps=20, batch=4)
     assert set(ba.before) == set(ba.after) == {"rnn", "lstm", "gru"}
     assert ba.before["lstm"].dh.shape == (8, 4, 32)
     assert "held-out MSE" in ba.table()

@@ -1,17 +1,13 @@
-"""Chapter 05, the GRU: a real GRU with its gates held by hand (and the influence of h_0 read off
-its step backward), the two conventions compared, parameter counts, PyTorch parity, the picture of
-the held gates, the chapter's claims and its self-checks."""
-import builtins
-import os
-
+"""Chapter 05, gradient flow: how much of a last-step loss's gradient reaches each earlier step in
+an RNN, an LSTM and a GRU; the cell-state Jacobian; the forget-gate bias predicted and measured;
+before and after training; the pictures of all of it, the chapter's claims and its self-checks."""
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from test_course_support import (
     assert_clean_texts,
     assert_legend_lists_the_labels,
-    bar_centres,
-    bar_heights,
+    labelled,
     outside_pyplot,
     png,
     right,
@@ -19,321 +15,467 @@ from test_course_support import (
 )
 
 import lstmlib as ll
+from lstmlib import train
 from lstmlib.activations import sigmoid
-from lstmlib.course import ch02, ch05, exercises, plots
+from lstmlib.course import ch05, ch06, exercises, plots
 
 EPS = 1e-6
 
+MODELS = {
+    "rnn": lambda rng: ll.RNNParams.init(3, 4, rng),
+    "rnn_sigmoid": lambda rng: ll.RNNParams.init(3, 4, rng, activation="sigmoid"),
+    "lstm": lambda rng: ll.LSTMParams.init(3, 4, rng, forget_bias=0.5),
+    "gru": lambda rng: ll.GRUParams.init(3, 4, rng),
+    "gru_after": lambda rng: ll.GRUParams.init(3, 4, rng, reset_after=True),
+}
+READABLE = {"rnn": (ll.rnn_forward, ll.rnn_backward), "lstm": (ll.lstm_forward, ll.lstm_backward),
+            "gru": (ll.gru_forward, ll.gru_backward)}
 
-def _gru(reset_after, seed=2, H=3, D=1):
-    rng = np.random.default_rng(seed)
-    q = ll.GRUParams.init(D, H, rng, reset_after=reset_after)
-    q.W_ch[...] *= 4  # the candidate's path back to h_{t-1} is not negligible
-    X = rng.standard_normal((6, 2, D))
-    h0 = rng.standard_normal((2, H)) * 0.5
-    return q, X, h0
 
-
-def _held_closed_form(X, q, z, r, h0):
-    """The GRU with z_t = z and r_t = r, written out: (G3) or (G3') and (G4)."""
-    h, hs, cands = h0, [], []
-    for x in X:
-        if q.reset_after:
-            cand = np.tanh(x @ q.W_cx.T + q.b_c + r * (h @ q.W_ch.T + q.b_ch))
+def _loss_after_perturbing(X, p, dh_last, h0, c0, k, what, idx, eps):
+    """E = sum(dh_last * h_T) with entry ``idx = (b, j)`` of h_k (or c_k, before h_k is formed
+    from it) moved by eps, k 1-based: the library's step functions, chained here by hand."""
+    h, c = h0.copy(), None if c0 is None else c0.copy()
+    for t in range(1, X.shape[0] + 1):
+        x = X[t - 1]
+        if isinstance(p, ll.LSTMParams):
+            h, c, cache = ll.lstm_step_forward(x, p, h, c)
+            if t == k and what == "c":
+                c = c.copy()
+                c[idx] += eps
+                h = cache.o * np.tanh(c)
+        elif isinstance(p, ll.GRUParams):
+            h, _ = ll.gru_step_forward(x, p, h)
         else:
-            cand = np.tanh((r * h) @ q.W_ch.T + x @ q.W_cx.T + q.b_c)
-        h = (1 - z) * h + z * cand
-        hs.append(h)
-        cands.append(cand)
-    return np.array(hs), np.array(cands)
+            h, _ = ll.rnn_step_forward(x, p, h)
+        if t == k and what == "h":
+            h = h.copy()
+            h[idx] += eps
+    return float(np.sum(dh_last * h))
 
 
-# ---- the gates held by hand ------------------------------------------------------------------------------
-@pytest.mark.parametrize("reset_after", [False, True])
-@pytest.mark.parametrize("z, r", [(0.6, 0.7), (0.2, 1.0), (1.0, 0.3)])
-def test_fixed_gates_run_the_gru_with_the_gates_held(reset_after, z, r):
-    q, X, h0 = _gru(reset_after)
-    run = ch05.gru_fixed_gates(X, q, z, r, h0)
-    hs, cands = _held_closed_form(X, q, z, r, h0)
-    np.testing.assert_allclose(run.hs, hs, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(run.h_tilde, cands, rtol=1e-12, atol=1e-14)
-    assert (run.z, run.r) == (z, r) and run.hs.shape == run.h_tilde.shape == (6, 2, 3)
+def _numeric(X, p, dh_last, h0, c0, what):
+    T, B, H = X.shape[0], X.shape[1], p.hidden_size
+    out = np.zeros((T, B, H))
+    for k in range(1, T + 1):
+        for idx in np.ndindex(B, H):
+            up = _loss_after_perturbing(X, p, dh_last, h0, c0, k, what, idx, EPS)
+            down = _loss_after_perturbing(X, p, dh_last, h0, c0, k, what, idx, -EPS)
+            out[(k - 1,) + idx] = (up - down) / (2 * EPS)
+    return out
 
 
-@pytest.mark.parametrize("reset_after", [False, True])
-def test_influence_equals_finite_differences_of_h_t_with_respect_to_h0(reset_after):
-    q, X, h0 = _gru(reset_after)
-    run = ch05.gru_fixed_gates(X, q, 0.6, 0.7, h0)
-    J = np.zeros((6, 3, 3))  # dh_t/dh_0 of the first sample, every t
-    for j in range(3):
-        up, down = h0.copy(), h0.copy()
-        up[0, j] += EPS
-        down[0, j] -= EPS
-        J[:, :, j] = (ch05.gru_fixed_gates(X, q, 0.6, 0.7, up).hs[:, 0]
-                      - ch05.gru_fixed_gates(X, q, 0.6, 0.7, down).hs[:, 0]) / (2 * EPS)
-    np.testing.assert_allclose(run.influence, [np.linalg.norm(J[t], 2) for t in range(6)], rtol=1e-6)
-    # the second sample has other inputs and another h_0: it is not what influence measures
-    other = ch05.gru_fixed_gates(X[:, ::-1], q, 0.6, 0.7, h0[::-1])
-    assert not np.allclose(other.influence, run.influence)
+# ---- the error signals of a last-step loss ---------------------------------------------------------------
+@pytest.mark.parametrize("name", list(MODELS))
+def test_last_step_gradients_match_finite_differences(name):
+    rng = np.random.default_rng(11)
+    p = MODELS[name](rng)
+    p.weights[...] *= 3  # large enough that no path is negligible
+    X = rng.standard_normal((6, 2, 3))
+    h0, c0 = rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    dh_last = rng.standard_normal((2, 4))
+    lstm = isinstance(p, ll.LSTMParams)
+    g = ch05.last_step_gradients(X, p, dh_last=dh_last, h0=h0, c0=c0 if lstm else None)
+    assert g.model == name.split("_")[0] and g.steps == 6
+    np.testing.assert_allclose(g.dh, _numeric(X, p, dh_last, h0, c0 if lstm else None, "h"), rtol=1e-6, atol=1e-9)
+    if lstm:
+        np.testing.assert_allclose(g.dc, _numeric(X, p, dh_last, h0, c0, "c"), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(g.dc_norms, np.linalg.norm(g.dc.reshape(6, -1), axis=1))
+        np.testing.assert_allclose(g.relative("dc"), g.dc_norms / g.dh_norms[-1])
+    else:
+        assert g.dc is None and g.dc_norms is None
+    np.testing.assert_array_equal(g.dh[-1], dh_last)
+    assert g.dh_norms[-1] == pytest.approx(np.linalg.norm(dh_last))
+    np.testing.assert_allclose(g.relative(), g.dh_norms / g.dh_norms[-1])
 
 
-@pytest.mark.parametrize("reset_after", [False, True])
-def test_with_the_reset_gate_shut_the_influence_is_exactly_the_leak(reset_after):
-    # r = 0: the candidate never sees h_{t-1}, only the direct path (1 - z) is left
-    q, X, h0 = _gru(reset_after)
-    for z in (0.1, 0.3, 0.9):
-        run = ch05.gru_fixed_gates(X, q, z, 0.0, h0)
-        np.testing.assert_allclose(run.influence, (1 - z) ** np.arange(1, 7), rtol=1e-12)
+@pytest.mark.parametrize("name", ["rnn", "lstm", "gru_after"])
+def test_last_step_gradients_equal_the_readable_backward(name):
+    # the explorer uses the fused pass; the readable reference must give the same signals
+    rng = np.random.default_rng(3)
+    p = MODELS[name](rng)
+    X = rng.standard_normal((7, 2, 3))
+    g = ch05.last_step_gradients(X, p)
+    forward, backward = READABLE[name.split("_")[0]]
+    hs, cache = forward(X, p)
+    dhs = np.zeros_like(hs)
+    dhs[-1] = 1.0  # the default: E = the sum of h_T's entries
+    ref = backward(dhs, cache, state_grads=True)
+    np.testing.assert_allclose(g.dh, ref.dh, rtol=1e-10, atol=1e-14)
+    if name == "lstm":
+        np.testing.assert_allclose(g.dc, ref.dc, rtol=1e-10, atol=1e-14)
 
 
-def test_fixed_gates_extremes():
-    lab = ch05.GateLab(steps=12)
-    keep = lab.run(0.0, 0.5)  # z = 0: the state never changes
-    np.testing.assert_array_equal(keep.hs[:, 0], np.repeat(lab.h0, 12, axis=0))
-    np.testing.assert_allclose(keep.influence, 1.0, rtol=1e-15)
-    fresh = lab.run(1.0, 0.0)  # z = 1, r = 0: h_t = tanh(W_cx x_t + b_c), no memory at all
-    np.testing.assert_allclose(fresh.hs[:, 0], np.tanh(lab.X[:, 0] @ lab.params.W_cx.T + lab.params.b_c))
-    assert np.all(fresh.influence == 0)
-    leaky = lab.run(0.3, 0.0)  # r = 0: only the direct path, (1 - z)^t exactly
-    np.testing.assert_allclose(leaky.influence, 0.7 ** np.arange(1, 13), rtol=1e-12)
-    with pytest.raises(ValueError, match="z"):
-        lab.run(1.5, 0.5)
-    with pytest.raises(ValueError, match="r"):
-        lab.run(0.5, -0.1)
-
-
-def test_held_gates_copies_and_holds():
-    q = ll.GRUParams.init(2, 3, 0, reset_after=True)
-    before = q.weights.copy()
-    held = ch05.held_gates(q, 0.25, 1.0)
-    np.testing.assert_array_equal(q.weights, before)  # the original is untouched
-    for gate in ("z", "r"):
-        assert not getattr(held, f"W_{gate}h").any() and not getattr(held, f"W_{gate}x").any()
-    np.testing.assert_allclose(sigmoid(held.b_z), 0.25, rtol=1e-15)
-    assert held.b_r.tolist() == [ch02.held_gate_bias(1.0, "r")] * 3 and sigmoid(held.b_r).tolist() == [1.0] * 3
-    np.testing.assert_array_equal(held.W_ch, q.W_ch)
-    np.testing.assert_array_equal(held.b_ch, q.b_ch)
+def test_last_step_gradients_default_and_errors():
+    rng = np.random.default_rng(0)
+    p = ll.GRUParams.init(2, 3, rng)
+    g = ch05.last_step_gradients(rng.standard_normal((4, 2, 2)), p)
+    np.testing.assert_array_equal(g.dh[-1], np.ones((2, 3)))
     with pytest.raises(ValueError, match="p"):
-        ch05.held_gates(ll.LSTMParams.init(2, 3, 0), 0.5, 0.5)
+        ch05.last_step_gradients(np.zeros((2, 1, 2)), "lstm")
+    with pytest.raises(ValueError, match="X"):
+        ch05.last_step_gradients(np.zeros((2, 1, 5)), p)
+    with pytest.raises(ValueError, match="dh_last"):
+        ch05.last_step_gradients(np.zeros((2, 1, 2)), p, dh_last=np.zeros((1, 4)))
+    with pytest.raises(ValueError, match="h0"):
+        ch05.last_step_gradients(np.zeros((2, 1, 2)), p, h0=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="which"):
+        g.relative("dc")
+    with pytest.raises(ValueError, match="which"):
+        g.relative("dx")
+    zero = ch05.last_step_gradients(np.zeros((3, 1, 2)), p, dh_last=np.zeros((1, 3)))
+    np.testing.assert_array_equal(zero.relative(), 0.0)  # no loss, no gradient: zeros, not NaN
 
 
-def test_gate_lab_is_the_chapters_gru():
-    lab = ch05.GateLab(steps=40, seed=0)
-    assert lab.X.shape == (40, 1, 1) and not lab.params.reset_after
-    assert np.argmax(np.abs(lab.X[:, 0, 0])) == 4 and lab.X[4, 0, 0] > 1.5  # the pulse, at step 5
-    np.testing.assert_allclose(np.linalg.svd(lab.params.W_ch, compute_uv=False), 1.5)  # stretches by 1.5
-    np.testing.assert_allclose(lab.params.W_cx[:, 0], [1.0, 1 / 3, -1 / 3, -1.0])
-    np.testing.assert_array_equal(lab.h0, [[0.8, -0.8, 0.8, -0.8]])
-    run = lab.run(0.2, 0.5)
-    np.testing.assert_array_equal(run.hs, ch05.gru_fixed_gates(lab.X, lab.params, 0.2, 0.5, lab.h0).hs)
+# ---- the forget-gate bias: predicted sigmoid(b_f)^(T-1) and measured ---------------------------------------
+def test_forget_bias_prediction_article_numbers():
+    # the chapter's numbers: for T = 50 about 1.8e-15 at b_f = 0, 2.2e-7 at 1, 9.3e-2 at 3
+    got = ch05.forget_bias_prediction(np.array([0.0, 1.0, 3.0]), 50)
+    np.testing.assert_allclose(got, [1.8e-15, 2.2e-7, 9.3e-2], rtol=0.03)
+    np.testing.assert_allclose(got, sigmoid(np.array([0.0, 1.0, 3.0])) ** 49, rtol=1e-14)
+    assert ch05.forget_bias_prediction(0.0, 1) == 1.0
+    assert isinstance(ch05.forget_bias_prediction(2.0, 10), float)
+    with pytest.raises(ValueError, match="forget_bias"):
+        ch05.forget_bias_prediction(np.nan, 10)
+    with pytest.raises(ValueError, match="steps"):
+        ch05.forget_bias_prediction(1.0, 0)
 
 
-# ---- the two conventions ---------------------------------------------------------------------------------------
-def test_compare_gru_conventions():
-    gap = ch05.compare_gru_conventions()
-    assert gap.learned_reset > 1e-2  # two different functions ...
-    assert gap.open_reset < 1e-12  # ... that coincide when the reset gate is fully open
-    lines = str(gap).splitlines()
-    assert lines[0].endswith(f"max |h difference| = {gap.learned_reset:.3f}")
-    assert lines[1].endswith("max |h difference| < 1e-12") and repr(gap) == str(gap)
-    assert "1.0e-03" in str(ch05.ConventionGap(0.5, 1e-3))
+def test_forget_bias_prediction_matches_measurement_with_near_zero_weights():
+    # stated in the chapter: within 5% for b_f from -1 to 5 when every weight is at most 1e-3 / sqrt(H)
+    table = ch05.forget_bias_table((-1.0, 0.0, 1.0, 3.0, 5.0), steps=50, small_scale=1e-3)
+    assert [r.forget_bias for r in table.rows] == [-1.0, 0.0, 1.0, 3.0, 5.0]
+    for row in table.rows:
+        assert row.predicted == ch05.forget_bias_prediction(row.forget_bias, 50)
+        assert row.measured_small == pytest.approx(row.predicted, rel=0.05)
+    # with the usual initialisation the paths through h matter: no longer the prediction
+    assert any(abs(np.log(r.measured_default / r.predicted)) > np.log(2) for r in table.rows)
+    # the measurement is last_step_gradients' own ratio, on the documented model
+    gen = np.random.default_rng(0)
+    p = ch05.gated_models(4, 16, gen, scale=1.0, forget_bias=3.0)["lstm"]
+    g = ch05.last_step_gradients(gen.standard_normal((50, 1, 4)), p)
+    assert table.rows[3].measured_default == pytest.approx(g.dc_norms[0] / g.dc_norms[-1], rel=1e-12)
+    lines = str(table).splitlines()
+    assert lines[0] == "||dE/dc_1|| / ||dE/dc_T|| for T = 50" and len(lines) == 3 + 5
+    assert lines[4].split() == ["0", "0.5000", f"{table.rows[1].predicted:.2e}",
+                                f"{table.rows[1].measured_small:.2e}", f"{table.rows[1].measured_default:.2e}"]
+    assert "weights x0.001" in lines[1]
 
 
-# ---- parameter counts and PyTorch -------------------------------------------------------------------------------
-def test_parameter_counts_formulas():
-    D, H = 7, 5
-    rows = {r.model: r for r in ch05.parameter_counts(D, H)}
-    assert rows["RNN"].lstmlib == H * (H + D) + H
-    assert rows["GRU, reset before (article)"].lstmlib == 3 * H * (H + D) + 3 * H
-    assert rows["GRU, reset after (cuDNN, PyTorch)"].lstmlib == 3 * H * (H + D) + 4 * H
-    assert rows["LSTM"].lstmlib == 4 * H * (H + D) + 4 * H
-    assert rows["GRU, reset before (article)"].pytorch is None
-    assert rows["LSTM"].pytorch == 4 * H * (H + D) + 8 * H
-    lines = ch05.parameter_count_table(D, H).splitlines()
-    assert lines[0] == "D = 7, H = 5" and len(lines) == 3 + 4
-    gru = lines[4].split()
-    assert gru[-3:] == [str(rows["GRU, reset before (article)"].lstmlib), "-", "0.75"]  # three quarters
-    assert lines[-1].split()[-1] == "1.00"
-    with pytest.raises(ValueError, match="hidden_size"):
-        ch05.parameter_counts(3, 0)
+# ---- the cell-state Jacobian ------------------------------------------------------------------------------
+def test_cell_state_jacobian_against_finite_differences():
+    rng = np.random.default_rng(5)
+    p = ll.LSTMParams.init(3, 4, rng, forget_bias=1.0)
+    p.weights[...] *= 2
+    X = rng.standard_normal((5, 2, 3))
+    h0, c0 = rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    step = 4
+    jac = ch05.cell_state_jacobian(X, p, step, h0, c0)
+    _, cache = ll.lstm_forward(X, p, h0, c0)
+    np.testing.assert_allclose(np.diagonal(jac.direct, axis1=1, axis2=2), cache.f[step - 1])
+    assert not (jac.direct * (1 - np.eye(4))).any()  # the cell-state path touches each unit only itself
+    # finite differences of c_step with respect to c_{step-1} (h_{step-1} recomputed from it)
+    num = np.zeros((2, 4, 4))
+    for j in range(4):
+        cs = []
+        for eps in (EPS, -EPS):
+            h, c = h0, c0
+            for t in range(1, step + 1):
+                h, c, k = ll.lstm_step_forward(X[t - 1], p, h, c)
+                if t == step - 1:
+                    c = c.copy()
+                    c[:, j] += eps
+                    h = k.o * np.tanh(c)
+            cs.append(c)
+        num[:, :, j] = (cs[0] - cs[1]) / (2 * EPS)
+    np.testing.assert_allclose(jac.total, num, rtol=1e-6, atol=1e-9)
+    assert np.abs(jac.through_h).max() > 1e-3  # the h-paths are really there
+    d, t = jac.norms()
+    assert d == pytest.approx(cache.f[step - 1].max())
+    assert t == pytest.approx(max(np.linalg.norm(m, 2) for m in jac.through_h))
+    for bad in (1, 6, 0):
+        with pytest.raises(ValueError, match="step"):
+            ch05.cell_state_jacobian(X, p, bad)
 
 
-def _torch():
-    if os.environ.get("CI"):
-        import torch
-        return torch
-    return pytest.importorskip("torch", reason="PyTorch not installed")
+def test_cell_jacobian_prints_the_three_matrices_of_the_first_sample():
+    small = ch05.gated_models(2, 3, 0, forget_bias=1.0)["lstm"]
+    X = np.random.default_rng(1).standard_normal((5, 1, 2))
+    jac = ch05.cell_state_jacobian(X, small, 5)
+    lines = str(jac).splitlines()
+    assert lines[0].startswith("t = 5:") and len(lines) == 4 and repr(jac) == str(jac)
+    for i in range(3):
+        nums = [float(v) for v in lines[1 + i].split()]
+        np.testing.assert_allclose(nums, np.concatenate([jac.direct[0, i], jac.through_h[0, i], jac.total[0, i]]),
+                                   atol=5e-4)
+    assert "-0.000" not in str(jac)  # no sign that the last bits of a BLAS build decide
 
 
-@pytest.mark.torch
-def test_pytorch_counts_are_the_modules_counts():
-    torch = _torch()
-    D, H = 7, 5
-    rows = {r.model: r for r in ch05.parameter_counts(D, H)}
-    n = lambda m: sum(p.numel() for p in m.parameters())
-    assert rows["RNN"].pytorch == n(torch.nn.RNN(D, H))
-    assert rows["GRU, reset after (cuDNN, PyTorch)"].pytorch == n(torch.nn.GRU(D, H))
-    assert rows["LSTM"].pytorch == n(torch.nn.LSTM(D, H))
+def test_cell_jacobian_norms_follow_the_forget_bias():
+    X = np.random.default_rng(0).standard_normal((12, 1, 4))
+    direct = {}
+    for b in (0.0, 3.0):
+        p = ch05.gated_models(4, 8, np.random.default_rng(1), forget_bias=b)["lstm"]
+        d, t = ch05.cell_jacobian_norms(X, p)
+        assert d.shape == t.shape == (11,)
+        assert d[3] == pytest.approx(ch05.cell_state_jacobian(X, p, 5).norms()[0])
+        assert t[3] == pytest.approx(ch05.cell_state_jacobian(X, p, 5).norms()[1])
+        direct[b] = d
+    assert np.all(direct[3.0] > 0.9) and np.all(direct[0.0] < 0.75)
 
 
-@pytest.mark.torch
-@pytest.mark.parametrize("seed", [0, 1])
-def test_gru_torch_parity(seed):
-    _torch()
-    report = ch05.gru_torch_parity(seed=seed)
-    assert report.passed, str(report)
-    assert set(report.differences) == {"output h", "weight_ih_l0", "weight_hh_l0", "bias_ih_l0",
-                                       "bias_hh_l0", "input X"}
-    assert all(0 <= v <= 1e-12 for v in report.differences.values())
-    assert str(report).splitlines()[-1] == "PyTorch parity: the output and all 5 gradient arrays agree to 1e-12"
+# ---- the explorer's data and guides ----------------------------------------------------------------------
+def test_gated_models():
+    ms = ch05.gated_models(3, 5, 0, scale=2.0, forget_bias=1.5)
+    assert set(ms) == {"rnn", "lstm", "gru"}
+    for p in ms.values():
+        assert np.all(np.abs(p.weights) <= 2.0 / np.sqrt(5)) and np.abs(p.weights).max() > 1.0 / np.sqrt(5)
+    assert ms["lstm"].b_f.tolist() == [1.5] * 5
+    assert not ms["lstm"].b_i.any() and not ms["rnn"].b.any() and not ms["gru"].bias.any()
+    assert not ms["gru"].reset_after and ms["rnn"].activation == "tanh"
 
 
-@pytest.mark.torch
-def test_torch_parity_catches_a_wrong_sign(monkeypatch):
-    _torch()
-    from lstmlib import torch_interop
-    # the parity check is not vacuous: flip the z rows' sign in the gradient mapping and it fails
-    orig = torch_interop.gru_grads_to_torch
-
-    def wrong_layout(g):
-        out = orig(g)
-        H = g.hidden_size
-        out["weight_hh_l0"][H:2 * H] *= -1
-        return out
-
-    monkeypatch.setattr(torch_interop, "gru_grads_to_torch", wrong_layout)
-    report = ch05.gru_torch_parity()
-    assert not report.passed and report.differences["weight_hh_l0"] > 1e-3
-    assert "DISAGREE" in str(report)
-
-
-def test_gru_torch_parity_without_torch(monkeypatch):
-    real_import = builtins.__import__
-
-    def no_torch(name, *args, **kwargs):
-        if name == "torch" or name.startswith("torch."):
-            raise ImportError("no torch here")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_torch)
-    report = ch05.gru_torch_parity()
-    assert report.skipped and not report.passed
-    assert str(report) == "PyTorch parity: skipped (torch is not installed)"
+def test_gradient_flow_lab_moves_one_thing_per_slider():
+    lab = ch05.GradientFlowLab(max_steps=30)
+    a = lab.compare(0.0, 1.0, 20)
+    b = lab.compare(2.0, 1.0, 20)
+    c = lab.compare(0.0, 0.5, 20)
+    assert a.steps == 20 and (a.forget_bias, a.scale) == (0.0, 1.0)
+    np.testing.assert_array_equal(a.flows["rnn"].dh, b.flows["rnn"].dh)  # b_f moves the LSTM only
+    np.testing.assert_array_equal(a.flows["gru"].dh, b.flows["gru"].dh)
+    assert not np.allclose(a.flows["lstm"].dc, b.flows["lstm"].dc)
+    assert not np.allclose(a.flows["rnn"].dh, c.flows["rnn"].dh)  # the scale moves everyone
+    assert b.flows["lstm"].relative("dc")[0] > a.flows["lstm"].relative("dc")[0]
+    models = lab.models(0.0, 0.5)
+    np.testing.assert_array_equal(models["gru"].weights, 0.5 * lab.base["gru"].weights)
+    assert lab.base["lstm"].b_f.tolist() == [0.0] * 16  # the lab's own models are never changed
+    want = ch05.last_step_gradients(lab.X[:20], models["rnn"])
+    np.testing.assert_array_equal(c.flows["rnn"].dh, want.dh)
+    assert a.rnn_beta == pytest.approx(np.linalg.norm(lab.models(0.0, 1.0)["rnn"].W, 2))
+    guides = a.guides()
+    np.testing.assert_allclose(guides["rnn"], a.rnn_beta ** np.arange(19, -1, -1))
+    np.testing.assert_allclose(guides["gru"], 0.5 ** np.arange(19, -1, -1))
+    with pytest.raises(ValueError, match="steps"):
+        lab.compare(0.0, 1.0, 31)
+    with pytest.raises(ValueError, match="scale"):
+        lab.compare(0.0, -1.0, 5)
+    norms = lab.cell_jacobian_norms(biases=(0.0, 2.0), steps=10)
+    assert list(norms) == [0.0, 2.0] and norms[2.0][0].shape == (9,)
+    with pytest.raises(ValueError, match="steps"):
+        lab.cell_jacobian_norms(steps=1)
 
 
-# ---- the picture of the held gates -------------------------------------------------------------------------------
-def test_gate_hold_picture_draws_the_run_it_is_given():
-    lab = ch05.GateLab(steps=15)
-    fig = plots.plot_gate_hold(lab, 0.4, 0.6)
-    assert outside_pyplot(fig) and len(fig.axes) == 2
-    run = lab.run(0.4, 0.6)
-    ax_h, ax_j = fig.axes
-    for u in range(4):  # h_0 at t = 0, then h_1 .. h_T
-        np.testing.assert_allclose(ax_h.lines[u].get_ydata(), np.concatenate([lab.h0[:, u], run.hs[:, 0, u]]))
-        np.testing.assert_array_equal(ax_h.lines[u].get_xdata(), np.arange(16))
-    np.testing.assert_allclose(ax_j.lines[0].get_ydata(), run.influence)
-    np.testing.assert_allclose(ax_j.lines[1].get_ydata(), 0.6 ** np.arange(1, 16))
-    assert ax_j.get_yscale() == "log"
-    assert ax_h.get_title() == "z = 0.40, r = 0.60"
-    assert ax_j.get_title() == f"what is left of h_0:  ‖∂h_T/∂h_0‖ = {run.influence[-1]:.2g}"
-    for ax in fig.axes:
-        assert_legend_lists_the_labels(ax)
+def test_comparison_table_prints_the_relative_norms():
+    comp = ch05.GradientFlowLab(max_steps=50).compare(1.0, 1.0, 50)
+    lines = comp.table(at=(1, 10, 60)).splitlines()
+    assert lines[0].split() == ["k", "1", "10", "50"]  # steps beyond T are left out, T is always there
+    rows = {" ".join(ln.split()[:2]): ln.split()[2:] for ln in lines[2:]}
+    assert list(rows) == ["RNN dE/dh_k", "LSTM dE/dh_k", "LSTM dE/dc_k", "GRU dE/dh_k"]
+    assert rows["LSTM dE/dc_k"] == [f"{v:.2e}" for v in comp.flows["lstm"].relative("dc")[[0, 9, 49]]]
+    assert rows["GRU dE/dh_k"][-1] == "1.00e+00"
+
+
+def test_highway_guide():
+    np.testing.assert_allclose(ch05.highway_guide("lstm", 3, forget_bias=0.0), [0.25, 0.5, 1.0])
+    np.testing.assert_allclose(ch05.highway_guide("gru", 3), [0.25, 0.5, 1.0])
+    np.testing.assert_allclose(ch05.highway_guide("rnn", 3, beta=2.0), [4.0, 2.0, 1.0])
+    # the LSTM guide is the prediction for the cell state reaching step 1
+    assert ch05.highway_guide("lstm", 50, forget_bias=1.0)[0] == pytest.approx(ch05.forget_bias_prediction(1.0, 50))
+    with pytest.raises(ValueError, match="beta"):
+        ch05.highway_guide("rnn", 3)
+    with pytest.raises(ValueError, match="model"):
+        ch05.highway_guide("cnn", 3)
+
+
+def test_model_gradient_flow():
+    m = train.make_model("lstm", 2, 6, 1, 0)
+    X = np.random.default_rng(0).standard_normal((9, 3, 2)).astype(np.float32)
+    g = ch05.model_gradient_flow(X, m)
+    want = ch05.last_step_gradients(X.astype(np.float64), m.cell.astype(np.float64),
+                                    dh_last=np.repeat(m.head.weights.astype(np.float64), 3, axis=0))
+    np.testing.assert_allclose(g.dh, want.dh, rtol=1e-12)
+    assert g.dh.dtype == np.float64 and m.cell.dtype == np.float32  # the model itself is not converted
+    with pytest.raises(ValueError, match="model"):
+        ch05.model_gradient_flow(X, train.make_model("gru", 2, 3, 4, 0))
+    with pytest.raises(ValueError, match="model"):
+        ch05.model_gradient_flow(X, m.cell)
+
+
+def test_gradient_flow_before_after_measures_the_models_it_trained():
+    runs = ch06.RunCache()
+    ba = ch06.gradient_flow_before_after(8, steps=20, batch=4, runs=runs, progress=False)
+    assert list(ba.results) == ["rnn", "lstm", "gru"] and len(runs) == 3
+    for kind, result in ba.results.items():
+        spec = result.spec
+        assert (spec.kind, spec.task, spec.T, spec.steps) == (kind, "adding", 8, 20)
+        X = ch06.held_out_set(spec)[0][:, :4]
+        np.testing.assert_array_equal(ba.before[kind].dh, ch05.model_gradient_flow(X, ch06.initial_model(spec)).dh)
+        np.testing.assert_array_equal(ba.after[kind].dh, ch05.model_gradient_flow(X, result.model).dh)
+        assert not np.allclose(ba.before[kind].dh, ba.after[kind].dh)  # training changed the model
+    again = ch06.gradient_flow_before_after(8, steps=20, batch=4, runs=runs, progress=False)
+    assert len(runs) == 3  # the second call trains nothing
+    np.testing.assert_array_equal(again.after["lstm"].dh, ba.after["lstm"].dh)
+    lines = ba.table().splitlines()
+    assert lines[0] == "adding problem, T = 8; y = the model's prediction" and str(ba) == ba.table()
+    lstm_row = next(ln for ln in lines if ln.startswith("LSTM"))
+    assert lstm_row.split()[1:] == [f"{ba.results['lstm'].final_loss:.3g}",
+                                    f"{ba.before['lstm'].relative('dh')[0]:.2e}",
+                                    f"{ba.after['lstm'].relative('dh')[0]:.2e}"]
+    summary = ba.summary(threshold=0.05).splitlines()
+    gru = next(ln for ln in summary if ln.startswith("GRU"))
+    side = lambda v: "above 5%" if v > 0.05 else "below 5%"
+    assert gru.split("  ")[0].strip() == "GRU" and ("yes" if ba.results["gru"].solved else "no") in gru
+    assert gru.endswith(side(ba.after["gru"].relative("dh")[0]))
+    assert side(ba.before["gru"].relative("dh")[0]) in gru
+
+
+# ---- pictures ------------------------------------------------------------------------------------------------
+def test_gradient_flow_picture_draws_the_flows_and_the_highlighted_guide():
+    comp = ch05.GradientFlowLab(max_steps=40).compare(1.0, 1.0, 30)
+    fig = plots.plot_gradient_flow(comp, highlight="gru")
+    assert outside_pyplot(fig) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_title() == "weights × 1,  b_f = 1"
+    assert_legend_lists_the_labels(ax)
     assert_clean_texts(fig)
     png(fig)
-    pic = plots.GateHoldPicture(Figure(), units=4, steps=15, h0=lab.h0)
-    pic.update(lab.run(0.9, 0.1), lab.X[:, 0, 0])
-    np.testing.assert_allclose(bar_heights(pic.inputs), lab.X[:, 0, 0])
-    np.testing.assert_allclose(bar_centres(pic.inputs), np.arange(1, 16))
-    lo, hi = pic.ax_j.get_ylim()
-    assert lo <= min(pic.influence.get_ydata().min(), pic.leak.get_ydata().min()) and hi >= 10
+    pic = plots.GradientFlowPicture(Figure().subplots())
+    pic.update(comp.flows, comp.guides(), "gru")
+    for name in ("rnn", "lstm", "gru"):
+        np.testing.assert_allclose(pic.dh[name].get_ydata(), comp.flows[name].relative("dh"))
+        np.testing.assert_array_equal(pic.dh[name].get_xdata(), np.arange(1, 31))
+    np.testing.assert_allclose(pic.dc.get_ydata(), comp.flows["lstm"].relative("dc"))
+    assert pic.dh["gru"].get_linewidth() > pic.dh["rnn"].get_linewidth()
+    assert pic.guide["gru"].get_visible() and not pic.guide["lstm"].get_visible()
+    np.testing.assert_allclose(pic.guide["gru"].get_ydata(), 0.5 ** np.arange(29, -1, -1))
+    pic.update(comp.flows, comp.guides(), "lstm")
+    assert pic.guide["lstm"].get_visible() and not pic.guide["gru"].get_visible()
+    np.testing.assert_allclose(pic.guide["lstm"].get_ydata(), sigmoid(1.0) ** np.arange(29, -1, -1))
+    lo, hi = pic.ax.get_ylim()
+    assert lo <= min(f.relative("dh").min() for f in comp.flows.values()) and hi >= 1
+    # a model left out disappears, and the LSTM's cell state with it
+    pic.update({"gru": comp.flows["gru"]}, None, None)
+    assert not pic.dh["rnn"].get_visible() and not pic.dc.get_visible() and pic.dh["gru"].get_visible()
 
 
-def test_gate_hold_picture_draws_zero_influence_without_warning():
-    lab = ch05.GateLab(steps=15)
-    assert np.all(lab.run(1.0, 0.0).influence == 0)
-    png(plots.plot_gate_hold(lab, 1.0, 0.0))  # nothing of h_0 left: still drawn on the log axis
+def test_gradient_flow_picture_draws_an_underflow_without_warning():
+    # a gradient that underflows to exactly 0 is drawn at the floor, not dropped from a log axis
+    comp = ch05.GradientFlowLab(max_steps=200).compare(-2.0, 0.1, 200)
+    assert min(f.dh_norms.min() for f in comp.flows.values()) == 0.0
+    png(plots.plot_gradient_flow(comp, highlight="rnn"))
 
 
-# ---- what the chapter's text says about the numbers it prints ---------------------------------------------------
-def test_chapter05_claims():
-    # the worked example of section 1, number by number
-    x, q, h_prev = exercises.gru_hand_example()
-    h, step = ll.gru_step_forward(x, q, h_prev)
-    z, r = sigmoid(0.5 * 0.5 + 1 * 1), sigmoid(-1 * 0.5 + 0.5 * 1)
-    cand = np.tanh(2 * (r * 0.5) + 1 * 1)
-    assert step.z[0, 0] == pytest.approx(z) and step.r[0, 0] == pytest.approx(0.5)
-    assert step.h_tilde[0, 0] == pytest.approx(cand) and h[0, 0] == pytest.approx((1 - z) * 0.5 + z * cand)
-    # "same weights, different function, except when r = 1"
-    gap = ch05.compare_gru_conventions(steps=20, seed=0)
-    assert gap.learned_reset > 0.05 and gap.open_reset < 1e-12
-    # "a GRU is three quarters of an LSTM" at D = 32, H = 128
-    rows = {r_.model: r_ for r_ in ch05.parameter_counts(32, 128)}
-    assert rows["GRU, reset before (article)"].lstmlib / rows["LSTM"].lstmlib == 0.75
-    # section 7's list, on the explorer's GRU
-    lab = ch05.GateLab(steps=40, seed=0)
-    t = np.arange(1, 41)
-    leaky, reading = lab.run(0.2, 0.0), lab.run(0.2, 0.5)
-    np.testing.assert_allclose(leaky.influence, 0.8 ** t, rtol=1e-12)  # "decays exactly like (1 - z)^t"
-    assert reading.influence[-1] > 10 * 0.8 ** 40  # "r > 0: h_0 survives longer than (1 - z)^t"
-    strong = lab.run(0.2, 1.0)
-    assert strong.influence.max() > 1  # "with a large r its influence can even grow"
-    # "z = 1, r = 1: a plain tanh RNN"
-    rnn = lab.run(1.0, 1.0)
-    p = ll.RNNParams(np.hstack([lab.params.W_ch, lab.params.W_cx]), lab.params.b_c.copy())
-    hs, _ = ll.rnn_forward(lab.X, p, lab.h0)
-    np.testing.assert_allclose(rnn.hs, hs, rtol=1e-12, atol=1e-14)
-    # "z = 0: the GRU ignores every input, the pulse included"
-    np.testing.assert_array_equal(lab.run(0.0, 0.7).hs, np.broadcast_to(lab.h0, (40, 1, 4)))
+def test_before_after_picture_shares_its_scale():
+    lab = ch05.GradientFlowLab(max_steps=20)
+    a, b = lab.compare(0.0, 1.0, 20), lab.compare(2.0, 0.5, 20)
+    fig = plots.plot_gradient_flow_before_after(a.flows, b.flows)
+    left, right_ = fig.axes
+    assert left.get_ylim() == right_.get_ylim()
+    assert [left.get_title(), right_.get_title()] == ["at initialisation", "after training"]
+    np.testing.assert_allclose(left.lines[2].get_ydata(), a.flows["lstm"].relative("dh"))  # rnn, guide, lstm
+    np.testing.assert_allclose(right_.lines[2].get_ydata(), b.flows["lstm"].relative("dh"))
+    assert left.get_legend() is None and labelled(left)  # one legend for both panels, on the right
+    assert_legend_lists_the_labels(right_)
+    assert_clean_texts(fig)
+    png(fig)
 
 
-# ---- self-checks -------------------------------------------------------------------------------------------------
-def test_gru_parameter_count():
-    D, H = 10, 20
-    right(exercises.check_gru_parameter_count(3 * H * (H + D) + 6 * H))
-    right(exercises.check_gru_parameter_count(3 * H * (H + D) + 3 * H, convention="article"))
-    wrong(exercises.check_gru_parameter_count(3 * H * (H + D) + 3 * H), "article")
-    wrong(exercises.check_gru_parameter_count(3 * H * (H + D) + 6 * H, convention="article"), "PyTorch")
-    wrong(exercises.check_gru_parameter_count(4 * H * (H + D) + 4 * H), "LSTM")
-    wrong(exercises.check_gru_parameter_count(3 * H * (H + D)), "biases")
-    wrong(exercises.check_gru_parameter_count(12), "count W_gh")
-    with pytest.raises(ValueError, match="convention"):
-        exercises.check_gru_parameter_count(1, convention="keras")
+def test_forget_bias_decay_picture_draws_prediction_and_measurements():
+    table = ch05.forget_bias_table((0.0, 1.0), steps=10)
+    fig = plots.plot_forget_bias_decay(table)
+    ax = fig.axes[0]
+    curve, small, usual = ax.lines[:3]
+    np.testing.assert_allclose(curve.get_ydata(), ch05.forget_bias_prediction(curve.get_xdata(), 10))
+    assert curve.get_xdata().min() == -1 and curve.get_xdata().max() == 6
+    np.testing.assert_array_equal(small.get_xdata(), [0.0, 1.0])
+    np.testing.assert_allclose(small.get_ydata(), [r.measured_small for r in table.rows])
+    np.testing.assert_allclose(usual.get_ydata(), [r.measured_default for r in table.rows])
+    assert "T = 10" in curve.get_label() and ax.get_yscale() == "log"
+    assert_legend_lists_the_labels(ax)
+    assert_clean_texts(fig)
+    png(fig)
 
 
-def test_torch_update_gate():
-    right(exercises.check_torch_update_gate(0.7))
-    right(exercises.check_torch_update_gate(0.9, z_article=0.1))
-    wrong(exercises.check_torch_update_gate(0.3), "OLD")
-    wrong(exercises.check_torch_update_gate(0.1), "compare")
+def test_cell_jacobian_picture_draws_both_parts_per_bias():
+    X = np.random.default_rng(0).standard_normal((6, 1, 4))
+    norms = {b: ch05.cell_jacobian_norms(X, ch05.gated_models(4, 5, 0, forget_bias=b)["lstm"]) for b in (0.0, 2.0)}
+    fig = plots.plot_cell_jacobian(norms)
+    ax = fig.axes[0]
+    assert len(ax.lines) == 4
+    for j, (b, (direct, through)) in enumerate(norms.items()):
+        np.testing.assert_array_equal(ax.lines[2 * j].get_ydata(), direct)
+        np.testing.assert_array_equal(ax.lines[2 * j + 1].get_ydata(), through)
+        np.testing.assert_array_equal(ax.lines[2 * j].get_xdata(), np.arange(2, 7))
+        assert ax.lines[2 * j].get_label().startswith(f"b_f = {b:g}")
+    assert_legend_lists_the_labels(ax)
+    png(fig)
 
 
-def test_gru_hand_example_and_its_gradient():
-    x, q, h_prev = exercises.gru_hand_example()
-    assert x.shape == h_prev.shape == (1, 1) and not q.reset_after
-    assert {n: float(getattr(q, n)[0, 0] if n.startswith("W") else getattr(q, n)[0]) for n in q.names} == \
-        {n: v for n, v in exercises.GRU_HAND_EXAMPLE.items() if n not in ("x", "h_prev")}
-    want = exercises.gru_hand_example_grad()
-    # the value by hand, from the derived formulas (article convention, one unit)
-    e = exercises.GRU_HAND_EXAMPLE
-    h, xv = e["h_prev"], e["x"]
-    z = 1 / (1 + np.exp(-(e["W_zh"] * h + e["W_zx"] * xv)))
-    r = 1 / (1 + np.exp(-(e["W_rh"] * h + e["W_rx"] * xv)))
-    n = np.tanh(e["W_ch"] * r * h + e["W_cx"] * xv)
-    dn = z * (1 - n ** 2)
-    by_hand = ((1 - z) + (n - h) * z * (1 - z) * e["W_zh"] + dn * e["W_ch"] * r
-               + dn * e["W_ch"] * h * r * (1 - r) * e["W_rh"])
-    assert want == pytest.approx(by_hand, rel=1e-12)
-    # and by finite differences of one step
-    up = ll.gru_step_forward(x, q, h_prev + EPS)[0][0, 0]
-    down = ll.gru_step_forward(x, q, h_prev - EPS)[0][0, 0]
-    assert want == pytest.approx((up - down) / (2 * EPS), rel=1e-8)
-    other = dict(e, W_ch=-1.0)
-    assert exercises.gru_hand_example_grad(other) != pytest.approx(want)  # the values are really used
+def test_cell_jacobian_picture_title_shows_no_raw_latex():
+    X = np.random.default_rng(0).standard_normal((4, 1, 4))
+    fig = plots.plot_cell_jacobian({1.0: ch05.cell_jacobian_norms(X, ch05.gated_models(4, 5, 0)["lstm"])})
+    assert_clean_texts(fig)  # the title is plain text: "c_{t−1}" would show its braces
 
 
-def test_gru_step_gradient():
-    want = exercises.gru_hand_example_grad()
-    right(exercises.check_gru_step_gradient(round(want, 4)))
-    z = float(sigmoid(np.float64(0.5 * 0.5 + 1.0 * 1.0)))
-    wrong(exercises.check_gru_step_gradient(1 - z), "direct path")
-    wrong(exercises.check_gru_step_gradient(want + 0.1), "four paths")
+# ---- what the chapter's text says about the numbers it prints -----------------------------------------------
+def test_chapter04_claims():
+    lab = ch05.GradientFlowLab(seed=0)
+    comp = lab.compare(forget_bias=1.0, scale=1.0, steps=50)
+    first = {k: f.relative("dh")[0] for k, f in comp.flows.items()}
+    # "in an LSTM with b_f = 1 it falls far more slowly" than in the RNN and the GRU
+    assert first["lstm"] > 1e3 * first["rnn"] and first["lstm"] > 1e3 * first["gru"]
+    # the small example: "the diagonal part holds the forget gates' values, close to sigmoid(1) = 0.73;
+    # the part through h is several times smaller"
+    small = ch05.gated_models(input_size=2, hidden_size=3, rng=0, forget_bias=1.0)["lstm"]
+    jac = ch05.cell_state_jacobian(np.random.default_rng(1).standard_normal((5, 1, 2)), small, step=5)
+    assert np.all(np.abs(np.diagonal(jac.direct[0]) - sigmoid(1.0)) < 0.1)
+    direct, through = jac.norms()
+    assert through < direct / 3
+    # "at b_f = 3 the diagonal is close to 1 at every step; the part through h stays small"
+    norms = lab.cell_jacobian_norms(biases=(0.0, 1.0, 3.0), scale=1.0, steps=50)
+    assert np.all(norms[3.0][0] > 0.95)
+    for d, t in norms.values():
+        assert t.max() < d.min()
+    # "a larger forget bias keeps far more of the gradient", with the usual weights too
+    table = ch05.forget_bias_table(biases=(0.0, 1.0, 3.0), steps=50)
+    usual = [r.measured_default for r in table.rows]
+    assert usual[0] * 1e3 < usual[1] and usual[1] * 1e3 < usual[2]
+    np.testing.assert_allclose([r.measured_small for r in table.rows], [1.8e-15, 2.2e-7, 9.3e-2], rtol=0.03)
+
+
+# ---- self-checks ---------------------------------------------------------------------------------------------
+def test_forget_bias_decay():
+    f = float(sigmoid(np.float64(2.0)))
+    right(exercises.check_forget_bias_decay(f ** 29))
+    right(exercises.check_forget_bias_decay(0.0253))  # three digits are enough
+    wrong(exercises.check_forget_bias_decay(f ** 30), "T - 1")
+    wrong(exercises.check_forget_bias_decay(f), "one step")
+    wrong(exercises.check_forget_bias_decay(2.0 ** 29), "sigmoid")
+    wrong(exercises.check_forget_bias_decay(0.5 ** 29), "b_f = 0")
+    wrong(exercises.check_forget_bias_decay(0.3), "once per step")
+    wrong(exercises.check_forget_bias_decay("a lot"), "number")
+    right(exercises.check_forget_bias_decay(0.5 ** 9, forget_bias=0.0, steps=10))
+
+
+def test_forget_bias_needed():
+    want = exercises.minimal_forget_bias(100, 0.01)
+    assert sigmoid(np.float64(want)) ** 99 == pytest.approx(0.01)
+    assert ch05.forget_bias_prediction(want - 0.01, 100) < 0.01 < ch05.forget_bias_prediction(want + 0.01, 100)
+    right(exercises.check_forget_bias_needed(round(want, 2)))
+    right(exercises.check_forget_bias_needed(want + 0.04))
+    wrong(exercises.check_forget_bias_needed(want - 0.5), "less than")
+    wrong(exercises.check_forget_bias_needed(want + 1.0), "smallest")
+
+
+def test_longest_reach():
+    right(exercises.check_longest_reach("lstm"))
+    right(exercises.check_longest_reach(" LSTM "))
+    wrong(exercises.check_longest_reach("rnn"), "not the largest")
+    wrong(exercises.check_longest_reach("transformer"), "one of")
+    # the notebook's settings (b_f = 0, weight scale 2): the answer is whichever the explorer shows
+    comp = ch05.GradientFlowLab(seed=0).compare(0.0, 2.0, 50)
+    first = {k: f.relative("dh")[0] for k, f in comp.flows.items()}
+    best = max(first, key=first.get)
+    right(exercises.check_longest_reach(best, forget_bias=0.0, scale=2.0, steps=50))
+    for other in set(first) - {best}:
+        wrong(exercises.check_longest_reach(other, forget_bias=0.0, scale=2.0, steps=50), "not the largest")

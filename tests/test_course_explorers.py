@@ -176,7 +176,7 @@ def test_errata_explorer_draws_the_chosen_gradient_check():
 def test_gradient_flow_explorer_draws_the_lab_comparison():
     ex = widgets.gradient_flow_explorer(max_steps=60, seed=0)
     _set(ex, highlight="gru", forget_bias=2.0, scale=0.5, steps=30)
-    comp = ch04.GradientFlowLab(max_steps=60, seed=0).compare(2.0, 0.5, 30)
+    comp = ch05.GradientFlowLab(max_steps=60, seed=0).compare(2.0, 0.5, 30)
     ax = ex.fig.axes[0]
     lines = {ln.get_label(): ln for ln in ax.lines}
     np.testing.assert_allclose(lines["GRU  ‖∂E/∂h_k‖"].get_ydata(), comp.flows["gru"].relative("dh"))
@@ -187,7 +187,7 @@ def test_gradient_flow_explorer_draws_the_lab_comparison():
 def test_gate_hold_explorer_draws_the_gate_lab_run():
     ex = widgets.gate_hold_explorer(steps=25, seed=0)
     _set(ex, z=0.3, r=0.8)
-    lab = ch05.GateLab(steps=25, seed=0)
+    lab = ch04.GateLab(steps=25, seed=0)
     run = lab.run(0.3, 0.8)
     ax_h, ax_j = ex.fig.axes
     np.testing.assert_allclose(ax_j.lines[0].get_ydata(), run.influence)

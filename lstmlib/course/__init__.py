@@ -13,13 +13,13 @@ module          what it holds                                                   
 ``ch01``        the RNN's error terms, the article's bound, per-step contributions  01
 ``ch02``        the gates held by hand, one step taken apart, a cell's biases        02
 ``ch03``        BPTT step by step, the article's errata measured                     03
-``ch04``        gradient flow in RNN, LSTM, GRU; the forget bias; before/after       04
-``ch05``        the GRU's gates held, its two conventions, PyTorch parity            05
+``ch04``        the GRU's gates held, its two conventions, PyTorch parity            04
+``ch05``        gradient flow in RNN, LSTM, GRU; the forget bias                     05
 ``ch06``        training experiments that test the papers' claims                    06
 ``plots``       the pictures, one module per chapter, and ``diagrams``               all
 ``widgets``     the explorers (sliders over a picture), one function each            all
 ``exercises``   the self-checks of the exercises, one module per chapter             all
-``progress``    the progress bar that ``train.fit`` reports to in a notebook         04, 06
+``progress``    the progress bar that ``train.fit`` reports to in a notebook         06
 ==============  ==================================================================  =========
 
 These modules need matplotlib and ipywidgets; ``import lstmlib`` alone does not load them.

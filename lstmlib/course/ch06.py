@@ -19,12 +19,14 @@ import numpy as np
 from .. import _validate, tasks, train
 from ..models import MODELS
 from ..optim import SGD, Adam
+from .ch05 import model_gradient_flow
 from .progress import reporter
 
 __all__ = [
     "RunSpec", "RunResult", "RunCache", "run", "initial_model", "held_out_set", "Claim", "Experiment",
     "adding_experiment", "temporal_order_experiment", "forget_bias_experiment",
-    "clipping_experiment", "TASK_TARGETS", "timing_table", "chapter06_settings", "claims_summary",
+    "clipping_experiment", "TASK_TARGETS", "BeforeAfter", "gradient_flow_before_after", "timing_table",
+    "chapter06_settings", "claims_summary",
 ]
 
 TASK_TARGETS = {"adding": 0.01, "temporal-order": 0.99}
@@ -434,6 +436,60 @@ def clipping_experiment(T: int = 50, *, steps: int = 300, seeds=(0, 1, 2), scale
     )
     return Experiment(f"Gradient clipping: tanh RNN, adding problem T = {T}, SGD lr {lr:g}, "
                       f"{steps} steps, seeds {', '.join(map(str, seeds))}", results, claims)
+
+
+# ----------------------------------------------------------------------------------------------
+# What training does to the gradient's reach (chapter 05 measured it at initialisation)
+# ----------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class BeforeAfter:
+    """``model_gradient_flow`` of each model at initialisation (``before``) and after
+    ``run`` trained it (``after``), on the same held-out sequences; ``results`` the runs."""
+
+    before: dict
+    after: dict
+    results: dict
+
+    def table(self) -> str:
+        T = next(iter(self.before.values())).steps
+        head = f"{'model':<7}{'held-out MSE':>16}   {'||dy/dh_1|| / ||dy/dh_T||':>26}"
+        sub = f"{'':<7}{'after training':>16}   {'before':>12}{'after':>14}"
+        lines = [head, sub, "-" * len(head)]
+        for name, r in self.results.items():
+            b, a = self.before[name].relative("dh")[0], self.after[name].relative("dh")[0]
+            lines.append(f"{name.upper():<7}{r.final_loss:>16.3g}   {b:>12.2e}{a:>14.2e}")
+        return f"adding problem, T = {T}; y = the model's prediction\n" + "\n".join(lines)
+
+    __repr__ = __str__ = table
+
+    def summary(self, threshold: float = 1e-2) -> str:
+        """Per model: did it learn the task, and does more than ``threshold`` of the gradient
+        reach step 1 before and after training? Coarse on purpose: these answers do not change
+        with the float32 rounding of another CPU, while the table's digits can."""
+        target = TASK_TARGETS["adding"]
+        head = f"{'model':<7}{'learned the task':<20}share of the gradient reaching step 1"
+        sub = f"{'':<7}{f'(MSE < {target:g})':<20}{'before training':<20}after training"
+        lines = [head, sub, "-" * len(head)]
+        side = lambda v: f"{'above' if v > threshold else 'below'} {threshold:.0%}"  # noqa: E731
+        for name, r in self.results.items():
+            b, a = self.before[name].relative("dh")[0], self.after[name].relative("dh")[0]
+            lines.append(f"{name.upper():<7}{'yes' if r.solved else 'no':<20}{side(b):<20}{side(a)}")
+        return "\n".join(lines)
+
+
+def gradient_flow_before_after(T: int = 50, *, steps: int = 1000, seed: int = 0, batch: int = 32,
+                               runs=None, progress: bool | None = None) -> BeforeAfter:
+    """Train an RNN, an LSTM and a GRU on the adding problem of length ``T`` (as
+    ``adding_experiment`` does) and measure ``||dy/dh_k||`` of the prediction y on ``batch``
+    held-out sequences, before and after training."""
+    before, after, results = {}, {}, {}
+    for kind in ("rnn", "lstm", "gru"):
+        spec = RunSpec(kind=kind, task="adding", T=T, steps=steps, seed=seed)
+        X = held_out_set(spec)[0][:, :_validate.positive_int(batch, "batch")]
+        before[kind] = model_gradient_flow(X, initial_model(spec))
+        results[kind] = run(spec, runs=runs, progress=progress)
+        after[kind] = model_gradient_flow(X, results[kind].model)
+    return BeforeAfter(before, after, results)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -4,72 +4,91 @@ from __future__ import annotations
 import numpy as np
 
 from ...activations import sigmoid
-from ...models import MODELS
+from ...gru import GRUParams, gru_step_backward, gru_step_forward
 from .. import ch04
-from ._verdict import Verdict, _close, _number, _unanswered
+from ._verdict import Verdict, _close, _number
 
 
-def check_forget_bias_decay(answer, *, forget_bias: float = 2.0, steps: int = 30) -> Verdict:
-    """Exercise 04.1: predict how much of ``dE/dc_T`` reaches ``c_1`` along the cell state of an
-    LSTM with near-zero weights, forget bias ``forget_bias`` and T = ``steps``."""
-    x, v = _number(answer, "a fraction")
+def check_gru_parameter_count(answer, *, input_size: int = 10, hidden_size: int = 20,
+                              convention: str = "pytorch") -> Verdict:
+    """Exercise 04.1: how many numbers does a GRU with input size D and hidden size H store?
+    ``convention``: ``"article"`` (reset before the product, one bias per gate, as lstmlib
+    stores it) or ``"pytorch"`` (``nn.GRU``: two bias vectors of 3H each)."""
+    x, v = _number(answer, "a parameter count")
     if v is not None:
         return v
-    want = ch04.forget_bias_prediction(forget_bias, steps)
-    f = float(sigmoid(np.float64(forget_bias)))
-    if _close(x, want, rtol=0.02):
-        return Verdict(True, f"every forget gate sits at sigmoid({forget_bias:g}) = {f:.4f}, and the "
-                             f"error crosses {steps - 1} of them: {f:.4f}^{steps - 1} = {want:.3g}.")
-    hints = {f ** steps: f"that is {steps} factors; from c_T back to c_1 there are T - 1 = {steps - 1}.",
-             f: "that is one step; the error is multiplied by f at every one of the T - 1 steps.",
-             forget_bias ** (steps - 1): "the factor is the gate's value sigmoid(b_f), not b_f itself.",
-             0.5 ** (steps - 1): "that would be b_f = 0; here the bias is " + f"{forget_bias:g}."}
-    why = next((m for val, m in hints.items() if _close(x, val, rtol=0.02)),
-               "multiply by the forget gate's value once per step back in time.")
-    return Verdict(False, f"{x:.3g} is not it: {why}")
+    rows = {r.model: r for r in ch04.parameter_counts(input_size, hidden_size)}
+    D, H = input_size, hidden_size
+    if convention == "article":
+        want = rows["GRU, reset before (article)"].lstmlib
+        how = f"3 weighted inputs (z, r, h~) of H(H+D) weights and H biases each: 3*{H}*({H}+{D}) + 3*{H}"
+    elif convention == "pytorch":
+        want = rows["GRU, reset after (cuDNN, PyTorch)"].pytorch
+        how = (f"weight_ih (3H x D) + weight_hh (3H x H) + bias_ih (3H) + bias_hh (3H): "
+               f"3*{H}*({H}+{D}) + 6*{H}")
+    else:
+        raise ValueError(f"convention: expected 'article' or 'pytorch', got {convention!r}")
+    if x == want:
+        return Verdict(True, f"{want} = {how}.")
+    hints = {3 * H * (H + D): "the biases are missing.",
+             4 * H * (H + D) + 4 * H: "that is the LSTM's count: the GRU has three weighted inputs, not four.",
+             3 * H * (H + D) + 3 * H: "that is the article's count (one bias per gate); nn.GRU keeps two.",
+             3 * H * (H + D) + 6 * H: "that is PyTorch's count (two bias vectors); the article has one."}
+    return Verdict(False, f"{x:g} is not it: {hints.get(int(x), 'count W_gh, W_gx and the biases of z, r and h~.')}")
 
 
-def minimal_forget_bias(steps: int, keep: float) -> float:
-    """The smallest ``b_f`` with ``sigmoid(b_f)^(steps-1) >= keep``: ``logit(keep^(1/(steps-1)))``."""
-    f = keep ** (1.0 / (steps - 1))
-    return float(np.log(f / (1.0 - f)))
-
-
-def check_forget_bias_needed(answer, *, steps: int = 100, keep: float = 0.01) -> Verdict:
-    """Exercise 04.2: the smallest forget bias (to 0.05) for which at least ``keep`` of the
-    cell-state gradient survives ``steps - 1`` steps with near-zero weights."""
-    x, v = _number(answer, "a forget-gate bias")
+def check_torch_update_gate(answer, *, z_article: float = 0.3) -> Verdict:
+    """Exercise 04.2: the article's update gate is ``z_article``; what value does PyTorch's
+    ``nn.GRU`` report for its z at the same step?"""
+    x, v = _number(answer, "a gate value")
     if v is not None:
         return v
-    want = minimal_forget_bias(steps, keep)
-    got = ch04.forget_bias_prediction(x, steps)
-    if abs(x - want) <= 0.05:
-        return Verdict(True, f"b_f = {want:.2f}: sigmoid(b_f) = {keep:g}^(1/{steps - 1}) = "
-                             f"{float(sigmoid(np.float64(want))):.4f}, the forget gate must pass about "
-                             f"{100 * float(sigmoid(np.float64(want))):.1f}% at every step.")
-    if x < want:
-        return Verdict(False, f"with b_f = {x:g} only {got:.2g} of the gradient survives, less than "
-                              f"{keep:g}. Solve sigmoid(b_f)^{steps - 1} = {keep:g} for b_f.")
-    return Verdict(False, f"b_f = {x:g} keeps {got:.2g}, enough, but a smaller bias does too: the "
-                          f"question asks for the smallest (to within 0.05).")
+    want = 1.0 - z_article
+    if _close(x, want, rtol=1e-6):
+        return Verdict(True, f"PyTorch writes h = (1 - z) n + z h_prev, so its z is the share of the "
+                             f"past: 1 - {z_article:g} = {want:g}. Same gate, negated weights and bias.")
+    if _close(x, z_article, rtol=1e-6):
+        return Verdict(False, "the same number would mean the same role, but in PyTorch z weighs the OLD "
+                              "state h_prev, in the article it weighs the candidate.")
+    return Verdict(False, "compare h = (1 - z) h_prev + z h~ (article) with h = (1 - z) n + z h_prev (PyTorch).")
 
 
-def check_longest_reach(answer, *, forget_bias: float = 1.0, scale: float = 1.0, steps: int = 50,
-                        seed: int = 0) -> Verdict:
-    """Exercise 04.3: in chapter 04's explorer with the given settings, which model's
-    ``||dE/dh_1||`` is largest: 'rnn', 'lstm' or 'gru'?"""
-    if (v := _unanswered(answer)) is not None:
+GRU_HAND_EXAMPLE = {"W_zh": 0.5, "W_zx": 1.0, "b_z": 0.0, "W_rh": -1.0, "W_rx": 0.5, "b_r": 0.0,
+                    "W_ch": 2.0, "W_cx": 1.0, "b_c": 0.0, "x": 1.0, "h_prev": 0.5}
+"""A one-unit GRU step (article convention) for exercise 05.3: every parameter and the inputs."""
+
+
+def gru_hand_example(values: dict | None = None):
+    """``(x, q, h_prev)`` of the one-unit GRU step ``values`` (default ``GRU_HAND_EXAMPLE``):
+    ``x (1, 1)``, ``GRUParams`` with those numbers, ``h_prev (1, 1)``."""
+    v = dict(GRU_HAND_EXAMPLE if values is None else values)
+    q = GRUParams.init(1, 1, 0)
+    for name in q.names:
+        getattr(q, name)[...] = v[name]
+    return np.array([[v["x"]]]), q, np.array([[v["h_prev"]]])
+
+
+def gru_hand_example_grad(values: dict | None = None) -> float:
+    """``dh_t/dh_{t-1}`` of the one-unit step ``values`` (default ``GRU_HAND_EXAMPLE``), from the
+    library's ``gru_step_forward`` and ``gru_step_backward``."""
+    x, q, h_prev = gru_hand_example(values)
+    _, cache = gru_step_forward(x, q, h_prev)
+    return float(gru_step_backward(np.ones((1, 1)), cache).dh0[0, 0])
+
+
+def check_gru_step_gradient(answer) -> Verdict:
+    """Exercise 04.3: ``dh_t/dh_{t-1}`` by hand for the one-unit GRU step ``GRU_HAND_EXAMPLE``."""
+    x, v = _number(answer, "a derivative")
+    if v is not None:
         return v
-    name = str(answer).strip().lower()
-    if name not in tuple(MODELS):
-        return Verdict(False, f"answer with one of {', '.join(tuple(MODELS))}, got {answer!r}.")
-    comp = ch04.GradientFlowLab(seed=seed).compare(forget_bias, scale, steps)
-    first = {k: float(f.relative("dh")[0]) for k, f in comp.flows.items()}
-    want = max(first, key=first.get)
-    summary = ", ".join(f"{k.upper()} {v:.1e}" for k, v in first.items())
-    if name == want:
-        return Verdict(True, f"||dE/dh_1|| / ||dE/dh_T|| = {summary}. The {want.upper()} keeps the most "
-                             "of the gradient over the whole sequence.")
-    return Verdict(False, f"at b_f = {forget_bias:g}, weight scale {scale:g}, T = {steps} the "
-                          f"{name.upper()} is not the largest: read the title of the explorer at "
-                          "those settings.")
+    want = gru_hand_example_grad()
+    if _close(x, want, rtol=1e-3):
+        return Verdict(True, f"dh_t/dh_(t-1) = {want:.4f}: the direct path (1 - z), plus the paths "
+                             "through z, through r and through the candidate's W_ch (r * h).")
+    e = dict(GRU_HAND_EXAMPLE)
+    z = float(sigmoid(np.float64(e["W_zh"] * e["h_prev"] + e["W_zx"] * e["x"])))
+    if _close(x, 1.0 - z, rtol=1e-3):
+        return Verdict(False, f"{x:.4f} is the direct path (1 - z) alone; h_(t-1) also enters z, r "
+                              "and the candidate.")
+    return Verdict(False, f"{x:.4g} is not it. Go forward first (z, r, h~), then add the four paths "
+                          "from h_(t-1) to h_t, as in gru_step_backward.")

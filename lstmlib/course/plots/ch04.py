@@ -1,143 +1,64 @@
-"""Chapter 04's pictures: gradient norms over time for RNN, LSTM and GRU; the forget bias."""
+"""Chapter 04's picture: a GRU with its gates held by hand."""
 from __future__ import annotations
 
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.collections import PolyCollection
 
-from ...models import MODELS
-from .. import ch04
-from ._style import new_figure, blank_figure, _plain_log_axis, _C_MODEL, _NAME, _positive
+from ._style import blank_figure, _plain_log_axis, _bar_verts, _C_MODEL, _positive
 
 
-class GradientFlowPicture:
-    """One log-scale axes: ``||dE/dh_k|| / ||dE/dh_T||`` over the time step k for each model
-    (solid), the LSTM's ``||dE/dc_k|| / ||dE/dh_T||`` (dashed), and for the ``highlight``-ed model
-    its guide line (dotted: the LSTM's ``sigmoid(b_f)^(T-k)``, the GRU's ``2^-(T-k)``, the RNN's
-    bound ``(beta_f beta_W)^(T-k)``). The highlighted model is drawn thick, the others thin.
+class GateHoldPicture:
+    """Left: ``h_t`` of every unit over t (with ``h_0`` at t = 0 and the input as grey bars);
+    right (log scale): ``||dh_t/dh_0||``, how much of the starting state survives, with
+    ``(1 - z)^t`` dotted. ``update(run, x)`` takes a ``FixedGateRun`` and the input ``(T,)``."""
 
-    ``update(flows, guides, highlight, title)``: ``flows`` maps 'rnn'/'lstm'/'gru' to
-    ``LastStepGradients``; ``guides`` maps the same names to ``(T,)`` arrays (or is None).
-    """
-
-    FLOOR = 1e-40  # the lowest value the axis shows; anything below has vanished for all purposes
-
-    def __init__(self, ax, *, legend: bool = True):
-        self.ax = ax
+    def __init__(self, fig, *, units: int, steps: int, h0):
+        self.ax_h, self.ax_j = fig.subplots(1, 2, width_ratios=(1.3, 1))
+        cmap = colormaps["tab10"]
+        self.h0 = np.asarray(h0, float).ravel()
+        self.lines = [self.ax_h.plot([0], [0], lw=1.8, color=cmap(u), label=f"unit {u + 1}")[0]
+                      for u in range(units)]
+        self.inputs = self.ax_h.add_collection(PolyCollection([], facecolors="0.75",
+                                                              label="input x_t"))
+        self.ax_h.axhline(0, color="0.6", lw=0.8, zorder=0)
+        self.ax_h.set_xlim(-0.5, steps + 0.5)
+        self.ax_h.set_ylim(-1.1, 2.2)
+        self.ax_h.set_xlabel("time step t")
+        self.ax_h.set_ylabel("h_t")
+        self.ax_h.legend(fontsize=7, ncols=3, loc="upper right")
+        ax = self.ax_j
         ax.set_yscale("log")
         _plain_log_axis(ax.yaxis)
-        self.dh, self.guide = {}, {}
-        for name in MODELS:
-            (self.dh[name],) = ax.plot([1], [1], lw=1.5, color=_C_MODEL[name],
-                                       label=f"{_NAME[name]}  ‖∂E/∂h_k‖")
-            (self.guide[name],) = ax.plot([1], [1], ":", lw=1.6, color=_C_MODEL[name])
-        (self.dc,) = ax.plot([1], [1], "--", lw=1.5, color=_C_MODEL["lstm"],
-                             label="LSTM  ‖∂E/∂c_k‖")
-        ax.axhline(1.0, color="0.6", lw=0.8, zorder=0)
-        ax.set_xlabel("time step k  (the loss sits at the last step, k = T)")
-        ax.set_ylabel("norm relative to ‖∂E/∂h_T‖")
-        if legend:
-            ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
+        (self.influence,) = ax.plot([1], [1], lw=2, color=_C_MODEL["gru"], label="‖∂h_t/∂h_0‖")
+        (self.leak,) = ax.plot([1], [1], ":", lw=1.6, color="k", label="(1 − z)^t")
+        ax.set_xlim(0.5, steps + 0.5)
+        ax.set_xlabel("time step t")
+        ax.legend(fontsize=8, loc="lower left")
+        self.steps = steps
 
-    def update(self, flows: dict, guides: dict | None = None, highlight: str | None = None,
-               title: str = "") -> None:
-        T = next(iter(flows.values())).steps
-        k = np.arange(1, T + 1)
-        shown = []
-        for name in MODELS:
-            line, guide = self.dh[name], self.guide[name]
-            if name not in flows:
-                line.set_visible(False)
-                guide.set_visible(False)
-                continue
-            v = _positive(flows[name].relative("dh"))
-            shown.append(v)
-            line.set_visible(True)
-            line.set_data(k, v)
-            strong = highlight is None or highlight == name
-            line.set_linewidth(2.6 if highlight == name else 1.4)
-            line.set_alpha(1.0 if strong else 0.35)
-            g = None if guides is None else guides.get(name)
-            guide.set_visible(g is not None and highlight == name)
-            if g is not None:
-                guide.set_data(k, _positive(g))
-        if "lstm" in flows:
-            dc = _positive(flows["lstm"].relative("dc"))
-            shown.append(dc)
-            self.dc.set_data(k, dc)
-            self.dc.set_visible(True)
-            self.dc.set_alpha(1.0 if highlight in (None, "lstm") else 0.35)
-            self.dc.set_linewidth(2.2 if highlight == "lstm" else 1.3)
-        else:
-            self.dc.set_visible(False)
-        vals = np.concatenate(shown)
-        hi = max(10.0, float(vals.max()) * 10)
-        lo = min(0.1, max(self.FLOOR, float(vals.min()) / 10))
-        self.ax.set_ylim(lo, hi)
-        self.ax.set_xlim(0.5, T + 0.5)
-        if title:
-            self.ax.set_title(title, fontsize=10)
+    def update(self, run, x, title: str = "") -> None:
+        T = run.hs.shape[0]
+        t = np.arange(0, T + 1)
+        for u, line in enumerate(self.lines):
+            line.set_data(t, np.concatenate([[self.h0[u]], run.hs[:, 0, u]]))
+        self.inputs.set_verts(_bar_verts(np.arange(1, T + 1), np.asarray(x, float), 0.6))
+        tt = np.arange(1, T + 1)
+        infl = _positive(run.influence)
+        with np.errstate(under="ignore"):
+            leak = _positive((1.0 - run.z) ** tt)
+        self.influence.set_data(tt, infl)
+        self.leak.set_data(tt, leak)
+        lo = max(1e-30, min(float(infl.min()), float(leak.min())) / 10)
+        hi = max(10.0, float(infl.max()) * 10)
+        self.ax_j.set_ylim(lo, hi)
+        self.ax_h.set_title(title or f"z = {run.z:.2f}, r = {run.r:.2f}", fontsize=10)
+        self.ax_j.set_title(f"what is left of h_0:  ‖∂h_T/∂h_0‖ = {run.influence[-1]:.2g}", fontsize=10)
 
 
-def plot_gradient_flow(comparison, highlight: str = "lstm", title: str = ""):
-    """``GradientFlowPicture`` of one ``GradientFlowComparison``, with guides."""
-    fig = blank_figure(8, 3.8)
-    pic = GradientFlowPicture(fig.subplots())
-    pic.update(comparison.flows, comparison.guides(), highlight,
-               title or f"weights × {comparison.scale:g},  b_f = {comparison.forget_bias:g}")
-    return fig
-
-
-def plot_gradient_flow_before_after(before: dict, after: dict, *, titles=("at initialisation",
-                                                                         "after training")):
-    """Two ``GradientFlowPicture`` panels side by side (shared y axis): ``before`` and ``after``
-    each map model names to ``LastStepGradients``."""
-    fig = blank_figure(10, 3.8)
-    axes = fig.subplots(1, 2, sharey=True)
-    lo = []
-    for ax, flows, title, legend in zip(axes, (before, after), titles, (False, True)):
-        pic = GradientFlowPicture(ax, legend=legend)
-        pic.update(flows, title=title)
-        lo.append(ax.get_ylim())
-    axes[0].set_ylim(min(a for a, _ in lo), max(b for _, b in lo))
-    axes[1].set_ylabel("")
-    return fig
-
-
-def plot_forget_bias_decay(table, *, biases=None):
-    """``sigmoid(b_f)^(T-1)`` as a curve over ``b_f`` (log scale) with the measured ratios of a
-    ``ForgetBiasTable`` as markers: near-zero weights (on the curve) and the usual
-    initialisation (where the paths through h add to the highway)."""
-    fig, ax = new_figure(7, 3.6)
-    b = np.linspace(-1, 6, 141) if biases is None else np.asarray(biases, float)
-    ax.semilogy(b, ch04.forget_bias_prediction(b, table.steps), color=_C_MODEL["lstm"],
-                lw=2, label=f"predicted  sigmoid(b_f)^(T−1),  T = {table.steps}")
-    xs = [r.forget_bias for r in table.rows]
-    ax.semilogy(xs, [r.measured_small for r in table.rows], "o", ms=8, mfc="none", mew=2,
-                color="k", label=f"measured, weights × {table.small_scale:g}")
-    ax.semilogy(xs, [r.measured_default for r in table.rows], "s", ms=6, color="#ff7f0e",
-                label="measured, usual initialisation")
-    ax.axhline(1.0, color="0.6", lw=0.8, zorder=0)
-    ax.set_xlabel("forget-gate bias b_f")
-    ax.set_ylabel("‖∂E/∂c_1‖ / ‖∂E/∂c_T‖")
-    ax.legend(fontsize=8, loc="lower right")
-    ax.set_title("how much of the cell-state gradient survives T − 1 steps", fontsize=10)
-    return fig
-
-
-def plot_cell_jacobian(norms_by_bias: dict):
-    """``||diag(f_t)||_2`` (solid) and ``||through_h_t||_2`` (dashed) over t for each forget bias:
-    ``norms_by_bias`` maps ``b_f`` to the pair from ``cell_jacobian_norms``."""
-    fig, ax = new_figure(7, 3.4)
-    cmap = colormaps["viridis"]
-    n = max(1, len(norms_by_bias) - 1)
-    for j, (b, (direct, through)) in enumerate(norms_by_bias.items()):
-        t = np.arange(2, len(direct) + 2)
-        color = cmap(0.85 * j / n)
-        ax.plot(t, direct, color=color, lw=2, label=f"b_f = {b:g}:  ‖diag(f_t)‖")
-        ax.plot(t, through, "--", color=color, lw=1.5, label=f"b_f = {b:g}:  ‖terms through h‖")
-    ax.set_ylim(0, 1.45)
-    ax.set_xlabel("time step t")
-    ax.set_ylabel("largest singular value")
-    ax.set_title("the two parts of ∂c_t/∂c_(t−1) (usual initialisation)", fontsize=10)
-    ax.legend(fontsize=7, ncols=len(norms_by_bias), loc="upper center")
+def plot_gate_hold(lab, z: float, r: float):
+    """``GateHoldPicture`` of ``lab.run(z, r)`` for a ``GateLab``."""
+    fig = blank_figure(9.5, 3.4)
+    pic = GateHoldPicture(fig, units=lab.params.hidden_size, steps=lab.X.shape[0], h0=lab.h0)
+    pic.update(lab.run(z, r), lab.X[:, 0, 0])
     return fig

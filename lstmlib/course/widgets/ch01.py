@@ -1,0 +1,32 @@
+"""Chapter 01's explorer: vanishing and exploding gradients in a plain RNN."""
+from __future__ import annotations
+
+import ipywidgets as W
+
+from .. import ch01, plots
+from ..plots._style import blank_figure
+from .explorer import _WIDE, Explorer, _margins, _slider
+
+
+def rnn_gradient_explorer(*, max_steps: int = 100, seed: int = 0) -> Explorer:
+    """Chapter 01: a plain RNN with ``W = rho * Q`` (``Q`` orthogonal, so rho is both the spectral
+    radius and ``beta_W``). Controls: rho, the activation, T. Picture: ``||delta_k||`` against the
+    article's bound on a log scale, and the per-step weight-gradient contributions with their sum."""
+    exp = ch01.radius_experiment(max_steps=max_steps, seed=seed)
+    fig = blank_figure(9, 3.4, layout=None)
+    pic = plots.RNNFlowPicture(fig, max_steps=exp.max_steps)
+    _margins(fig, left=0.1, right=0.98, bottom=0.14, top=0.9, wspace=0.28)
+    controls = {
+        "radius": _slider(0.9, 0.1, 5.0, 0.05, "spectral radius ρ of W"),
+        "activation": W.Dropdown(options=["tanh", "sigmoid"], value="tanh", description="activation",
+                                 style=_WIDE),
+        "steps": W.IntSlider(value=30, min=2, max=exp.max_steps, description="sequence length T",
+                             continuous_update=False, style=_WIDE, layout=W.Layout(width="300px")),
+    }
+
+    def update(fig, radius, activation, steps):
+        flow = exp.flow(radius, activation, steps)
+        pic.update(flow, title=(f"{activation}, ρ = {radius:.2f}:  β_f·β_W = {flow.beta_f * flow.beta_W:.3g},"
+                                f"  ‖δ_1‖/‖δ_T‖ = {flow.gain:.2g}"))
+
+    return Explorer(controls, fig, update, title="Vanishing and exploding gradients in a plain RNN")

@@ -1,0 +1,34 @@
+"""Chapter 03's explorer: gradient-check the article's backward pass."""
+from __future__ import annotations
+
+import ipywidgets as W
+
+from .. import ch03, plots
+from ..plots._style import blank_figure
+from .explorer import _WIDE, Explorer, _margins
+
+
+ERRATA_STATES = {"zero (the article's)": True, "random": False}
+
+
+def errata_explorer(*, max_steps: int = 8, seed: int = 0) -> Explorer:
+    """Chapter 03: gradient-check a backward variant (correct, one of the article's three
+    mistakes, or all three) at a chosen T, from a zero or a random initial state."""
+    fig = blank_figure(6.8, 4.6, layout=None)
+    pic = plots.GradcheckPicture(fig)
+    _margins(fig, left=0.11, right=0.97, bottom=0.11, top=0.93)
+    controls = {
+        "variant": W.Dropdown(options=list(ch03.ERRATA_VARIANTS), value="article",
+                              description="backward", style=_WIDE),
+        "steps": W.IntSlider(value=2, min=1, max=max_steps, description="T", continuous_update=False,
+                             style=_WIDE),
+        "state": W.Dropdown(options=list(ERRATA_STATES), value="zero (the article's)",
+                            description="initial state", style=_WIDE),
+    }
+
+    def update(fig, variant, steps, state):
+        report = ch03.errata_gradcheck(ch03.ERRATA_VARIANTS[variant], steps, seed=seed,
+                                           zero_state=ERRATA_STATES[state], stencil="centred")
+        pic.update(report, title=f"{variant}, T = {steps}, {state.split(' ')[0]} state: ")
+
+    return Explorer(controls, fig, update, title="Gradient-check the article's backward pass")
