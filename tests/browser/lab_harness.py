@@ -1,8 +1,8 @@
 """Drive JupyterLab in a real Chromium: serve notebooks, run them, move every control of every
-``lstmlib.widgets.Explorer`` and check that its picture redraws and that no error shows.
+``lstmlib.course.widgets.Explorer`` and check that its picture redraws and that no error shows.
 
 Used by ``tests/browser`` (pytest) and by ``benchmarks/bench_widgets.py`` (latency), so it has no
-pytest dependency. The contract it relies on (see ``lstmlib/widgets.py``): every explorer is a
+pytest dependency. The contract it relies on (see ``lstmlib/course/widgets/explorer.py``): every explorer is a
 VBox with the CSS class ``lstmlib-explorer`` whose picture is an ``<img>`` with the class
 ``lstmlib-explorer-image``; each redraw sends a new PNG, and ipywidgets then gives that ``<img>``
 a new blob ``src``. So "the picture redrew" means: that ``src`` changed and the new image loaded.
@@ -481,7 +481,7 @@ JS_VISIBLE_TEXTS = """() => {
 }"""
 
 
-# An exercise's self-check verdict (lstmlib.exercises.Verdict: "Right: ..." / "Not yet: ...") may
+# An exercise's self-check verdict (lstmlib.course.exercises.Verdict: "Right: ..." / "Not yet: ...") may
 # name an exception on purpose ("your function still raises NotImplementedError"): that is the
 # course talking to the reader, not an error. A traceback is never exempt.
 VERDICT = re.compile(r"^\s*(?:Right|Not yet):\s")
@@ -732,7 +732,7 @@ class NotebookDriver:
             "def _lstm_probe():\n"
             "    import json, re, sys\n"
             "    from ipywidgets.widgets.widget import _instances\n"
-            "    m = sys.modules.get('lstmlib.widgets')\n"
+            "    m = sys.modules.get('lstmlib.course.widgets.explorer')\n"
             "    es = [w for w in list(_instances.values()) if m and isinstance(w, m.Explorer)]\n"
             "    head = lambda e: getattr(e.children[0], 'value', '') if e.children else ''\n"
             "    print(json.dumps([{'title': re.sub('<[^>]*>', '', head(e)).strip()\n"
