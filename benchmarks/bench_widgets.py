@@ -76,10 +76,14 @@ def literal_calls(name: str) -> list[dict]:
 
 
 def discover(module) -> list[tuple[str, object, dict | None, str]]:
-    """(name, function, kwargs or None, note) for each public function defined in ``module``."""
+    """(name, function, kwargs or None, note) for each public function defined in ``module`` or
+    in its submodules (``lstmlib.course.widgets`` keeps one module per chapter)."""
     out = []
+    prefix = module.__name__ + "."
     for name, fn in vars(module).items():
-        if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != module.__name__:
+        if name.startswith("_") or not inspect.isfunction(fn):
+            continue
+        if fn.__module__ != module.__name__ and not fn.__module__.startswith(prefix):
             continue
         if name == "new_figure":
             continue

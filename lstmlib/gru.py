@@ -1,7 +1,9 @@
 """The GRU (Cho et al. 2014), to be read from top to bottom, in both conventions a reader meets:
-its parameters, one step forward and backward, and a sequence as loops over the steps.
+its parameters, one step forward and backward, and a sequence unrolled over the steps.
 
-Forward, the article's GRU with a bias added to each weighted input::
+Forward, the article's GRU (as Chung et al. 2014 and colah write it) with a bias added to each
+weighted input; its ``z`` weighs the candidate (Cho et al., d2l and PyTorch put their ``z`` on the
+old state: theirs is this ``1 - z``)::
 
     z_t  = sigmoid(W_zh h_{t-1} + W_zx x_t + b_z)                update gate        (G1)
     r_t  = sigmoid(W_rh h_{t-1} + W_rx x_t + b_r)                reset gate         (G2)

@@ -42,7 +42,7 @@ def _pair_check(params, grads):
 
 class SGD:
     """Stochastic gradient descent, optionally with (heavy-ball) momentum:
-    ``v <- mu v + g``, ``theta <- theta - lr v``."""
+    ``v <- mu v + g``, ``w <- w - lr v`` (without momentum ``w <- w - lr g``)."""
 
     def __init__(self, lr: float = 0.1, momentum: float = 0.0):
         self.lr = _validate.real(lr, "lr")
@@ -71,8 +71,9 @@ class SGD:
 
 
 class Adam:
-    """Adam (Kingma & Ba 2015): running means of ``g`` and ``g^2`` with bias correction;
-    ``theta <- theta - lr m_hat / (sqrt(v_hat) + eps)``."""
+    """Adam (Kingma & Ba 2015): running means ``m`` of ``g`` and ``v`` of ``g^2``, corrected for
+    their start at zero (``m_hat = m / (1 - beta1^t)``, ``v_hat = v / (1 - beta2^t)``);
+    ``w <- w - lr m_hat / (sqrt(v_hat) + eps)``."""
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         self.lr = _validate.real(lr, "lr")
@@ -89,19 +90,20 @@ class Adam:
         self._v: list[np.ndarray] | None = None
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        """Update every array of ``params`` in place, with its gradient in ``grads``."""
         _pair_check(params, grads)
-        if self._m is None:
+        if self._m is None:  # the running means start at zero
             self._m = [np.zeros_like(p) for p in params]
             self._v = [np.zeros_like(p) for p in params]
         self.t += 1
-        # bias corrections folded into one step size
+        # both bias corrections folded into one step size a = lr sqrt(1 - beta2^t) / (1 - beta1^t)
         a = self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t)
         for p, g, m, v in zip(params, grads, self._m, self._v):
-            m *= self.beta1
+            m *= self.beta1  # m <- beta1 m + (1 - beta1) g
             m += (1.0 - self.beta1) * g
-            v *= self.beta2
+            v *= self.beta2  # v <- beta2 v + (1 - beta2) g^2
             v += (1.0 - self.beta2) * (g * g)
-            p -= a * m / (np.sqrt(v) + self.eps)
+            p -= a * m / (np.sqrt(v) + self.eps)  # w <- w - a m / (sqrt(v) + eps)
 
     def __repr__(self):
-        return f"Adam(lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g})"
+        return f"Adam(lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g})"

@@ -4,8 +4,10 @@ A ``SequenceModel`` is one recurrent layer (``"rnn"``, ``"lstm"`` or ``"gru"``) 
 that reads either the last hidden state (``y = W_y h_T + b_y``, one prediction per sequence) or
 every hidden state (one prediction per step). ``loss_and_grads`` runs forward, the loss, and
 backward, and returns the gradients as a tuple of arrays in the same order as
-``model.arrays()``; the optimizers of ``optim`` update those arrays in place. ``fit`` is the loop; it reports
-its progress to an object the caller passes (the course's notebooks pass a progress bar).
+``model.arrays()``; the optimizers of ``optim`` update those arrays in place. ``train_step`` is one
+step of training (gradients, clipping, update) and ``fit`` the loop around it: fresh batches,
+held-out scores, a ``History``, and progress reported to an object the caller passes (the course's
+notebooks pass a progress bar).
 
 Everything trains in float32 (twice the matrix-product speed of float64) with BLAS held to one
 thread: at these small sizes the second thread costs more in synchronisation than it brings, and
@@ -26,7 +28,7 @@ from .optim import clip_grad_norm, global_norm
 from .models import get_model, model_of
 
 __all__ = ["Linear", "SequenceModel", "make_model", "predict", "loss_and_grads", "History", "fit",
-           "evaluate", "PrintProgress"]
+           "evaluate", "PrintProgress", "train_step"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -140,7 +142,7 @@ def loss_and_grads(model: SequenceModel, X: np.ndarray, y: np.ndarray, loss: str
     if loss not in LOSSES:
         raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
     layer = model_of(model.cell)
-    hs, cache = layer.forward(X, model.cell, workspace=workspace)
+    hs, cache = layer.forward(X, model.cell, workspace=workspace)  # every hidden state, (T, B, H)
     Wy = model.head.weights
     read = hs if model.every_step else hs[-1]
     # A diverging run (exploding weights, chapter 06's unclipped RNN) overflows here: check and
@@ -159,10 +161,10 @@ def loss_and_grads(model: SequenceModel, X: np.ndarray, y: np.ndarray, loss: str
                                  "the run diverged")
     if model.every_step:
         dhs = dread
-    else:
+    else:  # the loss reads h_T alone: no error enters from above at the earlier steps
         dhs = np.zeros_like(hs)
         dhs[-1] = dread
-    g = layer.backward(dhs, cache, workspace=workspace)
+    g = layer.backward(dhs, cache, workspace=workspace)  # BPTT (chapters 01, 03 and 04)
     return value, g.arrays() + (dW, db), pred
 
 
@@ -256,98 +258,128 @@ class PrintProgress:
         print(history.summary())
 
 
-def fit(model: SequenceModel, sample: Callable, *, steps: int, batch_size: int, optimizer,
-        rng, loss: str = "mse", clip: float | None = None, eval_data=None, eval_every: int = 50,
-        progress=None, label: str = "", threads: int | None = 1,
-        stop_when: Callable | None = None) -> History:
-    """Train ``model`` in place for ``steps`` steps of ``optimizer`` on fresh batches.
+def train_step(model: SequenceModel, X: np.ndarray, y: np.ndarray, optimizer, *, loss: str = "mse",
+               clip: float | None = None, workspace: Workspace | None = None) -> tuple[float, float]:
+    """One step of training on the batch ``(X (T, B, D), y)``: forward, loss, backward (BPTT),
+    clipping, update. Returns ``(loss, ||g||)``, the gradient's norm before clipping.
 
-    ``sample(n, rng) -> (X (T, n, D), y)`` draws a batch (e.g. ``Task.sample``); ``rng`` (a
-    Generator or seed) feeds it, so a run is a pure function of its seeds. ``clip``: the global
-    gradient-norm threshold theta (None: no clipping). ``eval_data (X, y)``: a fixed held-out set
-    evaluated every ``eval_every`` steps and at the end. ``progress``: None, or an object with
-    ``start(total, label)``, ``update(step, loss)`` and ``close(history)`` (``PrintProgress``, or
-    the course's progress bar). ``threads``: BLAS threads during the loop (None leaves BLAS
-    alone). ``stop_when(loss, accuracy) -> bool``: stop at the first evaluation for which it is
-    true (``accuracy`` is None for ``"mse"``).
-
-    A step whose loss or gradient is not finite stops the run (the history ends there, with the
-    non-finite value recorded) rather than corrupting the parameters with NaN. The loop lends one
-    ``fused.Workspace`` to every step, so the forward caches and the backward's buffers are the
-    same memory from one step to the next.
+    A diverging run ends here: when the loss or the gradient overflows, the parameters are left as
+    they were, and the returned norm is not finite (the loss is inf when the forward pass
+    overflowed already).
     """
+    try:  # forward, loss, backward (BPTT)
+        value, grads, _ = loss_and_grads(model, X, y, loss, workspace=workspace)
+    except FloatingPointError:  # the prediction or the loss overflowed
+        return np.inf, np.nan
+    # ||g|| before clipping; with clip, g is rescaled in place when ||g|| > clip
+    norm = clip_grad_norm(grads, clip) if clip is not None else global_norm(grads)
+    if np.isfinite(norm):
+        optimizer.step(model.arrays(), grads)  # the update, w <- w - ...
+    return value, norm
+
+
+def fit(model: SequenceModel, sample: Callable, *, steps: int, batch_size: int, optimizer, rng,
+        loss: str = "mse", clip: float | None = None, eval_data=None, eval_every: int = 50,
+        progress=None, label: str = "", threads: int | None = 1,
+        stop_when: Callable | None = None, after_step: Callable | None = None) -> History:
+    """Train ``model`` in place: ``train_step`` on a fresh batch ``sample(batch_size, rng)``,
+    ``steps`` times, and return the ``History``.
+
+    ``sample(n, rng) -> (X (T, n, D), y)`` (e.g. ``Task.sample``); ``rng``: a Generator or seed,
+    so a run is a pure function of its seeds. ``clip``: the gradient-norm threshold theta (None:
+    no clipping). ``eval_data (X, y)``: a fixed held-out set, scored every ``eval_every`` steps and
+    at the end. ``stop_when(loss, accuracy) -> bool``: stop at the first held-out score for which
+    it is true (``accuracy`` is None for ``"mse"``). ``after_step(step, model)``: called after
+    every update (to watch what training does). ``progress``: None, or an object with
+    ``start(total, label)``, ``update(step, loss)`` and ``close(history)``. ``threads``: BLAS
+    threads during the loop (None leaves BLAS alone).
+    """
+    gen = _check_fit(model, steps, batch_size, optimizer, rng, loss, clip, eval_every, progress)
+    record = _Recorder(model, steps, loss, eval_data, progress, label)
+    workspace = Workspace()  # one set of buffers for every step's forward and backward pass
+    with _thread_limit(threads):
+        record.evaluate(0)
+        for step in range(1, steps + 1):
+            X, y = sample(batch_size, gen)  # new sequences at every step: nothing to memorise
+            value, norm = train_step(model, X, y, optimizer, loss=loss, clip=clip, workspace=workspace)
+            record.step(step, value, norm)
+            if not np.isfinite(norm):  # diverged: stop before inf or NaN reaches the weights
+                break
+            if after_step is not None:
+                after_step(step, model)
+            if step % eval_every == 0 or step == steps:
+                held_out = record.evaluate(step)  # (loss, accuracy), or None without eval_data
+                if stop_when is not None and held_out is not None and stop_when(*held_out):
+                    break
+    return record.finish()
+
+
+def _check_fit(model, steps, batch_size, optimizer, rng, loss, clip, eval_every, progress):
+    """``fit``'s arguments checked (a ValueError naming the first bad one); returns the Generator."""
     _check_model(model)
-    steps = _validate.positive_int(steps, "steps")
-    batch_size = _validate.positive_int(batch_size, "batch_size")
-    eval_every = _validate.positive_int(eval_every, "eval_every")
+    _validate.positive_int(steps, "steps")
+    _validate.positive_int(batch_size, "batch_size")
+    _validate.positive_int(eval_every, "eval_every")
     if not hasattr(optimizer, "step"):
         raise ValueError(f"optimizer: expected an object with .step(params, grads) (SGD, Adam), "
                          f"got {type(optimizer).__name__}")
     if loss not in LOSSES:
         raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
     if clip is not None:
-        clip = _validate.real(clip, "clip")
-        if clip <= 0:
+        theta = _validate.real(clip, "clip")
+        if theta <= 0:
             raise ValueError(f"clip: expected None or a number > 0, got {clip}")
     if progress is not None and not all(hasattr(progress, m) for m in ("start", "update", "close")):
         raise ValueError("progress: expected None or an object with start, update and close "
                          f"(e.g. train.PrintProgress()), got {type(progress).__name__}")
-    gen = _validate.rng(rng)
-    params = model.arrays()
-    workspace = Workspace()
-    losses = np.full(steps, np.nan)
-    norms = np.full(steps, np.nan)
-    times = np.full(steps, np.nan)
-    ev_steps, ev_loss, ev_acc = [], [], []
-    if progress is not None:
-        progress.start(steps, label)
+    return _validate.rng(rng)
 
-    def run_eval(step):
-        if eval_data is None:
-            return
-        value, acc = evaluate(model, eval_data[0], eval_data[1], loss)
-        ev_steps.append(step)
-        ev_loss.append(value)
-        ev_acc.append(acc)
 
-    with _thread_limit(threads):
-        t0 = time.perf_counter()
-        run_eval(0)
-        done, diverged = 0, None
-        for step in range(1, steps + 1):
-            X, y = sample(batch_size, gen)
-            done = step
-            try:
-                value, grads, _ = loss_and_grads(model, X, y, loss, workspace=workspace)
-            except FloatingPointError:
-                diverged = step
-                times[step - 1] = time.perf_counter() - t0
-                losses[step - 1] = np.inf
-                break
-            norm = clip_grad_norm(grads, clip) if clip is not None else global_norm(grads)
-            losses[step - 1], norms[step - 1] = value, norm
-            if not np.isfinite(norm):
-                diverged = step
-                times[step - 1] = time.perf_counter() - t0
-                break
-            optimizer.step(params, grads)
-            times[step - 1] = time.perf_counter() - t0
-            if progress is not None:
-                progress.update(step, value)
-            if step % eval_every == 0 or step == steps:
-                run_eval(step)
-                if stop_when is not None and ev_loss and stop_when(ev_loss[-1], ev_acc[-1]):
-                    break
-        seconds = time.perf_counter() - t0
-    hist = History(
-        label, losses[:done], norms[:done], times[:done], np.array(ev_steps, dtype=np.int64),
-        np.array(ev_loss, dtype=np.float64),
-        None if loss == "mse" or not ev_acc else np.array(ev_acc, dtype=np.float64), seconds,
-        diverged,
-    )
-    if progress is not None:
-        progress.close(hist)
-    return hist
+class _Recorder:
+    """``fit``'s bookkeeping: the loss, gradient norm and wall time of every step, the held-out
+    scores, the progress report; ``finish()`` makes the ``History``."""
+
+    def __init__(self, model, steps, loss, eval_data, progress, label):
+        self.model, self.loss_name, self.eval_data = model, loss, eval_data
+        self.progress, self.label = progress, label
+        self.loss = np.full(steps, np.nan)
+        self.norm = np.full(steps, np.nan)
+        self.time = np.full(steps, np.nan)
+        self.eval_step, self.eval_loss, self.eval_acc = [], [], []
+        self.done, self.diverged = 0, None
+        if progress is not None:
+            progress.start(steps, label)
+        self.t0 = time.perf_counter()
+
+    def step(self, step: int, value: float, norm: float) -> None:
+        self.loss[step - 1], self.norm[step - 1] = value, norm
+        self.time[step - 1] = time.perf_counter() - self.t0
+        self.done = step
+        if not np.isfinite(norm):
+            self.diverged = step
+        elif self.progress is not None:
+            self.progress.update(step, value)
+
+    def evaluate(self, step: int):
+        if self.eval_data is None:
+            return None
+        value, acc = evaluate(self.model, self.eval_data[0], self.eval_data[1], self.loss_name)
+        self.eval_step.append(step)
+        self.eval_loss.append(value)
+        self.eval_acc.append(acc)
+        return value, acc
+
+    def finish(self) -> History:
+        n = self.done
+        hist = History(
+            self.label, self.loss[:n], self.norm[:n], self.time[:n],
+            np.array(self.eval_step, dtype=np.int64), np.array(self.eval_loss, dtype=np.float64),
+            None if self.loss_name == "mse" or not self.eval_acc
+            else np.array(self.eval_acc, dtype=np.float64),
+            time.perf_counter() - self.t0, self.diverged)
+        if self.progress is not None:
+            self.progress.close(hist)
+        return hist
 
 
 class _NoLimit:

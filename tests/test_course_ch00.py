@@ -1,16 +1,18 @@
 """Chapter 00, start here: the notation table read off live arrays, the glossary, ``source``, the
 activation picture, and the chapter's self-checks (and the ``Verdict`` every chapter's checks return)."""
 import inspect
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
-from test_course_support import assert_clean_texts, outside_pyplot, png, right, wrong
+from test_course_support import assert_clean_texts, assert_legend_lists_the_labels, outside_pyplot, png, right, wrong
 
 import lstmlib as ll
 from lstmlib.activations import ACTIVATIONS, DERIVATIVE_BOUND
-from lstmlib.course import ch00, ch01, exercises, plots
+from lstmlib.course import ch00, ch01, exercises, plots, widgets
 
 
 # ---- the notation table ----------------------------------------------------------------------------
@@ -71,13 +73,42 @@ def test_notation_rejects_sizes_that_are_not_positive_whole_numbers(bad):
 
 # ---- glossary and source ------------------------------------------------------------------------------
 def test_glossary_has_the_articles_terms():
-    zh = " ".join(z for _, z, _ in ch00.GLOSSARY)
+    zh = " ".join(z for _, z, _, _ in ch00.GLOSSARY)
     for term in ("遗忘门", "输入门", "输出门", "单元状态", "长短时记忆网络", "循环神经网络", "梯度消失", "梯度爆炸",
-                 "误差项", "沿时间反向传播"):
+                 "误差项", "沿时间反向传播", "时刻"):
         assert term in zh, term
     lines = ch00.glossary_markdown().splitlines()
     assert len(lines) == len(ch00.GLOSSARY) + 2
-    assert lines[2] == "| {} | {} | {} |".format(*ch00.GLOSSARY[0])
+    en, article, other, meaning = ch00.GLOSSARY[0]
+    assert lines[2] == f"| {en} | {article} | {other or '—'} | {meaning} |"
+    assert "the article's term" in lines[0] and "also met elsewhere" in lines[0]
+
+
+@pytest.mark.parametrize("english, synonyms", [
+    ("hidden state", ("隐状态", "隐藏状态")),
+    ("cell state c_t", ("细胞状态", "记忆元")),
+    ("candidate cell state", ("候选记忆元",)),
+    ("backpropagation through time", ("通过时间反向传播",)),
+    ("loss", ("损失函数",)),
+    ("long short-term memory", ("长短期记忆网络",)),
+    ("time step", ("时间步",)),
+])
+def test_glossary_lists_the_synonyms_met_elsewhere_apart_from_the_articles_term(english, synonyms):
+    # a reader of d2l-zh or of a blog meets other words for the same things: they are listed, and
+    # kept out of the article's column (the article's own term is what the chapters use)
+    (row,) = [r for r in ch00.GLOSSARY if r[0].startswith(english)]
+    _, article, other, _ = row
+    for word in synonyms:
+        assert word in other, (english, word)
+        assert word not in article, (english, word)
+    assert article and article not in other
+
+
+def test_glossary_rows_are_whole():
+    for row in ch00.GLOSSARY:
+        assert len(row) == 4 and all(isinstance(x, str) for x in row)
+        assert row[0] and row[1] and row[3], row
+        assert "|" not in "".join(row), row  # would break the markdown table
 
 
 def test_source_view_shows_the_tested_code():
@@ -112,7 +143,16 @@ def test_activation_picture_draws_the_function_its_derivative_and_beta(name, a):
                                                 abs=1e-8)
     assert list(beta.get_ydata()) == [DERIVATIVE_BOUND[name]] * 2
     assert max(dcurve.get_ydata()) <= DERIVATIVE_BOUND[name] + 1e-15
-    assert [t.get_text() for t in ax_d.texts] == [f"β_f = {DERIVATIVE_BOUND[name]:g}"]
+    # beta_f is named in the legend with a real subscript (mathtext), not as "β_f" in plain text
+    assert beta.get_label() == rf"$\beta_f$ = {DERIVATIVE_BOUND[name]:g} = max f′"
+    assert_legend_lists_the_labels(ax_d)
+    assert [t.get_text() for t in ax_d.get_legend().get_texts()] == ["f′(a)", "chosen a", beta.get_label()]
+    assert not ax_d.texts
+    # the legend sits above every curve: nothing drawn reaches into it
+    fig.canvas.draw()
+    box = ax_d.get_legend().get_window_extent()
+    top_of_data = ax_d.transData.transform((0, max(DERIVATIVE_BOUND[name], max(dcurve.get_ydata()))))[1]
+    assert box.y0 > top_of_data
     assert ax_f.get_title() == f"{name}(a):  {name}({a:.2f}) = {float(fn(np.array(a))):.3f}"
     assert ax_d.get_title().startswith(f"{name}'(a):  {name}'({a:.2f}) = ")
     assert_clean_texts(fig)
@@ -124,10 +164,53 @@ def test_activation_picture_update_replaces_everything_it_drew():
     pic.update("tanh", 2.0)
     pic.update("sigmoid", -1.0)  # nothing of tanh may stay behind
     np.testing.assert_allclose(pic.curve.get_ydata(), ll.activations.sigmoid(pic.GRID))
-    assert pic.beta.get_ydata()[0] == 0.25 and pic.beta_text.get_position()[1] == 0.25
+    assert pic.beta.get_ydata()[0] == 0.25
+    assert pic.legend.get_texts()[2].get_text() == pic.beta.get_label() == r"$\beta_f$ = 0.25 = max f′"
     assert pic.ax_f.get_title().startswith("sigmoid(a)")
     lo, hi = pic.ax_f.get_ylim()
     assert lo <= -1.0 and hi >= 1.0  # the y range always shows -1..1, so curves compare by eye
+
+
+def test_activation_explorer_follows_the_slider_while_it_moves():
+    # a redraw is cheap (one function on a grid), so the weighted input redraws while dragged
+    ex = widgets.activation_explorer()
+    assert ex.controls["a"].continuous_update
+    assert ex.values() == {"name": "tanh", "a": 1.0}  # what chapter 00's prose says it opens at
+
+
+# ---- the notebook's map: chapters in order, each with its picture and a link that works -----------------
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def _markdown(notebook: str) -> list[str]:
+    nb = json.loads((NOTEBOOKS / notebook).read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+
+
+def test_the_map_is_one_row_per_chapter_in_order_with_thumbnail_and_link():
+    (table,) = [m for m in _markdown("00_start_here.ipynb") if m.startswith("## 1. The map")]
+    rows = [line for line in table.splitlines() if line.startswith("| <img")]
+    chapters = sorted(p.name for p in NOTEBOOKS.glob("0[0-9]_*.ipynb"))
+    assert len(rows) == len(chapters) == 7
+    for n, (row, notebook) in enumerate(zip(rows, chapters)):
+        img = re.search(r'<img src="(figures/ch(\d\d)\.png)" width="(\d+)"', row)
+        assert img and int(img.group(2)) == n, row
+        assert (NOTEBOOKS / img.group(1)).exists(), img.group(1)
+        assert int(img.group(3)) <= 240  # a thumbnail, not a full-size figure
+        assert f"**{n:02d} · " in row or f"**[{n:02d} · " in row, row
+        if n > 0:  # every chapter after this one is a link to its notebook
+            assert f"]({notebook})" in row, (row, notebook)
+        assert row.count("|") == 4  # picture, chapter, question: one line each
+
+
+def test_chapter00_links_the_source_article_and_its_references():
+    text = "\n".join(_markdown("00_start_here.ipynb"))
+    for url in ("https://zybuluo.com/hanbingtao/note/581764",
+                "https://colah.github.io/posts/2015-08-Understanding-LSTMs/",
+                "http://cs224d.stanford.edu/",
+                "http://arunmallya.github.io/writeups/nn/lstm/index.html"):
+        assert f"]({url})" in text, url
+    assert "零基础入门深度学习(6) - 长短时记忆网络(LSTM)" in text
 
 
 # ---- self-checks ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
+from matplotlib.colors import to_rgb
 from test_course_support import (
     assert_clean_texts,
     assert_legend_lists_the_labels,
@@ -15,6 +16,7 @@ from test_course_support import (
     bar_heights,
     outside_pyplot,
     png,
+    raw_tex,
     right,
     wrong,
 )
@@ -22,7 +24,7 @@ from test_course_support import (
 import lstmlib as ll
 from lstmlib import fused
 from lstmlib.activations import ACTIVATIONS
-from lstmlib.course import ch01, exercises, plots
+from lstmlib.course import ch01, exercises, plots, widgets
 
 
 def _rnn(D, H, rng, activation="tanh"):
@@ -300,14 +302,218 @@ def test_error_norms_by_radius_draws_one_normalised_curve_per_radius():
     fig = plots.plot_error_norms_by_radius(exp, radii=radii, activation="sigmoid", steps=30)
     assert outside_pyplot(fig) and len(fig.axes) == 1
     ax = fig.axes[0]
-    curves = [ln for ln in ax.lines if not ln.get_label().startswith("_")]
+    curves = [ln for ln in ax.lines if ln.get_label().startswith("$")]
     assert len(curves) == len(radii)
     for ln, rho in zip(curves, radii):
         flow = exp.flow(rho, "sigmoid", 30)
         np.testing.assert_allclose(ln.get_ydata(), flow.delta_norms / flow.delta_norms[-1])
         assert ln.get_ydata()[-1] == 1.0 and ln.get_label() == rf"$\rho$ = {rho:g}"
+    # the dotted guide at 1 is in the legend too
+    (guide,) = [ln for ln in ax.lines if ln.get_linestyle() == ":"]
+    assert list(guide.get_ydata()) == [1.0, 1.0] and not guide.get_label().startswith("_")
     assert ax.get_yscale() == "log" and "sigmoid" in ax.get_title() and "T = 30" in ax.get_xlabel()
+    assert "rho" not in raw_tex(ax.get_title()) and r"\rho" in ax.get_title()  # ρ, not "rho"
     assert_legend_lists_the_labels(ax)
+    assert_clean_texts(fig)
+    png(fig)
+    _assert_integer_time_ticks(ax)
+    _assert_legend_outside(fig, ax)
+
+
+def _relative_luminance(colour) -> float:
+    r, g, b = to_rgb(colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_radius_colours_are_dark_distinct_and_say_vanish_or_explode():
+    radii = (0.5, 0.9, 1.0, 1.5, 3.0)
+    colours = plots.ch01.radius_colours(radii)
+    assert len(set(colours)) == len(radii)
+    for c in colours:
+        assert _relative_luminance(c) < 0.62, c  # readable on white (viridis' yellow was about 0.9)
+    r, g, b = zip(*(to_rgb(c) for c in colours))
+    assert b[0] > r[0] and b[1] > r[1]  # below 1: blue
+    assert r[3] > b[3] and r[4] > b[4]  # above 1: red
+    assert r[2] == g[2] == b[2]  # exactly 1: grey-black
+    # every pair differs visibly
+    for i in range(len(colours)):
+        for j in range(i + 1, len(colours)):
+            assert np.abs(np.subtract(to_rgb(colours[i]), to_rgb(colours[j]))).sum() > 0.25, (i, j)
+
+
+def _assert_integer_time_ticks(ax) -> None:
+    locs = [v for v in ax.get_xticks() if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]]
+    assert locs and all(float(v).is_integer() for v in locs), locs
+
+
+def _assert_legend_outside(fig, ax) -> None:
+    """The legend does not overlap the axes' data area."""
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    area = ax.get_window_extent()
+    overlap_x = min(legend.x1, area.x1) - max(legend.x0, area.x0)
+    overlap_y = min(legend.y1, area.y1) - max(legend.y0, area.y0)
+    assert overlap_x <= 0 or overlap_y <= 0, (legend, area)
+
+
+def test_rnn_flow_picture_has_whole_time_steps_and_keeps_its_legend_off_the_data():
+    exp = ch01.radius_experiment(max_steps=40)
+    for rho, T in ((0.9, 30), (3.0, 40), (1.0, 2)):  # exploding curves sit where a legend inside would be
+        fig = plots.plot_rnn_flow(exp.flow(rho, "tanh", T))
+        ax_n, ax_c = fig.axes
+        _assert_legend_outside(fig, ax_n)
+        for ax in (ax_n, ax_c):
+            _assert_integer_time_ticks(ax)
+        # no time-step number under the sum's bar, which is not a time step
+        labels = [t.get_text() for t in ax_c.get_xticklabels() if t.get_text()]
+        assert all(1 <= int(x) <= T for x in labels), labels
+        assert not ax_c.yaxis.get_offset_text().get_text()  # no "1e11" above the axes, into the title
+        png(fig)
+
+
+# ---- the unrolled RNN ----------------------------------------------------------------------------------------
+def test_unrolled_rnn_names_every_quantity_of_the_forward_and_the_backward_pass():
+    fig = plots.ch01.plot_unrolled_rnn()
+    assert outside_pyplot(fig)
+    (ax,) = fig.axes
+    texts = [t.get_text() for t in ax.texts]
+    joined = " ".join(texts)
+    for k, braced in (("1", "{1}"), ("2", "{2}"), ("{T-1}", "{T-1}"), ("T", "{T}")):
+        assert rf"$\mathrm{{net}}_{k}$" in texts, k  # the weighted input of the step
+        assert rf"$h_{k}$" in texts, k  # its state
+        assert rf"$x_{braced}$" in texts, k  # its input
+        assert rf"$\delta_{braced}$" in texts, k  # its error term, on the way back
+        assert rf"$\partial E/\partial h_{braced}$" in texts, k
+    assert "loss $E$" in texts and r"$h_0$" in texts
+    # each step back: one slope and one W^T, on the backward path; the recursion spelled out below
+    assert texts.count(r"$\odot f'$") == 4 and texts.count("$W^T$") == 3
+    assert r"\delta_{k-1} = \mathrm{diag}[f'(\mathrm{net}_{k-1})]\,W^T\delta_k" in joined
+    assert r"\delta_T = f'(\mathrm{net}_T)\odot\partial E/\partial h_T" in joined
+    # forward solid, forward left out dotted, backward dashed: every line style in the legend
+    styles = {a.arrow_patch.get_linestyle() for a in ax.texts if getattr(a, "arrow_patch", None)}
+    assert len(styles) == 3
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["forward pass", "forward, steps 3..T-2 left out", "backward (BPTT): the error"]
+    backward = [a for a in ax.texts if getattr(a, "arrow_patch", None) and a.arrow_patch.get_edgecolor()[0] > 0.7]
+    assert len(backward) == 10  # E -> h_T -> net_T -> ... -> h_0: one arrow per link of the chain
+    png(fig)
+
+
+# ---- the product of the article's formula ------------------------------------------------------------------
+@given(T=st.integers(2, 9), B=st.integers(1, 3), D=st.integers(1, 3), H=st.integers(2, 5),
+       activation=st.sampled_from(["tanh", "sigmoid"]), seed=st.integers(0, 2**31 - 1))
+def test_the_chain_rules_product_is_delta_and_the_articles_is_not(T, B, D, H, activation, seed):
+    rng = np.random.default_rng(seed)
+    p = _rnn(D, H, rng, activation)
+    p.W[...] = rng.standard_normal((H, H)) / np.sqrt(H)
+    X = rng.standard_normal((T, B, D))
+    check = ch01.product_order_check(X, p, rng.standard_normal((B, H)), rng.standard_normal((B, H)))
+    assert check.steps == T and check.correct.shape == (T - 1,)
+    assert np.all(check.correct < 1e-10)  # W D_(t-1) ... W D_k is delta_k
+    assert np.all(check.state_form < 1e-10)  # D_t W ... D_(k+1) W carries dE/dh_t to dE/dh_k
+    # the article's order is wrong already one step back, unless the matrices happen to commute
+    assert check.descending[-1] == pytest.approx(check.ascending[-1])  # one factor: both readings agree
+    assert check.descending[-1] > 1e-6
+
+
+def test_product_order_check_by_hand_for_two_steps():
+    # T = 2: delta_1 = delta_2 W D_1, the article's D_1 W differs; written out with explicit matrices
+    rng = np.random.default_rng(5)
+    p = _rnn(2, 3, rng)
+    X = rng.standard_normal((2, 1, 2))
+    hs, _ = ll.rnn_forward(X, p)
+    D1, D2 = np.diag(1 - hs[0, 0] ** 2), np.diag(1 - hs[1, 0] ** 2)
+    delta2 = np.ones(3) @ D2
+    delta1 = ch01.rnn_gradient_flow(X, p).deltas[0, 0]
+    np.testing.assert_allclose(delta2 @ p.W @ D1, delta1, rtol=1e-12)
+    article = delta2 @ D1 @ p.W
+    check = ch01.product_order_check(X, p)
+    assert check.descending[0] == pytest.approx(np.linalg.norm(article - delta1) / np.linalg.norm(delta1))
+
+
+def test_product_order_check_table_and_bad_input():
+    rng = np.random.default_rng(1)
+    r = ll.RNNParams.init(input_size=2, hidden_size=3, rng=rng)
+    X = rng.standard_normal((4, 1, 2))
+    check = ch01.product_order_check(X, r)
+    lines = check.table().splitlines()
+    assert lines[0].startswith("t = T = 4")
+    rows = lines[4:7]
+    assert [row.split()[0] for row in rows] == ["1", "2", "3"]
+    for k, row in enumerate(rows, start=1):
+        assert row.split()[1:3] == ["<", "1e-12"]
+        assert row.split()[3:] == [f"{check.descending[k - 1]:.2g}", f"{check.ascending[k - 1]:.2g}"]
+    assert lines[-1].endswith("< 1e-12")
+    with pytest.raises(ValueError, match="X"):
+        ch01.product_order_check(X[:1], r)
+
+
+# ---- how far back the gradient reaches: the article's figure tested -----------------------------------------
+@pytest.fixture(scope="module")
+def study():
+    return ch01.early_steps_study(radii=(0.5, 0.9, 1.0), activations=("tanh", "sigmoid"), steps=50,
+                                  seeds=range(20))
+
+
+def test_early_steps_study_holds_the_flows_early_shares(study):
+    assert study.settings == (("tanh", 0.5), ("tanh", 0.9), ("tanh", 1.0), ("sigmoid", 0.5), ("sigmoid", 0.9),
+                              ("sigmoid", 1.0))
+    assert study.shares.shape == (6, 20, 49)
+    for j, s in ((1, 0), (4, 7)):
+        act, rho = study.settings[j]
+        flow = ch01.radius_experiment(seed=s, max_steps=50).flow(rho, act, 50)
+        for n in (1, 3, 10, 49):
+            assert study.share(n)[j, s] == flow.early_share(n)
+    np.testing.assert_array_equal(study.median_share(3), np.median(study.share(3), axis=1))
+    with pytest.raises(ValueError, match="n"):
+        study.share(50)
+    with pytest.raises(ValueError, match="steps"):
+        ch01.early_steps_study(steps=1)
+    with pytest.raises(ValueError, match="seeds"):
+        ch01.early_steps_study(seeds=())
+
+
+def test_horizon_is_where_the_share_stays_below_the_threshold():
+    shares = np.array([[[0.9, 0.5, 0.005, 0.02, 0.001, 0.0005],  # dips below, comes back: horizon 5
+                        [0.009, 0.001, 0.0, 0.0, 0.0, 0.0],  # below from n = 1 on
+                        [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]]])  # never below: T
+    s = ch01.EarlyStepsStudy((("tanh", 1.0),), (0, 1, 2), 7, shares)
+    assert s.horizon(0.01).tolist() == [[5, 1, 7]]
+
+
+def test_chapter01_what_the_article_figure_gets_right_and_where_it_overstates(study):
+    # the prose of section 4, checked on the numbers it quotes
+    near, hor = study.median_share(3), np.median(study.horizon(0.01), axis=1)
+    sigmoid = slice(3, 6)
+    # sigmoid: from t-3 back about 1% (at most 1/64 rho^3 per the slope bound), horizon 3 or 4
+    assert np.all(near[sigmoid] < 0.016) and set(hor[sigmoid]) <= {3, 4}
+    for j, rho in zip(range(3, 6), (0.5, 0.9, 1.0)):
+        assert np.all(study.share(3)[j] <= (rho / 4) ** 3 * 1.5)
+    # tanh: far more, rising with rho; the horizon is well beyond three steps
+    assert near[1] > 0.3 and near[2] > 0.4 and near[0] < near[1] < near[2]
+    assert hor[0] > 3 and hor[1] > 10 and hor[2] > hor[1]
+    # the shape holds everywhere: the horizon is reached long before 50 steps
+    assert np.all(hor < 30)
+    assert np.all(np.diff(np.median(study.shares, axis=1), axis=1)[:, :20] <= 1e-12)  # shares fall with n
+    # and chapter 01's own RNN at rho = 0.9, T = 30 (section 4's first numbers)
+    flow = ch01.radius_experiment().flow(0.9, "tanh", 30)
+    assert f"{flow.early_share(3):.2g}" == "0.31" and f"{flow.early_share(10):.2g}" == "0.061"
+
+
+def test_early_share_picture_draws_the_medians_with_its_guides(study):
+    fig = plots.ch01.plot_early_share(study, back=3, threshold=0.01)
+    (ax,) = fig.axes
+    curves = [ln for ln in ax.lines if "ρ" in ln.get_label() or r"\rho" in ln.get_label()]
+    assert len(curves) == 6
+    for j, ln in enumerate(curves):
+        np.testing.assert_allclose(ln.get_ydata(), np.maximum(np.median(study.shares[j], axis=0), 1e-300))
+        assert ln.get_linestyle() == ("-" if study.settings[j][0] == "tanh" else "-.")
+    assert any(ln.get_linestyle() == "--" and list(ln.get_xdata()) == [3, 3] for ln in ax.lines)
+    assert any(ln.get_linestyle() == ":" and list(ln.get_ydata()) == [0.01, 0.01] for ln in ax.lines)
+    assert_legend_lists_the_labels(ax)
+    assert len(ax.get_legend().get_texts()) == 8  # six curves and both guides
+    _assert_integer_time_ticks(ax)
+    _assert_legend_outside(fig, ax)
     assert_clean_texts(fig)
     png(fig)
 
@@ -332,6 +538,52 @@ def test_chapter01_claims():
                 assert f.gain <= factor ** 49, (act, rho)
             if act == "sigmoid":
                 assert f.gain < 1, rho
+    # section 2: only the chain rule's order gives delta_k; both readings of the article's miss it
+    rng = np.random.default_rng(1)
+    r = ll.RNNParams.init(input_size=2, hidden_size=3, rng=rng)
+    check = ch01.product_order_check(rng.standard_normal((4, 1, 2)), r)
+    assert np.all(check.correct < 1e-12) and np.all(check.state_form < 1e-12)
+    assert f"{check.descending[2]:.2g}" == f"{check.ascending[2]:.2g}" == "0.27"
+    assert f"{check.descending[0]:.2g}" == "0.94" and f"{check.ascending[0]:.2g}" == "0.51"
+
+
+def test_chapter01_explorer_hints_hold_at_its_default_settings():
+    # the explorer opens at tanh, rho = 0.9, T = 30; each hint of section 6 at those settings
+    ex = widgets.rnn_gradient_explorer()
+    assert ex.values() == {"radius": 0.9, "activation": "tanh", "steps": 30}
+    exp = ch01.radius_experiment()
+    T = 30
+    slope = {rho: exp.flow(rho, "tanh", T) for rho in (0.5, 1.0, 1.5, 3.0)}
+    # "steep to shallow to nearly level (within a factor of 10 at 1.5) to growing backwards"
+    gains = [slope[rho].gain for rho in (0.5, 1.0, 1.5, 3.0)]
+    assert gains == sorted(gains) and gains[0] < 1e-6 and gains[1] < 1e-2 and gains[3] > 100
+    f15 = slope[1.5].delta_norms
+    assert f15.max() / f15.min() < 10
+    # "at rho = 3 the bars of the early steps are the tall ones"
+    c = slope[3.0].contribution_norms
+    assert np.argmax(c) < T // 3 and c[: T // 2].sum() > c[T // 2:].sum()
+    # "sigmoid at rho = 3: beta_f beta_W = 0.75, below 1, and the error vanishes"
+    sig = exp.flow(3.0, "sigmoid", T)
+    assert f"{sig.beta_f * sig.beta_W:.3g}" == "0.75" and sig.gain < 1e-3
+    # "at rho = 0.9, lengthen T: the bars stay at the last steps, the gap at step 1 widens"
+    gaps = []
+    for steps in (30, 60, 100):
+        f = exp.flow(0.9, "tanh", steps)
+        c = f.contribution_norms
+        assert np.argmax(c) >= steps - 3
+        assert np.all(c[: steps - 20] < 0.01 * c.max())
+        gaps.append(f.bound[0] / f.delta_norms[0])
+    assert gaps == sorted(gaps) and gaps[-1] > 1e4 * gaps[0]
+    # "at rho = 5 with tanh: the bound's slope against the measured one: saturation"
+    f5 = exp.flow(5.0, "tanh", T)
+    assert f5.bound[0] / f5.bound[-1] > 1e10 * f5.gain > 1e10
+
+
+def test_chapter01_tables_write_rho_as_the_greek_letter():
+    exp = ch01.radius_experiment(max_steps=10)
+    assert " ρ " in ch01.decay_table(exp, radii=(0.5,), steps=10).splitlines()[1]
+    s = ch01.early_steps_study(radii=(0.5,), activations=("tanh",), steps=12, seeds=range(2))
+    assert " ρ " in s.table().splitlines()[1]
 
 
 def test_chapter01_small_example_checks_against_rnn_backward():

@@ -19,7 +19,7 @@ from test_course_support import (
 
 import lstmlib as ll
 from lstmlib import fused
-from lstmlib.article import ARTICLE, ArticleErrata
+from lstmlib.article import ARTICLE, CORRECT, ArticleErrata, article_lstm_backward, article_lstm_forward
 from lstmlib.course import ch03, exercises, plots
 from lstmlib.gradcheck import numerical_gradient
 
@@ -259,15 +259,41 @@ def test_ablation_shows_which_choices_hid_the_error():
 
 
 def test_article_check_table_verdicts_agree_with_the_true_gaps():
-    lines = ch03.article_check_table(ARTICLE).splitlines()[2:]
+    text = ch03.article_check_table(ARTICLE)
+    all_lines = text.splitlines()
+    assert all_lines[0] == ch03.setup_text() and "+-0.0001" in all_lines[0] and "last step only" in all_lines[0]
+    assert all_lines[-1] == "check: pass when relative error <= 1e-07 or every entry within 1e-10"
+    lines = all_lines[3:-1]
     assert [ln.split()[0] for ln in lines] == list(ll.LSTMParams.names)
-    verdicts = {ln.split()[0]: ln.split()[1] for ln in lines}
-    assert verdicts["W_fh"] == "pass" and verdicts["W_ix"] == "FAIL"
+    rows = {ln.split()[0]: ln for ln in lines}
+    verdicts = {n: ln[7:17].strip() for n, ln in rows.items()}
     gaps = ch03.errata_gap(ARTICLE)
-    # every verdict agrees with the true gap: zero gap passes, non-zero gap fails (even W_ox's 2e-6)
+    report = ch03.article_own_check(ARTICLE)
+    X, p, states, G = ch03._article_setup()
+    _, cache = article_lstm_forward(X, p, states["h"], states["c"])
+    right_g = article_lstm_backward(G, cache, CORRECT)
+    wrong_g = article_lstm_backward(G, cache, ARTICLE)
     for n, gap in gaps.items():
-        assert (verdicts[n] == "pass") == (gap == 0.0), n
-        assert lines[list(gaps).index(n)].split()[2] == ("0" if gap == 0 else f"{gap:.2g}")
+        # every verdict agrees with the true gap: zero gap passes, non-zero gap fails (even W_ox's 2e-6)
+        assert verdicts[n].startswith("pass") == (gap == 0.0), n
+        row = report[n]
+        # "pass (abs)": passed on the absolute floor although the relative error exceeds the tolerance
+        assert (verdicts[n] == "pass (abs)") == (row.passed and row.relative_error > report.tol), n
+        size = np.abs(getattr(right_g, n)).max()
+        absgap = np.abs(getattr(wrong_g, n) - getattr(right_g, n)).max()
+        assert rows[n][17:].split()[0] == f"{size:.2g}", n
+        assert rows[n].split()[-1] == ("0" if absgap == 0 else f"{absgap:.2g}"), n
+    # what the chapter's prose reads off this table
+    assert {n for n, v in verdicts.items() if v == "pass (abs)"} == {"W_fh", "W_ih", "W_oh"}
+    assert report["W_fh"].relative_error > 10 * report.tol and report["W_fh"].max_abs_error < report.atol / 100
+    assert f"{np.abs(right_g.W_fh).max():.2g}" == "4.3e-10"
+    failing = {n: gaps[n] for n in ("W_ix", "b_i", "W_cx", "b_c", "b_o")}
+    assert f"{min(failing.values()):.2g}" == "0.16" and f"{max(failing.values()):.2g}" == "0.78"
+    # W_ox: relative gap 19 times the tolerance, absolute gap about 4 times the floor: it fails, barely
+    ox_abs = np.abs(wrong_g.W_ox - right_g.W_ox).max()
+    assert 15 * report.tol < gaps["W_ox"] < 25 * report.tol and 3 * report.atol < ox_abs < 5 * report.atol
+    assert not report["W_ox"].passed
+    assert ch03.article_own_check(ARTICLE)["W_ox"].relative_error < 1e-5  # a looser tolerance lets it through
 
 
 def test_no_carry_is_first_seen_by_the_articles_check_at_T3():
@@ -440,7 +466,8 @@ def test_no_carry_failures():
     rand = zero | {"W_fh", "W_fx", "b_f", "W_ih", "W_ch"}
     assert set(ch03.errata_gradcheck(ch03.ERRATA_VARIANTS["no carry"], 2).failed) == zero
     assert set(ch03.errata_gradcheck(ch03.ERRATA_VARIANTS["no carry"], 2, zero_state=False).failed) == rand
-    right(exercises.check_no_carry_failures(rand))
+    v = right(exercises.check_no_carry_failures(rand))
+    assert "From T = 3 on" in v  # the output gate passes at T = 2 only: the verdict says so
     right(exercises.check_no_carry_failures(sorted(rand)))
     right(exercises.check_no_carry_failures(zero, zero_state=True))
     wrong(exercises.check_no_carry_failures(zero), "does not vanish")  # the zero-state answer, for a random state
@@ -463,3 +490,167 @@ def test_carry_ratio():
     wrong(exercises.check_carry_ratio(1.0), "multiplies dE/dc by f_t")
     wrong(exercises.check_carry_ratio(0.5), "one step at a time")
     right(exercises.check_carry_ratio(0.5 ** 4, f=0.5, steps=5))
+
+
+# ---- what limits a finite-difference check; the comparison with the fused pass -------------------------------
+def _section5_case():
+    rng = np.random.default_rng(0)
+    p = ll.LSTMParams.init(input_size=3, hidden_size=4, rng=rng)
+    X = rng.standard_normal((5, 2, 3))
+    states = {"h": rng.standard_normal((2, 4)), "c": rng.standard_normal((2, 4))}
+    return X, p, states
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    X, p, states = _section5_case()
+    return ch03.eps_sweep(X, p, states)
+
+
+def test_eps_sweep_is_a_v_truncation_then_round_off(sweep):
+    assert ch03.UNIT_ROUNDOFF == 2.0 ** -53
+    eps, err = np.array(sweep.eps), np.array(sweep.errors)
+    np.testing.assert_allclose(eps, 10.0 ** -np.arange(1, 11))
+    assert sweep.best_eps == 1e-5 and sweep.stencil == "centred"
+    # left branch: truncation, a hundredfold less per factor ten (the prose's 9.6e-03, 9.6e-05, ...)
+    np.testing.assert_allclose(err[1:4] / err[:3], 0.01, rtol=0.05)
+    assert f"{err[0]:.1e}" == "9.6e-03" and f"{err[1]:.1e}" == "9.6e-05"
+    # right branch: round-off, proportional to u / eps, within a factor 3 of one constant
+    k = err[5:] * eps[5:] / ch03.UNIT_ROUNDOFF
+    assert k.max() / k.min() < 3 and 1 < k.min()
+    # at the library's default eps = 1e-6: truncation negligible, a correct gradient well inside the tolerance
+    assert err[5] < 1e-8 and 0.5 * 1e-12 < err[0] / 1e-2 * 1e-12 < 2e-12
+    assert sweep.summary() == ("smallest error at eps = 1e-05; it falls all the way down to there: True; "
+                               "it grows all the way past it: True")
+    lines = str(sweep).splitlines()
+    assert lines[0].split() == ["eps", "relative", "error", "eps^2", "u/eps"]
+    assert lines[2].split() == ["1e-01", f"{err[0]:.1e}", "1e-02", "1.1e-15"]
+    assert lines[-1] == "(centred difference; u = 1.1e-16, the float64 unit round-off)"
+    # each error is the worst of the 15 arrays of check_gradients at that eps
+    X, p, states = _section5_case()
+    rep = ll.check_gradients(X, p, 5, states=states, eps=1e-3)
+    assert err[2] == rep.max_relative_error() and len(rep.rows) == 15
+    with pytest.raises(ValueError, match="eps"):
+        ch03.eps_sweep(X, p, states, eps=(1e-3, 0.0))
+    with pytest.raises(ValueError, match="eps"):
+        ch03.eps_sweep(X, p, states, eps=())
+
+
+def test_summary_tells_a_v_from_a_line():
+    v = ch03.EpsSweep((1e-1, 1e-2, 1e-3), (1e-3, 1e-5, 1e-4), "centred")
+    assert v.best_eps == 1e-2 and v.summary().endswith("True; it grows all the way past it: True")
+    falling = ch03.EpsSweep((1e-1, 1e-2, 1e-3), (1e-3, 1e-4, 1e-5), "centred")
+    assert falling.best_eps == 1e-3 and "grows all the way past it: True" in falling.summary()
+    bumpy = ch03.EpsSweep((1e-1, 1e-2, 1e-3, 1e-4), (1e-3, 1e-2, 1e-5, 1e-4), "centred")
+    assert "falls all the way down to there: False" in bumpy.summary()
+
+
+def test_eps_sweep_picture(sweep):
+    fig = plots.ch03.plot_eps_sweep(sweep)
+    ax = fig.axes[0]
+    measured = [ln for ln in ax.lines if ln.get_label().startswith("measured")][0]
+    np.testing.assert_array_equal(measured.get_xdata(), sweep.eps)
+    np.testing.assert_array_equal(measured.get_ydata(), sweep.errors)
+    trunc, roundoff = ax.lines[0], ax.lines[1]
+    assert trunc.get_linestyle() == ":" and roundoff.get_linestyle() == ":"
+    x, y = trunc.get_xdata(), trunc.get_ydata()
+    np.testing.assert_allclose(y / x ** 2, sweep.errors[0] / sweep.eps[0] ** 2)  # the eps^2 guide
+    x, y = roundoff.get_xdata(), roundoff.get_ydata()
+    np.testing.assert_allclose(y * x, sweep.errors[-1] * sweep.eps[-1])  # the u/eps guide
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert "eps = 1e-05" in ax.get_title()
+    assert_legend_lists_the_labels(ax)
+    assert len(ax.get_legend().get_texts()) == 5  # both guides, measured, tolerance, default eps
+    assert_clean_texts(fig)
+    png(fig)
+
+
+def test_compare_with_fused():
+    rng = np.random.default_rng(3)
+    p2 = ll.LSTMParams.init(input_size=2, hidden_size=2, rng=rng)
+    X2 = rng.standard_normal((3, 1, 2))
+    dhs = np.zeros((3, 1, 2))
+    dhs[-1] = 1.0
+    text = ch03.compare_with_fused(X2, p2, dhs)
+    assert text.startswith("fused.lstm_backward equals lstm_backward for all 15 arrays (W_fh,") and text.endswith(": True")
+    # a check that can fail: compared with the gradient of another loss, they differ
+    assert ch03.compare_with_fused(X2, p2, dhs, rtol=-1.0, atol=-1.0).endswith(": False")
+
+
+# ---- the errata at T = 1, 2, 5: which mistakes act on earlier steps only -----------------------------------
+def test_failure_summary_at_T1_T2_T5():
+    table = ch03.errata_table(steps=(1, 2, 5))
+    lines = table.failure_summary().splitlines()
+    assert lines[0].split() == ["T=1", "T=2", "T=5"]
+    rows = {ln[:8].strip(): ln for ln in lines[2:]}
+    assert list(rows) == list(ch03.ERRATA_VARIANTS)
+    cols = [lines[0].index(f"T={T}") for T in (1, 2, 5)]
+
+    def cell(label, k):
+        ln = rows[label]
+        end = cols[k + 1] if k + 1 < len(cols) else None
+        return ln[cols[k]:end].strip()
+
+    # "no carry" and "dWx last" change only earlier steps' terms: nothing fails at T = 1
+    assert [cell(lab, 0) for lab in ch03.ERRATA_VARIANTS] == ["none", "none", "none", "b_i b_o", "b_i b_o"]
+    assert cell("no carry", 1) == "W_ix b_i W_cx b_c X h0 c0" and cell("no carry", 2) == "all 15"
+    assert cell("dWx last", 2) == "W_fx W_ix W_cx W_ox" and cell("article", 2) == "all 15"
+    assert cell("b from f", 1) == cell("b from f", 2) == "b_i b_o"
+    # b from f at T = 1 from a zero state: delta_f,1 = 0, so the erratic bias gradients are exactly zero
+    rep = table.reports[("b from f", 1)]
+    assert rep["b_i"].relative_error == 1.0 and rep["b_o"].relative_error == 1.0
+    # at T = 5 the output gate fails without the carry (at T = 2 it does not)
+    assert {"W_oh", "W_ox", "b_o"} <= set(table.failed("no carry", 5))
+    assert not {"W_oh", "W_ox", "b_o"} & set(table.failed("no carry", 2))
+    fig = plots.ch03.plot_errata_heatmap(table, steps=(2, 5))
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels == [f"{lab}\nT={T}" for T in (2, 5) for lab in table.labels]
+    for bad in ((3,), ()):
+        with pytest.raises(ValueError, match="steps"):
+            plots.ch03.plot_errata_heatmap(table, steps=bad)
+
+
+def test_bptt_graph_draws_both_paths_and_the_losses():
+    fig = plots.diagrams.plot_bptt_graph()
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    for letter in ("(a)", "(b)", "(c)", "(d)", "(e)"):
+        assert any(t.startswith(letter) for t in texts), letter
+    for name in ("$h_{t}$", "$h_{t+1}$", "$E_{t}$", "$E_{t+1}$", "$x_{t}$", "$x_{t+1}$", "$c_t$", "$c_{t-1}$",
+                 "$c_{t+1}$", "$h_{t-1}$"):
+        assert name in texts, name
+    arrows = [a for a in ax.texts if isinstance(a, Annotation) and a.arrow_patch is not None]
+    colours = {to_hex(a.arrow_patch.get_edgecolor()) for a in arrows}
+    assert {RED, "#ff7f0e", "#9467bd"} <= colours  # the losses, dh, dc
+    red = [a for a in arrows if to_hex(a.arrow_patch.get_edgecolor()) == RED]
+    assert len(red) == 2  # a loss term enters at each h_t
+    purple = [a for a in arrows if to_hex(a.arrow_patch.get_edgecolor()) == "#9467bd"]
+    carry = max(purple, key=lambda a: abs(a.xy[0] - a.xyann[0]))  # the long one runs right to left along the top
+    assert carry.xy[0] < carry.xyann[0] and carry.xy[1] == carry.xyann[1]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "forward computation"
+    assert not ax.axison
+    assert_clean_texts(fig)
+    png(fig)
+
+
+def test_errata_explorer_redraws_only_when_released():
+    from lstmlib.course import widgets
+    ex = widgets.errata_explorer()
+    # a redraw is a gradient check of 15 arrays (up to ~85 ms at T = 8): it waits for the slider's release
+    assert ex.controls["steps"].continuous_update is False
+    assert ex.values() == {"variant": "article", "steps": 2, "state": "zero (the article's)"}
+
+
+def test_chapter03_scoped_claims():
+    V = ch03.ERRATA_VARIANTS
+    # explorer hints: article at T = 2 (the start) shows section 6's nine failures; correct stays below tolerance
+    assert len(ch03.errata_gradcheck(V["article"], 2, stencil="centred").failed) == 9
+    for T in range(1, 9):
+        for zero in (True, False):
+            assert ch03.errata_gradcheck(V["correct"], T, stencil="centred", zero_state=zero).passed
+    assert "W_fx" in ch03.errata_gradcheck(V["dWx last"], 3, stencil="centred").failed
+    assert "W_fx" not in ch03.errata_gradcheck(V["dWx last"], 2, stencil="centred").failed
+    # section 5's check at the default eps passes every array on the relative condition alone
+    X, p, states = _section5_case()
+    rep = ll.check_gradients(X, p, np.random.default_rng(0), states=states)
+    assert all(r.relative_error <= rep.tol for r in rep.rows)

@@ -225,9 +225,9 @@ def test_gru_torch_parity_without_torch(monkeypatch):
 def test_gate_hold_picture_draws_the_run_it_is_given():
     lab = ch04.GateLab(steps=15)
     fig = plots.plot_gate_hold(lab, 0.4, 0.6)
-    assert outside_pyplot(fig) and len(fig.axes) == 2
+    assert outside_pyplot(fig) and len(fig.axes) == 3
     run = lab.run(0.4, 0.6)
-    ax_h, ax_j = fig.axes
+    ax_h, ax_j, ax_x = fig.axes
     for u in range(4):  # h_0 at t = 0, then h_1 .. h_T
         np.testing.assert_allclose(ax_h.lines[u].get_ydata(), np.concatenate([lab.h0[:, u], run.hs[:, 0, u]]))
         np.testing.assert_array_equal(ax_h.lines[u].get_xdata(), np.arange(16))
@@ -236,14 +236,24 @@ def test_gate_hold_picture_draws_the_run_it_is_given():
     assert ax_j.get_yscale() == "log"
     assert ax_h.get_title() == "z = 0.40, r = 0.60"
     assert ax_j.get_title() == f"what is left of h_0:  ‖∂h_T/∂h_0‖ = {run.influence[-1]:.2g}"
+    # the input has its own axis, under the states and over the same time range
+    np.testing.assert_allclose(bar_heights(ax_x.collections[0]), lab.X[:, 0, 0])
+    np.testing.assert_allclose(bar_centres(ax_x.collections[0]), np.arange(1, 16))
+    assert ax_x.get_xlim() == ax_h.get_xlim() and ax_x.get_position().y1 < ax_h.get_position().y0
+    assert ax_h.get_ylim() == (-1.1, 1.1) and not ax_h.collections  # nothing squeezed in with the states
+    lo, hi = ax_x.get_ylim()
+    assert lo < lab.X.min() and hi > lab.X.max()
+    for ax in (ax_x, ax_j):  # integer time steps
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks)
     for ax in fig.axes:
         assert_legend_lists_the_labels(ax)
+    assert [t.get_text() for t in ax_j.get_legend().get_texts()] == ["‖∂h_t/∂h_0‖", "(1 − z)^t, the direct path alone"]
     assert_clean_texts(fig)
     png(fig)
     pic = plots.GateHoldPicture(Figure(), units=4, steps=15, h0=lab.h0)
     pic.update(lab.run(0.9, 0.1), lab.X[:, 0, 0])
     np.testing.assert_allclose(bar_heights(pic.inputs), lab.X[:, 0, 0])
-    np.testing.assert_allclose(bar_centres(pic.inputs), np.arange(1, 16))
     lo, hi = pic.ax_j.get_ylim()
     assert lo <= min(pic.influence.get_ydata().min(), pic.leak.get_ydata().min()) and hi >= 10
 
@@ -255,7 +265,7 @@ def test_gate_hold_picture_draws_zero_influence_without_warning():
 
 
 # ---- what the chapter's text says about the numbers it prints ---------------------------------------------------
-def test_chapter05_claims():
+def test_chapter04_claims():
     # the worked example of section 1, number by number
     x, q, h_prev = exercises.gru_hand_example()
     h, step = ll.gru_step_forward(x, q, h_prev)
@@ -284,6 +294,22 @@ def test_chapter05_claims():
     np.testing.assert_allclose(rnn.hs, hs, rtol=1e-12, atol=1e-14)
     # "z = 0: the GRU ignores every input, the pulse included"
     np.testing.assert_array_equal(lab.run(0.0, 0.7).hs, np.broadcast_to(lab.h0, (40, 1, 4)))
+    # section 1: "keeps 1 - 0.7773 of its old value and moves most of the way towards 0.9051"
+    assert abs(h[0, 0] - cand) < abs(h[0, 0] - 0.5)
+    # section 3: the d2l column of the table, by computation
+    parity = ch04.d2l_parity()
+    assert parity.mapped < 1e-12 and parity.unnegated > 0.5
+    # section 9: "with near-zero weights the measurement is the prediction; with the usual weights more
+    # arrives; from b_z = 0 to -3 the share goes from 2.64e-11 to 9.92e-02; at -3 close to 9.25e-02"
+    table = ch04.update_bias_table(biases=(1.0, 0.0, -1.0, -3.0), steps=50)
+    rows = {r.update_bias: r for r in table.rows}
+    assert all(r.measured_default > r.predicted for r in table.rows)
+    assert f"{rows[0.0].measured_default:.2e}" == "2.64e-11" and f"{rows[-3.0].measured_default:.2e}" == "9.92e-02"
+    assert f"{rows[-3.0].predicted:.2e}" == "9.25e-02" and f"{rows[-3.0].keep:.4f}" == "0.9526"
+    assert rows[-3.0].measured_default < 1.1 * rows[-3.0].predicted  # "close to the prediction"
+    assert rows[0.0].measured_default > 1e3 * rows[0.0].predicted  # but not at b_z = 0
+    # "every path but the direct one carries z_t": with z held at 0 the direct path is exact
+    assert np.allclose(lab.run(0.0, 0.5).influence, 1.0)
 
 
 # ---- self-checks -------------------------------------------------------------------------------------------------
@@ -337,3 +363,207 @@ def test_gru_step_gradient():
     z = float(sigmoid(np.float64(0.5 * 0.5 + 1.0 * 1.0)))
     wrong(exercises.check_gru_step_gradient(1 - z), "direct path")
     wrong(exercises.check_gru_step_gradient(want + 0.1), "four paths")
+
+
+# ---- the GRU cell as a diagram ---------------------------------------------------------------------------------
+def _texts(fig):
+    return [t.get_text() for t in fig.axes[0].texts]
+
+
+@pytest.mark.parametrize("backward", [False, True])
+def test_gru_cell_diagram(backward):
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import Circle, FancyBboxPatch
+    fig = plots.ch04.plot_gru_cell(backward=backward)
+    assert outside_pyplot(fig) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    texts = _texts(fig)
+    for label in ("(G1) $z_t$", "(G2) $r_t$", r"(G3) $\tilde h_t$", "(G4)", r"$h_{t-1}$", "$x_t$"):
+        assert label in texts, label
+    # the three boxes in their colours: update gate, reset gate, candidate
+    boxes = [to_hex(p.get_facecolor()) for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    for colour in (plots.ch04.C_UPDATE, plots.ch04.C_RESET, plots.ch04.C_CANDIDATE):
+        assert colour in boxes
+    # five operations: 1 - z, the keep product, the reset product, the write product, the sum
+    ops = sorted(t for t in texts if t in (r"$\times$", "+", "$1-$"))
+    assert ops == ["$1-$", r"$\times$", r"$\times$", r"$\times$", "+"]
+    assert sum(isinstance(p, Circle) for p in ax.patches) == 5
+    red = [a for a in ax.texts if a.get_color() == plots.ch04._C_BOUND]
+    assert len(red) == (2 if backward else 0)
+    if backward:
+        assert any("(the direct path)" in a.get_text() for a in red)
+    assert_clean_texts(fig)
+    png(fig)
+
+
+# ---- the third convention: d2l ----------------------------------------------------------------------------------
+def test_d2l_equations_one_unit_by_hand():
+    # d2l writes Z = sigmoid(X W_xz + H W_hz + b_z), ..., H = Z * H + (1 - Z) * H~: one unit, by hand
+    d = ch04.D2LGRU(*(np.array(v).reshape(s) for v, s in (
+        (0.5, (1, 1)), (-1.0, (1, 1)), (0.2, (1,)), (1.0, (1, 1)), (0.5, (1, 1)), (0.0, (1,)),
+        (2.0, (1, 1)), (1.5, (1, 1)), (-0.1, (1,)))))
+    x, h = 0.7, 0.4
+    Z = 1 / (1 + np.exp(-(x * 0.5 + h * -1.0 + 0.2)))
+    R = 1 / (1 + np.exp(-(x * 1.0 + h * 0.5)))
+    cand = np.tanh(x * 2.0 + (R * h) * 1.5 - 0.1)
+    got = ch04.d2l_gru_forward(np.full((1, 1, 1), x), d, np.full((1, 1), h))
+    assert got[0, 0, 0] == pytest.approx(Z * h + (1 - Z) * cand, rel=1e-14)
+    # and lstmlib on the converted parameters computes the same step
+    ours, _ = ll.gru_forward(np.full((1, 1, 1), x), ch04.gru_from_d2l(d), np.full((1, 1), h))
+    assert ours[0, 0, 0] == pytest.approx(got[0, 0, 0], rel=1e-14)
+
+
+def test_gru_from_d2l_transposes_and_negates_the_update_gate():
+    d = ch04.D2LGRU.init(3, 5, 0)
+    q = ch04.gru_from_d2l(d)
+    assert not q.reset_after and (q.input_size, q.hidden_size) == (3, 5)
+    np.testing.assert_array_equal(q.W_zx, -d.W_xz.T)
+    np.testing.assert_array_equal(q.W_zh, -d.W_hz.T)
+    np.testing.assert_array_equal(q.b_z, -d.b_z)
+    np.testing.assert_array_equal(q.W_rh, d.W_hr.T)
+    np.testing.assert_array_equal(q.W_cx, d.W_xh.T)
+    np.testing.assert_array_equal(q.b_c, d.b_h)
+    np.testing.assert_array_equal(ch04.gru_from_d2l(d, negate_update=False).W_zh, d.W_hz.T)
+
+
+def test_d2l_parity():
+    for seed in (0, 1, 2):
+        report = ch04.d2l_parity(seed=seed)
+        assert report.mapped < 1e-12 and report.unnegated > 0.1
+    lines = str(ch04.d2l_parity()).splitlines()
+    assert lines[1].endswith("max |h difference| < 1e-12")
+    assert lines[2].endswith(f"= {ch04.d2l_parity().unnegated:.3f}")
+    with pytest.raises(ValueError, match="X"):
+        ch04.d2l_gru_forward(np.zeros((2, 1, 4)), ch04.D2LGRU.init(3, 5, 0))
+
+
+# ---- the update gate's bias -------------------------------------------------------------------------------------
+def test_update_bias_prediction():
+    got = ch04.update_bias_prediction(np.array([0.0, -1.0, -3.0]), 50)
+    np.testing.assert_allclose(got, (1 - sigmoid(np.array([0.0, -1.0, -3.0]))) ** 49, rtol=1e-12)
+    # the GRU's b_z = -b_f keeps what the LSTM's forget gate keeps
+    assert ch04.update_bias_prediction(-1.0, 50) == pytest.approx(sigmoid(1.0) ** 49, rel=1e-12)
+    assert ch04.update_bias_prediction(40.0, 50) == 0.0  # an underflow, without a warning
+    assert isinstance(ch04.update_bias_prediction(0.0, 3), float)
+    with pytest.raises(ValueError, match="update_bias"):
+        ch04.update_bias_prediction(np.inf, 3)
+    with pytest.raises(ValueError, match="steps"):
+        ch04.update_bias_prediction(0.0, 0)
+
+
+def test_first_step_share_against_finite_differences():
+    # ||dE/dh_1|| / ||dE/dh_T|| for E = sum(h_T): dE/dh_1 by moving h_1 and running steps 2..T again
+    rng = np.random.default_rng(4)
+    q = ch04.update_bias_gru(2, 3, rng, scale=2.0, update_bias=-0.5)
+    X = rng.standard_normal((6, 1, 2))
+    hs, _ = ll.gru_forward(X, q)
+    num = np.zeros(3)
+    for j in range(3):
+        ends = []
+        for eps in (EPS, -EPS):
+            h1 = hs[0].copy()
+            h1[0, j] += eps
+            ends.append(ll.gru_forward(X[1:], q, h1)[0][-1].sum())
+        num[j] = (ends[0] - ends[1]) / (2 * EPS)
+    assert ch04.first_step_share(X, q) == pytest.approx(np.linalg.norm(num) / np.sqrt(3), rel=1e-6)
+
+
+def test_update_bias_gru():
+    q = ch04.update_bias_gru(3, 4, 0, scale=0.5, update_bias=-2.0)
+    assert not q.reset_after and q.b_z.tolist() == [-2.0] * 4 and not q.b_r.any() and not q.b_c.any()
+    assert np.abs(q.weights).max() <= 0.5 / 2 and np.abs(q.weights).max() > 0.1
+
+
+def test_update_bias_table():
+    table = ch04.update_bias_table(biases=(1.0, 0.0, -1.0, -3.0), steps=50)
+    for row in table.rows:
+        assert row.predicted == ch04.update_bias_prediction(row.update_bias, 50)
+        assert row.measured_small == pytest.approx(row.predicted, rel=0.05)  # near-zero weights: the prediction
+        assert row.measured_default > row.predicted  # the usual weights: more arrives
+        assert row.keep == pytest.approx(1 - sigmoid(row.update_bias))
+    # the measurement is first_step_share of the documented GRU
+    gen = np.random.default_rng(0)
+    q = ch04.update_bias_gru(4, 16, gen, update_bias=-3.0)
+    assert table.rows[3].measured_default == pytest.approx(
+        ch04.first_step_share(gen.standard_normal((50, 1, 4)), q), rel=1e-12)
+    lines = str(table).splitlines()
+    assert lines[0] == "||dE/dh_1|| / ||dE/dh_T|| of a GRU for T = 50" and len(lines) == 3 + 4
+    r = table.rows[1]
+    assert lines[4].split() == ["0", "0.5000", f"{r.predicted:.2e}", f"{r.measured_small:.2e}",
+                                f"{r.measured_default:.2e}"]
+
+
+def test_update_bias_picture():
+    table = ch04.update_bias_table(biases=(0.0, -2.0), steps=10)
+    fig = plots.ch04.plot_update_bias_decay(table)
+    ax = fig.axes[0]
+    curve, small, usual = ax.lines[:3]
+    np.testing.assert_allclose(curve.get_ydata(), ch04.update_bias_prediction(curve.get_xdata(), 10))
+    np.testing.assert_allclose(small.get_ydata(), [r.measured_small for r in table.rows])
+    np.testing.assert_allclose(usual.get_ydata(), [r.measured_default for r in table.rows])
+    assert ax.get_yscale() == "log"
+    assert_legend_lists_the_labels(ax)
+    assert_clean_texts(fig)
+    png(fig)
+
+
+# ---- equal width or equal parameter count -----------------------------------------------------------------------
+def test_matching_hidden_sizes():
+    D, K = 2, 1
+    for model in ("RNN", "GRU", "LSTM"):
+        for target in (500, 1233, 4480):
+            H = ch04.matching_hidden_size(model, D, target, K)
+            here = abs(ch04.model_parameter_count(model, D, H, K) - target)
+            assert all(here <= abs(ch04.model_parameter_count(model, D, h, K) - target)
+                       for h in range(1, 200) if h != H)  # no hidden size comes closer
+    assert ch04.model_parameter_count("GRU", 2, 16, 1) == 3 * 16 * 18 + 3 * 16 + 16 + 1
+    assert ch04.model_parameter_count("LSTM", 2, 32) == 4480
+    with pytest.raises(ValueError, match="model"):
+        ch04.model_parameter_count("Transformer", 2, 3)
+    with pytest.raises(ValueError, match="output_size"):
+        ch04.model_parameter_count("GRU", 2, 3, -1)
+
+
+def test_equal_size_table_is_chapter06s_comparison():
+    # the prose: "chapter 06 gives the LSTM 16 units and sizes the RNN and the GRU to about the LSTM's
+    # number of parameters, output layer included" -- the same numbers as chapter 06's own code
+    from lstmlib.course import ch06
+    sizes = ch06.matched_sizes("adding", 16)
+    lines = ch04.equal_size_table(input_size=2, hidden_size=16, output_size=1).splitlines()
+    rows = {ln.split()[0]: [int(v) for v in ln.split()[1:]] for ln in lines[3:]}
+    for model in ("RNN", "GRU", "LSTM"):
+        kind = model.lower()
+        at16, H, there = rows[model]
+        assert H == sizes[kind]
+        assert there == ch06.parameter_count(kind, "adding", H)
+        assert at16 == ch06.parameter_count(kind, "adding", 16)
+    assert rows["GRU"][0] == 929 and rows["LSTM"][0] == 1233 and rows["RNN"][0] == 321
+    assert (rows["GRU"][1], rows["RNN"][1]) == (19, 33)
+    assert 1.3 < 1233 / 929 < 1.37  # "a third more parameters than the GRU"
+
+
+def test_update_gate_bias_exercise():
+    right(exercises.ch04.check_update_gate_bias(-1.0))
+    right(exercises.ch04.check_update_gate_bias(1.0, convention="pytorch"))
+    right(exercises.ch04.check_update_gate_bias(-2.5, forget_bias=2.5))
+    wrong(exercises.ch04.check_update_gate_bias(1.0), "PyTorch's convention")
+    wrong(exercises.ch04.check_update_gate_bias(-1.0, convention="pytorch"), "article's convention")
+    wrong(exercises.ch04.check_update_gate_bias(0.3), "1 - sigmoid(b_z)")
+    wrong(exercises.ch04.check_update_gate_bias("minus one"), "number")
+    with pytest.raises(ValueError, match="convention"):
+        exercises.ch04.check_update_gate_bias(1.0, convention="keras")
+    # the answer is right because the two keep the same share per step: measured, not asserted
+    lstm_keep = sigmoid(1.0)
+    assert 1 - sigmoid(-1.0) == pytest.approx(lstm_keep)
+
+
+def test_gate_hold_explorer_redraws_while_dragged_and_shows_the_update_rule():
+    from lstmlib.course import widgets
+    ex = widgets.gate_hold_explorer(steps=20)
+    assert ex.controls["z"].continuous_update and ex.controls["r"].continuous_update
+    assert ex.values() == {"z": 0.5, "r": 0.5}
+    assert "h_t = (1 − z)·h_(t−1) + z·h̃_t" in ex.children[0].value  # the rule, in the explorer's heading
+    ex.controls["z"].value = 0.25
+    assert ex.fig.axes[0].get_title() == "z = 0.25, r = 0.50"
+    compute, render = ex.timings[-1]
+    assert compute >= 0 and render > 0

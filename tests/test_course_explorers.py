@@ -189,7 +189,7 @@ def test_gate_hold_explorer_draws_the_gate_lab_run():
     _set(ex, z=0.3, r=0.8)
     lab = ch04.GateLab(steps=25, seed=0)
     run = lab.run(0.3, 0.8)
-    ax_h, ax_j = ex.fig.axes
+    ax_h, ax_j, ax_x = ex.fig.axes
     np.testing.assert_allclose(ax_j.lines[0].get_ydata(), run.influence)
     np.testing.assert_allclose(ax_h.lines[2].get_ydata()[1:], run.hs[:, 0, 2])
-    np.testing.assert_allclose(bar_heights(ax_h.collections[0]), lab.X[:, 0, 0])
+    np.testing.assert_allclose(bar_heights(ax_x.collections[0]), lab.X[:, 0, 0])

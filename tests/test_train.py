@@ -412,3 +412,63 @@ def test_fit_bad_input(kw, name):
     args.update(kw)
     with pytest.raises(ValueError, match=f"^{name}"):
         train.fit(train.make_model("rnn", 2, 3, 1, 0), task.sample, **args)
+
+
+# ---- one step, and the loop as the chapter shows it -------------------------------------------------
+def test_train_step_is_gradients_clipping_and_one_update():
+    task = tasks.adding_task(8)
+    model = train.make_model("lstm", 2, 5, 1, 0)
+    hand = model.copy()
+    X, y = task.sample(6, np.random.default_rng(1))
+    value, norm = train.train_step(model, X, y, optim.SGD(0.1), clip=0.01)
+    want_value, grads, _ = train.loss_and_grads(hand, X, y)
+    want_norm = optim.clip_grad_norm(grads, 0.01)
+    optim.SGD(0.1).step(hand.arrays(), grads)
+    assert (value, norm) == (want_value, want_norm) and norm > 0.01  # the norm before clipping
+    for a, b in zip(model.arrays(), hand.arrays()):
+        np.testing.assert_array_equal(a, b)
+    # classification, no clipping, Adam
+    task = tasks.temporal_order_task(10)
+    model = train.make_model("gru", 8, 4, 4, 0)
+    X, y = task.sample(6, np.random.default_rng(1))
+    before = [a.copy() for a in model.arrays()]
+    value, norm = train.train_step(model, X, y, optim.Adam(0.01), loss="xent")
+    assert value == pytest.approx(train.loss_and_grads(train.make_model("gru", 8, 4, 4, 0), X, y, "xent")[0])
+    assert all(not np.array_equal(a, b) for a, b in zip(model.arrays(), before))
+
+
+def test_train_step_leaves_the_weights_alone_when_the_loss_or_gradient_overflows():
+    task = tasks.adding_task(20)
+    model = train.make_model("rnn", 2, 8, 1, 0)
+    model.head.weights[...] = 1e38  # the prediction overflows float32
+    X, y = task.sample(4, np.random.default_rng(0))
+    before = [a.copy() for a in model.arrays()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, norm = train.train_step(model, X, y, optim.SGD(0.1))
+    assert value == np.inf and np.isnan(norm)
+    for a, b in zip(model.arrays(), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_calls_after_step_after_every_update_and_not_after_a_diverged_step():
+    seen = []
+    model, h = _fit(steps=12, after_step=lambda step, m: seen.append((step, float(m.head.bias[0]))))
+    assert [s for s, _ in seen] == list(range(1, 13))
+    assert seen[-1][1] == float(model.head.bias[0])  # it sees the model after the update
+    calls = []
+    _, _, h = _diverging_fit(after_step=lambda step, m: calls.append(step))
+    assert calls == list(range(1, h.diverged_at))
+
+
+def test_fit_is_short_enough_to_read_in_a_notebook():
+    """Chapter 06 shows train_step and fit with source(): the loop must stay a loop, with its checks
+    and bookkeeping kept in helpers."""
+    import inspect
+    for fn, most in ((train.train_step, 25), (train.fit, 40)):
+        assert len(inspect.getsource(fn).splitlines()) <= most, fn.__name__
+
+
+def test_optimizer_reprs_show_their_settings():
+    assert repr(optim.Adam(0.05)) == "Adam(lr=0.05, beta1=0.9, beta2=0.999, eps=1e-08)"
+    assert repr(optim.SGD(0.1, momentum=0.5)) == "SGD(lr=0.1, momentum=0.5)"

@@ -13,8 +13,8 @@ module          what it holds                                                   
 ``ch01``        the RNN's error terms, the article's bound, per-step contributions  01
 ``ch02``        the gates held by hand, one step taken apart, a cell's biases        02
 ``ch03``        BPTT step by step, the article's errata measured                     03
-``ch04``        the GRU's gates held, its two conventions, PyTorch parity            04
-``ch05``        gradient flow in RNN, LSTM, GRU; the forget bias                     05
+``ch04``        the GRU: gates held, three conventions, update-gate bias, PyTorch    04
+``ch05``        gradient flow in RNN, LSTM, GRU; the forget bias; the error's parts  05
 ``ch06``        training experiments that test the papers' claims                    06
 ``plots``       the pictures, one module per chapter, and ``diagrams``               all
 ``widgets``     the explorers (sliders over a picture), one function each            all

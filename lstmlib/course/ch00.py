@@ -104,39 +104,48 @@ def notation_markdown(input_size: int = 3, hidden_size: int = 4, batch: int = 2,
     return "\n".join(out)
 
 
-GLOSSARY: tuple[tuple[str, str, str], ...] = (
-    # (English, the article's Chinese, one line of meaning)
-    ("recurrent neural network (RNN)", "循环神经网络", "a network that reads a sequence one step at a time, carrying a state"),
-    ("long short-term memory network (LSTM)", "长短时记忆网络", "an RNN with a second state and three gates"),
-    ("gated recurrent unit (GRU)", "门控循环单元", "a lighter gated RNN with two gates"),
-    ("hidden state, output h_t", "输出值 h_t", "what a step passes up and to the next step"),
-    ("cell state c_t", "单元状态", "the LSTM's long-term memory, updated by + and *"),
-    ("candidate cell state c~_t", "当前输入的单元状态", "what the current input proposes to write"),
-    ("gate", "门", "a vector of numbers in (0, 1) that multiplies another vector element by element"),
-    ("forget gate f_t", "遗忘门", "how much of c_{t-1} survives into c_t"),
-    ("input gate i_t", "输入门", "how much of c~_t is written into c_t"),
-    ("output gate o_t", "输出门", "how much of tanh(c_t) becomes h_t"),
-    ("update gate, reset gate (GRU)", "更新门, 重置门", "the GRU's two gates"),
-    ("weighted input net", "加权输入", "W h + U x + b, what an activation function is applied to"),
-    ("activation function", "激活函数", "sigmoid, tanh, ... applied element by element"),
-    ("weight matrix", "权重矩阵", "W, U, W_fh, ...: what training changes"),
-    ("bias", "偏置项", "b_f, b_i, ...: the constant part of a weighted input"),
-    ("element-wise product", "按元素乘", "the article's circle operator, * in numpy"),
-    ("diagonal matrix", "对角矩阵", "diag[f'(net)] in the RNN's error recursion"),
-    ("error term delta", "误差项", "the derivative of the loss E with respect to a weighted input (or output)"),
-    ("backpropagation through time (BPTT)", "沿时间反向传播", "the chain rule applied backwards over the unrolled steps"),
-    ("vanishing gradient", "梯度消失", "error terms shrinking exponentially with the distance in time"),
-    ("exploding gradient", "梯度爆炸", "error terms growing exponentially with the distance in time"),
-    ("long-range dependency", "长距离的依赖", "an output that depends on an input many steps earlier"),
-    ("gradient check", "梯度检查", "comparing a backward pass with finite differences"),
-    ("loss / error function E", "误差函数", "the number training makes small"),
+GLOSSARY: tuple[tuple[str, str, str, str], ...] = (
+    # (English, the article's Chinese term, other Chinese terms for the same thing that a reader meets
+    #  elsewhere ("" when the article's term is the usual one), one line of meaning).
+    # d2l-zh is the Chinese edition of Dive into Deep Learning, 《动手学深度学习》.
+    ("recurrent neural network (RNN)", "循环神经网络", "",
+     "a network that reads a sequence one step at a time, carrying a state"),
+    ("long short-term memory network (LSTM)", "长短时记忆网络", "长短期记忆网络 (d2l-zh)",
+     "an RNN with a second state and three gates"),
+    ("gated recurrent unit (GRU)", "门控循环单元", "", "a lighter gated RNN with two gates"),
+    ("time step t", "时刻", "时间步 (d2l-zh)", "the position in the sequence; t = 1, ..., T"),
+    ("hidden state, output h_t", "输出值 h_t", "隐状态 (d2l-zh), 隐藏状态", "what a step passes up and to the next step"),
+    ("cell state c_t", "单元状态", "记忆元 (d2l-zh, the memory cell), 细胞状态",
+     "the LSTM's long-term memory, updated by + and *"),
+    ("candidate cell state c~_t", "当前输入的单元状态", "候选记忆元 (d2l-zh)", "what the current input proposes to write"),
+    ("gate", "门", "", "a vector of numbers in (0, 1) that multiplies another vector element by element"),
+    ("forget gate f_t", "遗忘门", "", "how much of c_{t-1} survives into c_t"),
+    ("input gate i_t", "输入门", "", "how much of c~_t is written into c_t"),
+    ("output gate o_t", "输出门", "", "how much of tanh(c_t) becomes h_t"),
+    ("update gate, reset gate (GRU)", "更新门, 重置门", "", "the GRU's two gates"),
+    ("weighted input net", "加权输入", "", "W h + U x + b, what an activation function is applied to"),
+    ("activation function", "激活函数", "", "sigmoid, tanh, ... applied element by element"),
+    ("weight matrix", "权重矩阵", "", "W, U, W_fh, ...: what training changes"),
+    ("bias", "偏置项", "", "b_f, b_i, ...: the constant part of a weighted input"),
+    ("element-wise product", "按元素乘", "", "the article's circle operator, * in numpy"),
+    ("diagonal matrix", "对角矩阵", "", "diag[f'(net)] in the RNN's error recursion"),
+    ("error term delta", "误差项", "", "the derivative of the loss E with respect to a weighted input (or output)"),
+    ("backpropagation through time (BPTT)", "沿时间反向传播", "通过时间反向传播 (d2l-zh)",
+     "the chain rule applied backwards over the unrolled steps"),
+    ("vanishing gradient", "梯度消失", "", "error terms shrinking exponentially with the distance in time"),
+    ("exploding gradient", "梯度爆炸", "", "error terms growing exponentially with the distance in time"),
+    ("long-range dependency", "长距离的依赖", "", "an output that depends on an input many steps earlier"),
+    ("gradient check", "梯度检查", "", "comparing a backward pass with finite differences"),
+    ("loss / error function E", "误差函数", "损失函数", "the number training makes small"),
 )
 
 
 def glossary_markdown() -> str:
-    """``GLOSSARY`` as a markdown table."""
-    out = ["| English | 中文 (the article) | meaning |", "|---|---|---|"]
-    out += [f"| {en} | {zh} | {meaning} |" for en, zh, meaning in GLOSSARY]
+    """``GLOSSARY`` as a markdown table: the article's Chinese term in its own column, the terms
+    met elsewhere (synonyms, not the article's) in the next."""
+    out = ["| English | 中文: the article's term | 中文: also met elsewhere (synonyms) | meaning |",
+           "|---|---|---|---|"]
+    out += [f"| {en} | {zh} | {other or '—'} | {meaning} |" for en, zh, other, meaning in GLOSSARY]
     return "\n".join(out)
 
 

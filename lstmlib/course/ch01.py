@@ -12,7 +12,8 @@ from ..activations import ACTIVATIONS, DERIVATIVE_BOUND
 from ..rnn import RNNParams, rnn_backward, rnn_forward, rnn_step_backward, with_activation
 
 __all__ = ["step_norms", "spectral_norm", "spectral_radius", "rescale_matrix", "orthogonal_matrix", "rnn_with_radius",
-           "RNNGradientFlow", "rnn_gradient_flow", "RadiusExperiment", "radius_experiment", "decay_table"]
+           "RNNGradientFlow", "rnn_gradient_flow", "ProductOrderCheck", "product_order_check",
+           "RadiusExperiment", "radius_experiment", "decay_table", "EarlyStepsStudy", "early_steps_study"]
 
 
 def _square_matrix(W, name: str = "W") -> np.ndarray:
@@ -145,6 +146,19 @@ class RNNGradientFlow:
         return bool(np.all(self.delta_norms <= self.bound * (1 + rtol)))
 
 
+def _bptt_last_step_loss(X, p, h0, dh_last):
+    """``(hs, cache, grads)`` of the library's BPTT for a loss at the last step only, whose
+    gradient ``dE/dh_T`` is ``dh_last (B, H)`` (all ones when ``None``); ``grads.dh (T, B, H)``
+    holds the total ``dE/dh_k`` of every step."""
+    hs, cache = rnn_forward(X, p, h0)  # validates X, p and h0
+    T, B, H = hs.shape
+    if dh_last is None:
+        dh_last = np.ones((B, H), dtype=p.dtype)
+    dhs = np.zeros_like(hs)
+    dhs[-1] = _validate.array(dh_last, "dh_last", ndim=2, dims="(B, H)", shape=(B, H), dtype=p.dtype)
+    return hs, cache, rnn_backward(dhs, cache, state_grads=True)
+
+
 def rnn_gradient_flow(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
                       dh_last: np.ndarray | None = None) -> RNNGradientFlow:
     """Error terms, the article's bound and the per-step weight-gradient contributions of the
@@ -155,13 +169,8 @@ def rnn_gradient_flow(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
     at every step, the article's error term is ``delta_k = dE/dh_k * f'(net_k)``, and step k's
     share of ``grad_W E`` is what ``rnn_step_backward`` computes for step k.
     """
-    hs, cache = rnn_forward(X, p, h0)  # validates X, p and h0
-    T, B, H = hs.shape
-    if dh_last is None:
-        dh_last = np.ones((B, H), dtype=p.dtype)
-    dhs = np.zeros_like(hs)
-    dhs[-1] = _validate.array(dh_last, "dh_last", ndim=2, dims="(B, H)", shape=(B, H), dtype=p.dtype)
-    g = rnn_backward(dhs, cache, state_grads=True)
+    hs, cache, g = _bptt_last_step_loss(X, p, h0, dh_last)
+    T = hs.shape[0]
     deltas = g.dh * ACTIVATIONS[p.activation][1](hs)  # f'(net_k), read off h_k = f(net_k)
     contributions = np.stack([rnn_step_backward(g.dh[k], cache.steps[k]).W for k in range(T)])
 
@@ -173,6 +182,96 @@ def rnn_gradient_flow(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
         bound = norms[-1] * (beta_f * beta_W) ** distance
     bound = np.where(norms[-1] == 0, 0.0, bound)
     return RNNGradientFlow(p.activation, deltas, norms, beta_f, beta_W, bound, contributions, g.W)
+
+
+def _relative_difference(a: np.ndarray, b: np.ndarray) -> float:
+    norm = float(np.linalg.norm(b))
+    return float(np.linalg.norm(a - b) / norm) if norm > 0 else float(np.linalg.norm(a))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ProductOrderCheck:
+    """Three ways of writing ``delta_k^T`` as ``delta_t^T`` times a product of ``W`` and
+    ``D_i = diag[f'(net_i)]``, each compared with the ``delta_k`` of the library's BPTT, and the
+    recursion of ``dE/dh`` that the article's factor order belongs to.
+
+    Steps k = 1..t-1 (t = T, the loss's step) sit at index ``k - 1``; every entry is the relative
+    difference ``||product - reference|| / ||reference||`` (Frobenius norm over the batch rows):
+
+    - ``correct``:    ``delta_t^T W D_{t-1} W D_{t-2} ... W D_k`` (one ``W D_i`` per step, i from
+      t-1 down to k, left to right) against ``delta_k``;
+    - ``descending``: the article's factors ``D_i W``, i from t-1 down to k:
+      ``delta_t^T D_{t-1} W ... D_k W`` against ``delta_k``;
+    - ``ascending``:  the article's product read in the order it is written, i from k up to t-1:
+      ``delta_t^T D_k W D_{k+1} W ... D_{t-1} W`` against ``delta_k``;
+    - ``state_form``: ``(dE/dh_t)^T D_t W D_{t-1} W ... D_{k+1} W`` (factors ``D_i W``, i from t
+      down to k+1) against the total ``dE/dh_k`` that BPTT records.
+    """
+
+    correct: np.ndarray  # (T-1,)
+    descending: np.ndarray  # (T-1,)
+    ascending: np.ndarray  # (T-1,)
+    state_form: np.ndarray  # (T-1,)
+
+    @property
+    def steps(self) -> int:
+        """t = T, the step of the loss."""
+        return len(self.correct) + 1
+
+    def table(self, tolerance: float = 1e-12) -> str:
+        """The check as text: one row per k, two significant digits, ``< tolerance`` for agreement."""
+        def cell(v: float) -> str:
+            return f"< {tolerance:.0e}" if v < tolerance else f"{v:.2g}"
+
+        names = f"{'':>3} {'chain rule':>22} {'article, i = t-1..k':>22} {'article, i = k..t-1':>22}"
+        head = f"{'k':>3} {'W D_(t-1) ... W D_k':>22} {'D_(t-1) W ... D_k W':>22} {'D_k W ... D_(t-1) W':>22}"
+        lines = [f"t = T = {self.steps}, D_i = diag[f'(net_i)]; each entry: ||delta_t^T P - delta_k^T|| / "
+                 "||delta_k^T|| for the product P named above it, delta_k from BPTT", names, head, "-" * len(head)]
+        for k in range(1, self.steps):
+            lines.append(f"{k:>3} {cell(self.correct[k - 1]):>22} {cell(self.descending[k - 1]):>22} "
+                         f"{cell(self.ascending[k - 1]):>22}")
+        lines.append(f"(dE/dh_t)^T D_t W D_(t-1) W ... D_(k+1) W against BPTT's dE/dh_k, largest relative "
+                     f"difference over k: {cell(float(self.state_form.max()))}")
+        return "\n".join(lines)
+
+
+def product_order_check(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
+                        dh_last: np.ndarray | None = None) -> ProductOrderCheck:
+    """Multiply out the products of ``ProductOrderCheck`` for the RNN ``p`` on ``X (T, B, D)`` from
+    ``h0 (B, H)``, loss at step T with ``dE/dh_T = dh_last (B, H)`` (ones when ``None``), and
+    compare them with the library's BPTT. Needs T >= 2.
+
+    In rows, ``v D_i`` is ``v * f'(net_i)`` (a diagonal matrix scales each entry) and ``v W`` is
+    ``v @ W``; ``f'(net_i)`` is read off ``h_i = f(net_i)``.
+    """
+    hs, _, g = _bptt_last_step_loss(X, p, h0, dh_last)
+    T = hs.shape[0]
+    if T < 2:
+        raise ValueError(f"X: expected at least 2 time steps (a product needs a step back), got T={T}")
+    slope = ACTIVATIONS[p.activation][1](hs)  # f'(net_i) at index i-1, (T, B, H)
+    D = [None] + list(slope)  # D[i] for i = 1..T: multiply a row by it to apply diag[f'(net_i)]
+    W = p.W
+    delta = g.dh * slope  # BPTT's delta_k = dE/dh_k * f'(net_k)
+    t = T
+    correct, descending, ascending, state_form = [], [], [], []
+    for k in range(1, t):
+        v = delta[t - 1]
+        for i in range(t - 1, k - 1, -1):  # W D_i, i = t-1, ..., k
+            v = (v @ W) * D[i]
+        correct.append(_relative_difference(v, delta[k - 1]))
+        v = delta[t - 1]
+        for i in range(t - 1, k - 1, -1):  # D_i W, i = t-1, ..., k
+            v = (v * D[i]) @ W
+        descending.append(_relative_difference(v, delta[k - 1]))
+        v = delta[t - 1]
+        for i in range(k, t):  # D_i W, i = k, ..., t-1
+            v = (v * D[i]) @ W
+        ascending.append(_relative_difference(v, delta[k - 1]))
+        v = g.dh[t - 1]
+        for i in range(t, k, -1):  # D_i W, i = t, ..., k+1
+            v = (v * D[i]) @ W
+        state_form.append(_relative_difference(v, g.dh[k - 1]))
+    return ProductOrderCheck(*(np.array(a) for a in (correct, descending, ascending, state_form)))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -209,7 +308,7 @@ def decay_table(experiment: RadiusExperiment, radii=(0.5, 0.9, 1.0, 1.5, 2.0, 3.
     """A text table, one row per (activation, radius) of ``experiment``: the bound's factor per step
     ``beta_f * beta_W``, what the bound allows over ``steps - 1`` steps, what was measured
     (``||delta_1|| / ||delta_T||``), and ``early_share(early)``. Two significant digits."""
-    head = (f"{'activation':<10} {'rho':>5} {'beta_f*beta_W':>14} {'bound over T-1':>15} "
+    head = (f"{'activation':<10} {'ρ':>5} {'beta_f*beta_W':>14} {'bound over T-1':>15} "
             f"{'measured':>10} {'early share':>12}")
     lines = [f"T = {steps}: bound and measured are ||delta_1|| / ||delta_T||; early share = what steps "
              f"1..T-{early} add to grad_W E, relative", head, "-" * len(head)]
@@ -229,3 +328,79 @@ def radius_experiment(*, input_size: int = 4, hidden_size: int = 16, max_steps: 
     p = rnn_with_radius(input_size, hidden_size, 1.0, rng)
     X = rng.standard_normal((_validate.positive_int(max_steps, "max_steps"), 1, p.input_size))
     return RadiusExperiment(p, X)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class EarlyStepsStudy:
+    """How much of ``grad_W E`` the early steps carry, over many random RNNs: the test of the
+    article's figure ("from step t-3 back the contributions are almost zero").
+
+    For each ``(activation, radius)`` in ``settings`` and each of ``len(seeds)`` random RNNs
+    (``radius_experiment(seed=s)``: W = radius * Q, its own inputs), with the loss at step
+    T = ``steps``: ``shares[j, s, n - 1] = early_share(n)``, the part of ``||grad_W E||`` carried by
+    the steps k <= T - n, for n = 1..T-1.
+    """
+
+    settings: tuple  # ((activation, radius), ...)
+    seeds: tuple
+    steps: int
+    shares: np.ndarray  # (len(settings), len(seeds), T-1)
+
+    def share(self, n: int) -> np.ndarray:
+        """``early_share(n)`` for every setting and seed, ``(len(settings), len(seeds))``."""
+        n = _validate.positive_int(n, "n")
+        if n >= self.steps:
+            raise ValueError(f"n: expected at most T-1 = {self.steps - 1}, got {n}")
+        return self.shares[:, :, n - 1]
+
+    def median_share(self, n: int) -> np.ndarray:
+        """The median over the seeds of ``share(n)``, one number per setting."""
+        return np.median(self.share(n), axis=1)
+
+    def horizon(self, threshold: float = 0.01) -> np.ndarray:
+        """For every setting and seed, the smallest n from which on (n, n+1, ..., T-1) the steps
+        k <= T - n carry less than ``threshold`` of ``||grad_W E||``: how many steps back the
+        gradient stops seeing the past. T when no such n exists. ``(len(settings), len(seeds))``."""
+        threshold = _validate.real(threshold, "threshold")
+        below = self.shares < threshold  # (S, R, T-1)
+        # the last n at which the share is still at or above the threshold, plus one
+        above_any = ~below
+        last_above = np.where(above_any.any(axis=2), self.steps - 1 - np.argmax(above_any[:, :, ::-1], axis=2), 0)
+        return last_above + 1
+
+    def table(self, back: int = 3, far: int = 10, threshold: float = 0.01) -> str:
+        """One row per setting: the median, smallest and largest share of the steps k <= T-``back``,
+        the median share of k <= T-``far``, and the median horizon for ``threshold``."""
+        cols = (f"n = {back}: median", "(smallest - largest)", f"n = {far}: median",
+                f"n for a share < {threshold:.0%}: median")
+        head = f"{'activation':<10} {'ρ':>5} {cols[0]:>15} {cols[1]:>21} {cols[2]:>16} {cols[3]:>27}"
+        lines = [f"T = {self.steps}, loss at step T, {len(self.seeds)} random RNNs per row; the share of "
+                 "||grad_W E|| that the steps k <= T - n carry", head, "-" * len(head)]
+        near, far_share, hor = self.share(back), self.median_share(far), np.median(self.horizon(threshold), axis=1)
+        for j, (act, rho) in enumerate(self.settings):
+            spread = f"({near[j].min():.2g} - {near[j].max():.2g})"
+            lines.append(f"{act:<10} {rho:>5.2f} {np.median(near[j]):>15.2g} {spread:>21} "
+                         f"{far_share[j]:>16.2g} {hor[j]:>27g}")
+        return "\n".join(lines)
+
+
+def early_steps_study(radii=(0.5, 0.9, 1.0), activations=("tanh", "sigmoid"), *, steps: int = 50,
+                      seeds=range(20)) -> EarlyStepsStudy:
+    """An ``EarlyStepsStudy`` over every activation x radius, with ``steps`` time steps and one
+    ``radius_experiment(seed=s, max_steps=steps)`` per seed (H = 16, D = 4, B = 1)."""
+    steps = _validate.positive_int(steps, "steps")
+    if steps < 2:
+        raise ValueError(f"steps: expected at least 2, got {steps}")
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError("seeds: expected at least one seed, got none")
+    settings = tuple((act, float(rho)) for act in activations for rho in radii)
+    if not settings:
+        raise ValueError("radii, activations: expected at least one of each")
+    shares = np.empty((len(settings), len(seeds), steps - 1))
+    experiments = [radius_experiment(seed=s, max_steps=steps) for s in seeds]
+    for j, (act, rho) in enumerate(settings):
+        for r, exp in enumerate(experiments):
+            flow = exp.flow(rho, act, steps)
+            shares[j, r] = [flow.early_share(n) for n in range(1, steps)]
+    return EarlyStepsStudy(settings, seeds, steps, shares)

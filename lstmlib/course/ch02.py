@@ -4,6 +4,10 @@
   can set the forget, input and output gates by hand and watch equations (4) and (6) act alone;
 * ``lstm_step_trace``: one step of ``lstm_step_forward`` taken apart equation by equation, with
   the weighted inputs (the article's ``net``) and every intermediate value, for the worked example;
+* ``half_life``, ``half_life_table``: how many steps a value kept by the forget gate alone takes
+  to halve, ``ln(1/2) / ln(f)``;
+* ``run_summary`` and ``forget_bias_memory``: a real cell over a sequence, its gates' ranges, and
+  how long its memory is at two forget-gate biases;
 * ``BiasLab``: a real LSTM cell, with every gate's bias set by hand, run over a fixed input.
 
 Every value here comes from, or is tested against, ``lstm_step_forward`` / ``lstm_forward``.
@@ -17,9 +21,12 @@ import numpy as np
 from .. import _validate
 from ..fused import FusedLSTMCache, lstm_forward
 from ..lstm import LSTMParams, lstm_step_forward
+from ..lstm import lstm_forward as readable_lstm_forward
 
-__all__ = ["INPUT_PATTERNS", "GateTrace", "input_pattern", "gate_switch_trace", "StepTrace",
-           "lstm_step_trace", "worked_example", "parameter_table", "BiasLab", "bias_lab"]
+__all__ = ["INPUT_PATTERNS", "GateTrace", "input_pattern", "gate_switch_trace", "half_life",
+           "half_life_table", "StepTrace", "lstm_step_trace", "worked_example", "parameter_table",
+           "compare_with_fused", "run_summary", "step_correlation", "MemoryRow", "ForgetBiasMemory", "forget_bias_memory",
+           "BiasLab", "bias_lab"]
 
 # ---- a cell with its gates held by hand ---------------------------------------------------------
 INPUT_PATTERNS = ("pulse", "constant", "two pulses")
@@ -97,6 +104,34 @@ def gate_switch_trace(f: float, i: float, o: float, x: float, *, steps: int = 20
     c_tilde = cache.c_tilde[:, 0, 0].copy()
     return GateTrace(float(f), float(i), float(o), xs, c_tilde, cache.i[:, 0, 0] * c_tilde,
                      cache.c[:, 0, 0].copy(), cache.h[:, 0, 0].copy(), pattern)
+
+
+def half_life(f) -> float:
+    """How many steps a value kept by the forget gate alone takes to halve.
+
+    With the input gate shut, ``c_{t+n} = f^n c_t``; that is half of ``c_t`` when
+    ``n = ln(1/2) / ln(f)``: a number of steps, not necessarily whole. ``f`` in (0, 1];
+    ``inf`` at ``f = 1`` (nothing is ever forgotten).
+    """
+    v = _validate.real(f, "f")
+    if not 0.0 < v <= 1.0:
+        raise ValueError(f"f: expected a forget-gate value in (0, 1], got {v}")
+    return float("inf") if v == 1.0 else float(np.log(0.5) / np.log(v))
+
+
+def _steps_text(n: float) -> str:
+    return "never" if np.isinf(n) else f"{n:.1f}"
+
+
+def half_life_table(forget=(0.3, 0.7, 0.9, 0.97, 1.0)) -> str:
+    """``half_life`` of each forget-gate value, as two text rows."""
+    forget = tuple(forget)
+    if not forget:
+        raise ValueError("forget: expected at least one forget-gate value, got none")
+    lives = [_steps_text(half_life(f)) for f in forget]
+    w = max(6, *(len(x) + 2 for x in lives))
+    return "\n".join([f"{'forget gate f':<20}" + "".join(f"{f:>{w}g}" for f in forget),
+                      f"{'half-life (steps)':<20}" + "".join(f"{x:>{w}}" for x in lives)])
 
 
 # ---- one LSTM step, equation by equation ---------------------------------------------------------
@@ -208,6 +243,106 @@ def parameter_table(p: LSTMParams, decimals: int = 1) -> str:
             label = g if r == 0 else ""
             lines.append(f"{label:<6}{row(Wh[r])}  {row(Wx[r])}  {b[r]:{w}.{decimals}f}")
     return "\n".join(lines)
+
+
+# ---- a real cell over a sequence: how long is its memory? ------------------------------------------
+def compare_with_fused(X: np.ndarray, p: LSTMParams, atol: float = 1e-13) -> str:
+    """Whether the fast ``fused.lstm_forward`` and the readable ``lstm.lstm_forward`` give the
+    same outputs and cell states over ``X (T, B, D)`` (zero initial state), within ``atol``, as
+    one line of text. (The largest difference itself is rounding noise, different on every
+    machine, so it is not printed.)"""
+    hs_fast, fast = lstm_forward(X, p)
+    hs, slow = readable_lstm_forward(X, p)
+    same = bool(np.allclose(hs_fast, hs, rtol=0, atol=atol) and np.allclose(fast.c, slow.c, rtol=0, atol=atol))
+    return f"fused.lstm_forward and lstm_forward agree within {atol:g} (every h_t and c_t): {same}"
+
+
+def run_summary(cache, sample: int = 0) -> str:
+    """The gates' means and ranges, and the ranges of ``c_t`` and ``h_t``, of one sample of an
+    ``lstm_forward`` cache (arrays ``(T, B, H)``), one line each, 3 decimals."""
+    B = np.asarray(cache.h).shape[1]
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < B:
+        raise ValueError(f"sample: expected a whole number in [0, {B}), got {sample!r}")
+    lines = []
+    for name in ("f", "i", "o"):
+        g = np.asarray(getattr(cache, name))[:, sample]
+        lines.append(f"{name}_t: mean {g.mean():.3f}, from {g.min():.3f} to {g.max():.3f}")
+    c, h = np.asarray(cache.c)[:, sample], np.asarray(cache.h)[:, sample]
+    lines.append(f"c_t: from {c.min():.3f} to {c.max():.3f};  h_t: from {h.min():.3f} to {h.max():.3f}")
+    tc = np.abs(np.tanh(c))
+    lines.append(f"|h_t| < |tanh(c_t)| at every step and unit: {bool(np.all(np.abs(h) < tc))}")
+    return "\n".join(lines)
+
+
+def step_correlation(a) -> float:
+    """How much a sequence ``a (T, B, H)`` resembles itself one step later: the correlation of
+    ``a_t`` with ``a_{t-1}``, each unit of each sample centred on its own mean, pooled over
+    units and samples. 1: it does not change; 0: each step is unrelated to the one before."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim != 3 or a.shape[0] < 2:
+        raise ValueError(f"a: expected an array (T, B, H) with T >= 2, got shape {a.shape}")
+    d = a - a.mean(axis=0)
+    den = float(np.sum(d * d))
+    return 0.0 if den == 0 else float(np.sum(d[1:] * d[:-1]) / den)
+
+
+@dataclasses.dataclass(frozen=True)
+class MemoryRow:
+    forget_bias: float  # every unit's b_f
+    mean_f: float  # the forget gates' mean over steps, units and samples
+    half_life: float  # half_life(mean_f): steps for a value kept by f alone to halve
+    c_correlation: float  # step_correlation of the cell state
+    candidate_correlation: float  # step_correlation of the candidate
+    max_abs_c: float  # the largest |c_t|
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ForgetBiasMemory:
+    """``forget_bias_memory``'s result: one ``MemoryRow`` per forget bias and the runs'
+    ``lstm_forward`` caches (``caches[b_f]``). Printing gives the rows as a table."""
+
+    rows: tuple
+    caches: dict
+
+    def row(self, forget_bias: float) -> MemoryRow:
+        for r in self.rows:
+            if r.forget_bias == forget_bias:
+                return r
+        raise KeyError(forget_bias)
+
+    def __str__(self) -> str:
+        head = (f"{'b_f':>5}  {'mean f_t':>8}  {'half-life (steps)':>17}  {'corr c_t':>8}  "
+                f"{'corr c~_t':>9}  {'largest |c_t|':>13}")
+        lines = [head, "-" * len(head)]
+        for r in self.rows:
+            lines.append(f"{r.forget_bias:5.1f}  {r.mean_f:8.3f}  {_steps_text(r.half_life):>17}  "
+                         f"{r.c_correlation:8.2f}  {r.candidate_correlation:9.2f}  {r.max_abs_c:13.2f}")
+        lines.append("half-life = ln(1/2) / ln(mean f_t);  corr = correlation of each step with the one before")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def forget_bias_memory(X: np.ndarray, p: LSTMParams, forget_biases=(1.0, 3.0)) -> ForgetBiasMemory:
+    """The cell ``p`` run over ``X (T, B, D)`` (``lstm_forward``, zero initial state) once per
+    forget-gate bias in ``forget_biases`` (every unit's ``b_f`` set to it; the other parameters
+    as in ``p``), and for each run: the mean forget gate, its ``half_life``, how much the cell
+    state and the candidate resemble themselves one step later (``step_correlation``), and the
+    largest ``|c_t|``."""
+    _validate.params(p, LSTMParams)
+    biases = tuple(_validate.real(b, "forget_biases") for b in forget_biases)
+    if not biases:
+        raise ValueError("forget_biases: expected at least one bias, got none")
+    rows, caches = [], {}
+    for b in biases:
+        q = p.copy()
+        q.b_f[...] = b
+        _, cache = lstm_forward(X, q)
+        f = np.asarray(cache.f)
+        rows.append(MemoryRow(b, float(f.mean()), half_life(float(f.mean())), step_correlation(cache.c),
+                              step_correlation(cache.c_tilde), float(np.abs(cache.c).max())))
+        caches[b] = cache
+    return ForgetBiasMemory(tuple(rows), caches)
 
 
 # ---- a real cell, its gate biases set by hand -----------------------------------------------------

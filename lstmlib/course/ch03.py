@@ -1,22 +1,22 @@
-"""Chapter 03, BPTT for the LSTM: the two error signals step by step, and the article's errata
-re-created and measured (which arrays each mistake breaks, and why the article's own gradient
-check could not see them)."""
+"""Chapter 03, BPTT for the LSTM: the two error signals step by step, what limits a finite-difference
+check (``eps_sweep``), and the article's errata re-created and measured (which arrays each mistake
+breaks, at which lengths, and why the article's own gradient check could not see them)."""
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
 
-from .. import _validate
+from .. import _validate, fused
 from ..article import (ARTICLE, CORRECT, ArticleErrata, article_backward_with, article_lstm_backward,
                        article_lstm_forward)
 from ..gradcheck import GradcheckReport, check_gradients
 from ..lstm import LSTMGrads, LSTMParams, lstm_backward, lstm_forward, lstm_step_backward
 
-__all__ = ["BPTTTrace", "bptt_trace", "ERRATA_VARIANTS", "GRADCHECK_ARRAYS", "errata_case",
+__all__ = ["BPTTTrace", "bptt_trace", "compare_with_fused", "UNIT_ROUNDOFF", "EpsSweep", "eps_sweep", "ERRATA_VARIANTS", "GRADCHECK_ARRAYS", "errata_case",
            "errata_gradcheck", "ErrataTable", "errata_table", "article_own_check", "errata_gap",
            "ARTICLE_CHECK_CHANGES", "AblationRow", "article_check_ablation", "format_ablation",
-           "article_check_table"]
+           "setup_text", "article_check_table"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -79,6 +79,76 @@ def bptt_trace(X: np.ndarray, p: LSTMParams, dhs: np.ndarray, h0: np.ndarray | N
     shares = [lstm_step_backward(g.dh[t], carry[t], step) for t, step in enumerate(cache.steps)]
     contributions = {name: np.array([np.linalg.norm(getattr(s, name)) for s in shares]) for name in p.names}
     return BPTTTrace(g, g.dh, g.dc, carry, contributions)
+
+
+def compare_with_fused(X: np.ndarray, p: LSTMParams, dhs: np.ndarray, h0: np.ndarray | None = None,
+                       c0: np.ndarray | None = None, rtol: float = 1e-12, atol: float = 1e-14) -> str:
+    """Whether the fast ``fused.lstm_backward`` gives the same gradients as the readable
+    ``lstm_backward`` (every parameter, ``dX``, ``dh0``, ``dc0``) for the loss gradients ``dhs
+    (T, B, H)`` over ``X (T, B, D)``, within ``rtol``/``atol``, as one line of text."""
+    _, cache = lstm_forward(X, p, h0, c0)
+    readable = lstm_backward(dhs, cache)
+    _, fast_cache = fused.lstm_forward(X, p, h0, c0)
+    fast = fused.lstm_backward(dhs, fast_cache)
+    names = p.names + ("dX", "dh0", "dc0")
+    same = all(np.allclose(getattr(fast, n), getattr(readable, n), rtol=rtol, atol=atol) for n in names)
+    return f"fused.lstm_backward equals lstm_backward for all {len(names)} arrays ({', '.join(names)}): {same}"
+
+
+UNIT_ROUNDOFF = float(np.finfo(np.float64).eps / 2)
+"""u, the largest relative error of rounding one float64 result: 2^-53, about 1.1e-16."""
+
+
+@dataclasses.dataclass(frozen=True)
+class EpsSweep:
+    """``eps_sweep``'s result: for each ``eps``, the relative error of the finite-difference
+    gradient against a correct analytic one (the worst of the checked arrays), beside the two
+    shapes that explain it: ``eps^2`` (truncation) and ``u / eps`` (round-off)."""
+
+    eps: tuple
+    errors: tuple  # the largest relative error over the checked arrays, one per eps
+    stencil: str
+
+    @property
+    def best_eps(self) -> float:
+        """The ``eps`` with the smallest error: the bottom of the V."""
+        return self.eps[int(np.argmin(self.errors))]
+
+    def __str__(self) -> str:
+        head = f"{'eps':>7}  {'relative error':>14}  {'eps^2':>8}  {'u/eps':>8}"
+        lines = [head, "-" * len(head)]
+        for e, err in zip(self.eps, self.errors):
+            lines.append(f"{e:7.0e}  {err:14.1e}  {e * e:8.0e}  {UNIT_ROUNDOFF / e:8.1e}")
+        lines.append(f"({self.stencil} difference; u = {UNIT_ROUNDOFF:.1e}, the float64 unit round-off)")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def summary(self) -> str:
+        """What the table shows, in words that do not depend on the machine's last digits: where the
+        bottom of the V is, and that the error grows on both sides of it."""
+        errs = np.asarray(self.errors)
+        k = int(np.argmin(errs))
+        falls = bool(np.all(np.diff(errs[:k + 1]) < 0))  # eps decreasing towards the bottom
+        rises = bool(np.all(np.diff(errs[k:]) > 0))
+        return (f"smallest error at eps = {self.eps[k]:.0e}; it falls all the way down to there: {falls}; "
+                f"it grows all the way past it: {rises}")
+
+
+def eps_sweep(X: np.ndarray, p: LSTMParams, states: dict | None = None, *,
+              eps=tuple(10.0 ** -k for k in range(1, 11)), stencil: str = "centred",
+              seed: int = 5) -> EpsSweep:
+    """``check_gradients`` of the correct LSTM backward on ``X (T, B, D)``, ``p``, ``states``
+    once per step size in ``eps`` (the same random loss each time, from ``seed``), keeping the
+    largest relative error over the 12 parameters, ``X`` and the initial states. For a correct
+    gradient the error is the finite difference's own: truncation (falls as eps shrinks) and
+    round-off (grows as eps shrinks)."""
+    eps = tuple(_validate.real(e, "eps") for e in eps)
+    if not eps or min(eps) <= 0:
+        raise ValueError(f"eps: expected step sizes > 0, got {eps}")
+    errors = tuple(check_gradients(X, p, seed, states=states, eps=e, stencil=stencil).max_relative_error()
+                   for e in eps)
+    return EpsSweep(eps, errors, stencil)
 
 
 ERRATA_VARIANTS: dict[str, ArticleErrata] = {
@@ -147,6 +217,22 @@ class ErrataTable:
     def failed(self, label: str, steps: int) -> tuple:
         """Names of the arrays that fail for ``label`` at ``steps``."""
         return self.reports[(label, steps)].failed
+
+    def failure_summary(self) -> str:
+        """One line per variant and one column per T: which arrays fail (``none``, their names, or
+        ``all 15``)."""
+        n = len(self.reports[(self.labels[0], self.steps[0])].rows)
+        cells = {}
+        for key, rep in self.reports.items():
+            f = rep.failed
+            cells[key] = "none" if not f else f"all {n}" if len(f) == n else " ".join(f)
+        widths = {T: max(len(f"T={T}"), *(len(cells[(lab, T)]) for lab in self.labels)) for T in self.steps}
+        lw = max(len(lab) for lab in self.labels)
+        head = f"{'':<{lw}}  " + "  ".join(f"{'T=' + str(T):<{widths[T]}}" for T in self.steps)
+        lines = [head.rstrip(), "-" * len(head.rstrip())]
+        for lab in self.labels:
+            lines.append((f"{lab:<{lw}}  " + "  ".join(f"{cells[(lab, T)]:<{widths[T]}}" for T in self.steps)).rstrip())
+        return "\n".join(lines)
 
     def __str__(self) -> str:
         cols = [(lab, T) for T in self.steps for lab in self.labels]
@@ -283,14 +369,39 @@ def format_ablation(rows: list[AblationRow], name: str = "W_fh") -> str:
     return "\n".join(lines)
 
 
+def setup_text(steps: int = 2, weight_scale: float = 1e-4, zero_state: bool = True,
+               loss_at_every_step: bool = False, seed: int = 0) -> str:
+    """The set-up of ``article_own_check`` with these keywords, in words (one line)."""
+    return (f"set-up: T = {steps}, D = 3, H = 2, one sample, weights uniform in +-{weight_scale:g}, zero biases, "
+            f"{'zero' if zero_state else 'random'} initial state, loss at "
+            f"{'every step' if loss_at_every_step else 'the last step only'}")
+
+
+def _pass_text(row, tol: float) -> str:
+    if not row.passed:
+        return "FAIL"
+    return "pass" if row.relative_error <= tol else "pass (abs)"
+
+
 def article_check_table(errata: ArticleErrata = ARTICLE, **setup) -> str:
     """The article's own check (``article_own_check``) extended to all 12 parameters, one row
-    each: the finite-difference check's verdict and the true gap ``||g_errata - g_correct|| /
-    ||g_correct||`` (``errata_gap``), on the same set-up."""
+    each: the finite-difference check's verdict (``pass (abs)``: passed by the absolute floor,
+    every entry within ``atol``, although the relative error exceeds ``tol``), the size of the
+    correct gradient (its largest entry), and the true gap between the erratic and the correct
+    gradient, analytic against analytic: relative (``errata_gap``) and largest absolute
+    difference."""
     report = article_own_check(errata, **setup)
     gaps = errata_gap(errata, **setup)
-    head = f"{'array':<6} {'check':<6} {'true gap':>14}"
-    lines = [head, "-" * len(head)]
+    X, p, states, out_grad = _article_setup(**setup)
+    _, cache = article_lstm_forward(X, p, states["h"], states["c"])
+    wrong = article_lstm_backward(out_grad, cache, errata)
+    right = article_lstm_backward(out_grad, cache, CORRECT)
+    head = f"{'array':<6} {'check':<10} {'largest |dE/dw|':>15} {'true gap: relative':>19} {'absolute':>9}"
+    lines = [setup_text(**setup), head, "-" * len(head)]
     for row in report.rows:
-        lines.append(f"{row.name:<6} {'pass' if row.passed else 'FAIL':<6} {_gap_text(gaps[row.name]):>14}")
+        a, b = getattr(wrong, row.name), getattr(right, row.name)
+        absgap = float(np.abs(a - b).max())
+        lines.append(f"{row.name:<6} {_pass_text(row, report.tol):<10} {np.abs(b).max():>15.2g} "
+                     f"{_gap_text(gaps[row.name]):>19} {'0' if absgap == 0 else f'{absgap:.2g}':>9}")
+    lines.append(f"check: pass when relative error <= {report.tol:g} or every entry within {report.atol:g}")
     return "\n".join(lines)

@@ -1,5 +1,6 @@
-"""Chapter 04, the GRU: its gates held by hand, the two conventions compared, parameter counts,
-and the parity with PyTorch's ``nn.GRU``."""
+"""Chapter 04, the GRU: its gates held by hand; its conventions compared (reset before or after the
+product, and d2l's update gate on the old state); parameter counts at equal hidden size and at
+equal count; the parity with PyTorch's ``nn.GRU``; the update gate's bias, the GRU's ``b_f``."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,6 +8,7 @@ import dataclasses
 import numpy as np
 
 from .. import _validate
+from ..activations import sigmoid
 from ..gru import GRUParams, gru_backward, gru_forward, gru_step_backward
 from ..lstm import LSTMParams
 from ..rnn import RNNParams
@@ -14,7 +16,9 @@ from .ch02 import held_gate_bias
 
 __all__ = ["FixedGateRun", "held_gates", "gru_fixed_gates", "GateLab", "ConventionGap",
            "compare_gru_conventions", "ParameterCount", "parameter_counts", "parameter_count_table",
-           "TorchParity", "gru_torch_parity"]
+           "TorchParity", "gru_torch_parity", "D2LGRU", "d2l_gru_forward", "gru_from_d2l", "D2LParity",
+           "d2l_parity", "update_bias_prediction", "update_bias_gru", "first_step_share", "UpdateBiasRow",
+           "UpdateBiasTable", "update_bias_table", "model_parameter_count", "matching_hidden_size", "equal_size_table"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -58,16 +62,20 @@ def gru_fixed_gates(X: np.ndarray, p: GRUParams, z: float, r: float,
     ``E = h_t[j]`` gives row j, so a batch of identity rows gives them all at once).
     """
     q = held_gates(p, z, r)
-    hs, cache = gru_forward(X, q, h0)  # validates X and h0
-    H = q.hidden_size
-    # the first sample once per unit: identity rows as dE/dh_t then give all of dh_t/dh_{t-1}
-    _, rows = gru_forward(np.repeat(cache.X[:, :1], H, axis=1), q, np.repeat(cache.h0[:1], H, axis=0))
+    X, h0 = _validate.sequence_inputs(q, GRUParams, X, h0=h0)
+    B, H = X.shape[1], q.hidden_size
+    # one forward pass over the batch and, beside it, H copies of the first sample: identity rows
+    # as dE/dh_t on the copies then give all of dh_t/dh_{t-1} from one step backward
+    both, cache = gru_forward(np.concatenate([X, np.repeat(X[:, :1], H, axis=1)], axis=1), q,
+                              np.concatenate([h0, np.repeat(h0[:1], H, axis=0)]))
+    hs, h_tilde = both[:, :B], cache.h_tilde[:, :B]
+    rows = np.concatenate([np.zeros((B, H)), np.eye(H)])
     influence = np.empty(hs.shape[0])
     J = np.eye(H)
-    for t, step in enumerate(rows.steps):
-        J = gru_step_backward(np.eye(H), step).dh0 @ J  # one step's Jacobian, then the chain rule
+    for t, step in enumerate(cache.steps):
+        J = gru_step_backward(rows, step).dh0[B:] @ J  # one step's Jacobian, then the chain rule
         influence[t] = np.linalg.norm(J, 2)
-    return FixedGateRun(float(z), float(r), hs, cache.h_tilde, influence)
+    return FixedGateRun(float(z), float(r), np.array(hs), np.array(h_tilde), influence)
 
 
 class GateLab:
@@ -223,3 +231,233 @@ def gru_torch_parity(*, steps: int = 6, batch: int = 3, input_size: int = 4, hid
         diffs[name] = float(np.max(np.abs(getattr(m, name).grad.numpy() - a)))
     diffs["input X"] = float(np.max(np.abs(Xt.grad.numpy() - g.dX)))
     return TorchParity(diffs, tol)
+
+
+# ---- the third convention: d2l (and Cho et al.'s paper) ---------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class D2LGRU:
+    """A GRU's parameters the way d2l.ai writes them: row vectors, so each weighted input is
+    ``X @ W`` with ``W_x* (D, H)`` and ``W_h* (H, H)``; biases ``(H,)``. Its update gate weighs
+    the OLD state, ``H_t = Z * H_{t-1} + (1 - Z) * H~_t``, and its reset gate acts before the
+    product, ``H~_t = tanh(X W_xh + (R * H_{t-1}) W_hh + b_h)``."""
+
+    W_xz: np.ndarray
+    W_hz: np.ndarray
+    b_z: np.ndarray
+    W_xr: np.ndarray
+    W_hr: np.ndarray
+    b_r: np.ndarray
+    W_xh: np.ndarray
+    W_hh: np.ndarray
+    b_h: np.ndarray
+
+    @classmethod
+    def init(cls, input_size: int, hidden_size: int, rng) -> "D2LGRU":
+        """Every array drawn from ``N(0, 0.5^2)``: a random GRU in d2l's layout."""
+        D = _validate.positive_int(input_size, "input_size")
+        H = _validate.positive_int(hidden_size, "hidden_size")
+        gen = _validate.rng(rng)
+        shapes = [(D, H), (H, H), (H,)] * 3
+        return cls(*(0.5 * gen.standard_normal(s) for s in shapes))
+
+
+def d2l_gru_forward(X: np.ndarray, d: D2LGRU, h0: np.ndarray | None = None) -> np.ndarray:
+    """d2l's GRU equations, written out in its own row-vector form, over ``X (T, B, D)`` from
+    ``h0 (B, H)`` (zeros when None); returns the states ``(T, B, H)``. Written here only to check
+    ``gru_from_d2l`` against: lstmlib's GRU is ``ll.gru``."""
+    X = _validate.array(X, "X", ndim=3, dims="(T, B, D)", shape=(None, None, d.W_xz.shape[0]),
+                        dtype=np.float64)
+    H = d.W_hz.shape[0]
+    state = np.zeros((X.shape[1], H)) if h0 is None else np.array(h0, dtype=np.float64)
+    out = []
+    for x in X:
+        Z = sigmoid(x @ d.W_xz + state @ d.W_hz + d.b_z)
+        R = sigmoid(x @ d.W_xr + state @ d.W_hr + d.b_r)
+        candidate = np.tanh(x @ d.W_xh + (R * state) @ d.W_hh + d.b_h)
+        state = Z * state + (1.0 - Z) * candidate
+        out.append(state)
+    return np.stack(out)
+
+
+def gru_from_d2l(d: D2LGRU, *, negate_update: bool = True) -> GRUParams:
+    """The same GRU as lstmlib's ``GRUParams`` (``reset_after=False``): every matrix transposed
+    (d2l multiplies rows, ``x @ W``; lstmlib writes ``W x``), and the update gate's weights and
+    bias negated, because d2l's ``Z`` is the article's ``1 - z`` and ``1 - sigmoid(a) =
+    sigmoid(-a)``. ``negate_update=False`` leaves the sign as it is (wrong: shown to make the
+    point)."""
+    H, D = d.W_hz.shape[0], d.W_xz.shape[0]
+    q = GRUParams(np.zeros((3 * H, H + D)), np.zeros(3 * H))
+    sign = -1.0 if negate_update else 1.0
+    for gate, (Wx, Wh, b, s) in {"z": (d.W_xz, d.W_hz, d.b_z, sign), "r": (d.W_xr, d.W_hr, d.b_r, 1.0),
+                                 "c": (d.W_xh, d.W_hh, d.b_h, 1.0)}.items():
+        getattr(q, f"W_{gate}x")[...] = s * Wx.T
+        getattr(q, f"W_{gate}h")[...] = s * Wh.T
+        getattr(q, f"b_{gate}")[...] = s * b
+    return q
+
+
+@dataclasses.dataclass(frozen=True)
+class D2LParity:
+    """``d2l_parity``'s findings: max ``|h|`` differences between d2l's equations and lstmlib."""
+
+    mapped: float  # with gru_from_d2l (transposed, update gate negated)
+    unnegated: float  # transposed only
+
+    def __str__(self) -> str:
+        tiny = "< 1e-12" if self.mapped < 1e-12 else f"= {self.mapped:.1e}"
+        return (f"d2l's equations vs lstmlib's gru_forward on the same GRU:\n"
+                f"  matrices transposed, update gate negated:   max |h difference| {tiny}\n"
+                f"  matrices transposed, update gate unchanged: max |h difference| = {self.unnegated:.3f}")
+
+    __repr__ = __str__
+
+
+def d2l_parity(*, steps: int = 12, input_size: int = 3, hidden_size: int = 5, seed: int = 0) -> D2LParity:
+    """Run one random GRU in d2l's layout (``d2l_gru_forward``) and, converted with
+    ``gru_from_d2l``, through ``gru_forward``; again without negating the update gate."""
+    gen = _validate.rng(seed)
+    d = D2LGRU.init(input_size, hidden_size, gen)
+    X = gen.standard_normal((_validate.positive_int(steps, "steps"), 2, input_size))
+    h0 = 0.5 * gen.standard_normal((2, hidden_size))
+    theirs = d2l_gru_forward(X, d, h0)
+    gaps = []
+    for negate in (True, False):
+        ours, _ = gru_forward(X, gru_from_d2l(d, negate_update=negate), h0)
+        gaps.append(float(np.max(np.abs(ours - theirs))))
+    return D2LParity(*gaps)
+
+
+# ---- the update gate's bias: the GRU's b_f ------------------------------------------------------------
+def update_bias_prediction(update_bias, steps: int):
+    """``(1 - sigmoid(b_z))^(steps - 1)``: what is left of ``dE/dh_T`` after ``steps - 1`` steps
+    back along the direct path ``dE/dh_{t-1} = dE/dh_t * (1 - z_t)`` alone, when every update
+    gate sits at ``sigmoid(b_z)`` (near-zero weights). ``update_bias``: a number or an array."""
+    steps = _validate.positive_int(steps, "steps")
+    b = np.asarray(update_bias, dtype=np.float64)
+    if not np.all(np.isfinite(b)):
+        raise ValueError(f"update_bias: expected finite numbers, got {update_bias!r}")
+    with np.errstate(under="ignore"):
+        out = sigmoid(-b) ** (steps - 1)  # 1 - sigmoid(b) = sigmoid(-b), without cancellation
+    return float(out) if out.ndim == 0 else out
+
+
+def update_bias_gru(input_size: int, hidden_size: int, rng, *, scale: float = 1.0,
+                    update_bias: float = 0.0) -> GRUParams:
+    """A GRU (article convention) with weights from ``U(-s, s)``, ``s = scale / sqrt(H)``
+    (``scale=1`` is the usual initialisation), every bias zero except ``b_z = update_bias``."""
+    H = _validate.positive_int(hidden_size, "hidden_size")
+    q = GRUParams.init(input_size, H, _validate.rng(rng), scale=_validate.real(scale, "scale") / np.sqrt(H))
+    q.bias[...] = 0.0
+    q.b_z[...] = _validate.real(update_bias, "update_bias")
+    return q
+
+
+def first_step_share(X: np.ndarray, q: GRUParams) -> float:
+    """``||dE/dh_1|| / ||dE/dh_T||`` for ``E`` = the sum of ``h_T``'s entries: how much of the
+    gradient a loss at the last step sends back to the first state (``gru_backward`` with
+    ``state_grads=True``). ``X (T, B, D)``."""
+    hs, cache = gru_forward(X, q)
+    dhs = np.zeros_like(hs)
+    dhs[-1] = 1.0
+    dh = gru_backward(dhs, cache, state_grads=True).dh
+    return float(np.linalg.norm(dh[0]) / np.linalg.norm(dh[-1]))
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateBiasRow:
+    """One row of ``UpdateBiasTable``."""
+
+    update_bias: float
+    predicted: float
+    measured_small: float
+    measured_default: float
+
+    @property
+    def keep(self) -> float:
+        """``1 - sigmoid(b_z)``: the share of the old state each step keeps at initialisation."""
+        return float(sigmoid(np.float64(-self.update_bias)))
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateBiasTable:
+    """``(1 - sigmoid(b_z))^(T-1)`` next to the measured ``||dE/dh_1|| / ||dE/dh_T||`` of a GRU
+    with near-zero weights (``small_scale``) and with the usual initialisation (scale 1)."""
+
+    steps: int
+    small_scale: float
+    rows: tuple[UpdateBiasRow, ...]
+
+    def __str__(self) -> str:
+        head = (f"{'b_z':>5}  {'keeps 1 - z':>11}  {'predicted':>10}  "
+                f"{'measured, weights x' + format(self.small_scale, 'g'):>24}  {'measured, usual init':>20}")
+        lines = [f"||dE/dh_1|| / ||dE/dh_T|| of a GRU for T = {self.steps}", head, "-" * len(head)]
+        for r in self.rows:
+            lines.append(f"{r.update_bias:>5g}  {r.keep:>11.4f}  {r.predicted:>10.2e}  "
+                         f"{r.measured_small:>24.2e}  {r.measured_default:>20.2e}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def update_bias_table(biases=(1.0, 0.0, -1.0, -3.0), steps: int = 50, *, input_size: int = 4,
+                      hidden_size: int = 16, small_scale: float = 1e-3, seed: int = 0) -> UpdateBiasTable:
+    """Predicted and measured share of the gradient that reaches step 1 for each update-gate bias
+    (one sequence ``X ~ N(0, 1)``, B = 1, float64, the same draws for every row)."""
+    steps = _validate.positive_int(steps, "steps")
+    small_scale = _validate.real(small_scale, "small_scale")
+    rows = []
+    for b in biases:
+        measured = []
+        for scale in (small_scale, 1.0):
+            gen = np.random.default_rng(seed)
+            q = update_bias_gru(input_size, hidden_size, gen, scale=scale, update_bias=b)
+            measured.append(first_step_share(gen.standard_normal((steps, 1, input_size)), q))
+        rows.append(UpdateBiasRow(float(b), update_bias_prediction(b, steps), *measured))
+    return UpdateBiasTable(steps, float(small_scale), tuple(rows))
+
+
+# ---- equal hidden sizes or equal parameter counts -----------------------------------------------------
+_COUNT_ROWS = {"RNN": "RNN", "GRU": "GRU, reset before (article)", "LSTM": "LSTM"}
+
+
+def model_parameter_count(model: str, input_size: int, hidden_size: int, output_size: int = 0) -> int:
+    """Parameters of ``model`` ('RNN', 'GRU' in the article's convention, 'LSTM') with ``hidden_size``
+    units (lstmlib's counts, ``parameter_counts``), plus a linear output layer of ``output_size``
+    outputs, ``K H + K`` (none when 0)."""
+    if model not in _COUNT_ROWS:
+        raise ValueError(f"model: expected one of {tuple(_COUNT_ROWS)}, got {model!r}")
+    H = _validate.positive_int(hidden_size, "hidden_size")
+    K = int(output_size)
+    if K < 0:
+        raise ValueError(f"output_size: expected a number >= 0, got {output_size!r}")
+    cell = next(r.lstmlib for r in parameter_counts(input_size, H) if r.model == _COUNT_ROWS[model])
+    return cell + K * H + K
+
+
+def matching_hidden_size(model: str, input_size: int, target: int, output_size: int = 0) -> int:
+    """The hidden size at which ``model_parameter_count`` is closest to ``target`` (the smaller
+    one on a tie)."""
+    target = _validate.positive_int(target, "target")
+    count = lambda H: model_parameter_count(model, input_size, H, output_size)  # noqa: E731
+    H = 1
+    while count(H + 1) <= target:
+        H += 1
+    return H if target - count(H) <= count(H + 1) - target else H + 1
+
+
+def equal_size_table(input_size: int, hidden_size: int, output_size: int = 0) -> str:
+    """Each model's parameter count at the same hidden size, and the hidden size that gives it
+    about the LSTM's count (the comparison of Chung et al. 2014), with a linear output layer of
+    ``output_size`` outputs counted too."""
+    D = _validate.positive_int(input_size, "input_size")
+    H = _validate.positive_int(hidden_size, "hidden_size")
+    target = model_parameter_count("LSTM", D, H, output_size)
+    head = f"{'model':<6}{f'parameters at H = {H}':>22}{'H for the LSTM count':>22}{'parameters there':>18}"
+    layer = f", output layer of {output_size} included" if output_size else ""
+    lines = [f"D = {D}{layer}: every model at H = {H}, or sized to the LSTM's {target} parameters",
+             head, "-" * len(head)]
+    for model in ("RNN", "GRU", "LSTM"):
+        H2 = matching_hidden_size(model, D, target, output_size)
+        lines.append(f"{model:<6}{model_parameter_count(model, D, H, output_size):>22}{H2:>22}"
+                     f"{model_parameter_count(model, D, H2, output_size):>18}")
+    return "\n".join(lines)

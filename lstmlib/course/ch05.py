@@ -1,5 +1,7 @@
 """Chapter 05, gradient flow: how much of a loss's gradient at the last step reaches every
-earlier step in an RNN, an LSTM and a GRU; the cell-state Jacobian; the forget-gate bias."""
+earlier step in an RNN, an LSTM and a GRU; the one-step cell-state Jacobian and why its product is
+not ``dc_T/dc_k``; the forget-gate bias predicted and measured; where the cell-state error comes
+from at every step, and why it can grow; what the explorer shows at a few settings."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,6 +10,7 @@ import numpy as np
 
 from .. import _validate, fused
 from ..activations import DERIVATIVE_BOUND, sigmoid
+from ..lstm import lstm_backward, lstm_forward, lstm_step_backward
 from ..gru import GRUParams
 from ..lstm import LSTMParams
 from ..models import MODELS, model_of
@@ -17,7 +20,9 @@ from .ch01 import spectral_norm, step_norms
 __all__ = ["LastStepGradients", "last_step_gradients", "forget_bias_prediction", "gated_models",
            "ForgetBiasRow", "ForgetBiasTable", "forget_bias_table", "CellJacobian",
            "cell_state_jacobian", "cell_jacobian_norms", "GradientFlowComparison", "GradientFlowLab",
-           "model_gradient_flow", "highway_guide"]
+           "model_gradient_flow", "highway_guide", "CellStateChain", "cell_state_chain", "ProductVsTotal",
+           "product_vs_total", "CellErrorParts",
+           "cell_error_parts", "CellErrorTable", "cell_error_table", "ExplorerReadings", "explorer_readings"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -250,9 +255,14 @@ class GradientFlowComparison:
         return next(iter(self.flows.values())).steps
 
     def guides(self) -> dict:
-        """``highway_guide`` of each model for this setting, ``{name: (T,)}``."""
-        return {name: highway_guide(name, self.steps, forget_bias=self.forget_bias, beta=self.rnn_beta)
-                for name in self.flows}
+        """``highway_guide`` of each model for this setting, ``{name: (T,)}``, each starting where
+        the curve it predicts starts: at 1 (``||dE/dh_T||``) for the RNN and the GRU, at the
+        LSTM's ``||dE/dc_T|| / ||dE/dh_T||`` for the LSTM's cell-state guide."""
+        out = {name: highway_guide(name, self.steps, forget_bias=self.forget_bias, beta=self.rnn_beta)
+               for name in self.flows}
+        if "lstm" in out:
+            out["lstm"] = out["lstm"] * self.flows["lstm"].relative("dc")[-1]
+        return out
 
     def table(self, at=(1, 10, 25, 40)) -> str:
         """``||dE/dh_k|| / ||dE/dh_T||`` (and the LSTM's ``dE/dc_k``) at the steps ``at`` (and T)."""
@@ -352,3 +362,245 @@ def highway_guide(model: str, steps: int, *, forget_bias: float = 0.0, beta: flo
         raise ValueError(f"model: expected one of {tuple(MODELS)}, got {model!r}")
     with np.errstate(over="ignore", under="ignore"):
         return base ** back
+
+
+# ---- the product of one-step Jacobians is not dc_T/dc_k ----------------------------------------------
+def _first_sample_copies(X: np.ndarray, H: int, h0, c0):
+    """``X (T, B, D)`` -> its first sample repeated H times, ``(T, H, D)``, with the states' first
+    rows repeated likewise: a batch of H identity rows as the seed of one backward pass then gives
+    a whole Jacobian."""
+    rep = lambda a: None if a is None else np.repeat(np.asarray(a)[:1], H, axis=0)  # noqa: E731
+    return np.repeat(X[:, :1], H, axis=1), rep(h0), rep(c0)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CellStateChain:
+    """For the first sample, from step ``k`` to step ``T``, both ``(H, H)``:
+
+    ``product``: ``J_T ... J_{k+1}`` with ``J_t`` the one-step matrix of ``cell_state_jacobian``
+    (``c_t`` against ``c_{t-1}``, with ``h_{t-1} = o_{t-1} * tanh(c_{t-1})`` and ``o_{t-1}`` held);
+    ``total``: ``dc_T/dc_k``, the derivative of the whole network: ``c_k`` moved, ``h_k`` moved
+    with it, and every later step run again (row j: ``dc_T[j]/dc_k``).
+    """
+
+    step: int
+    steps: int
+    product: np.ndarray
+    total: np.ndarray
+
+    @property
+    def difference(self) -> float:
+        """``max |product - total|``."""
+        return float(np.max(np.abs(self.product - self.total)))
+
+    def __str__(self) -> str:
+        H = self.product.shape[0]
+        width = 8 * H
+        k, T = self.step, self.steps
+        names = (f"product of J_t, t = {k + 1}..{T}", f"dc_{T}/dc_{k} (whole network)")
+        lines = ["   ".join(f"{n:<{width}}" for n in names)]
+        for i in range(H):
+            lines.append("   ".join("".join(f"{_no_minus_zero(v):>8.3f}" for v in m[i])
+                                    for m in (self.product, self.total)))
+        diff = "< 1e-12" if self.difference < 1e-12 else f"= {self.difference:.1e}"
+        lines.append(f"max |difference| {diff}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def cell_state_chain(X: np.ndarray, p: LSTMParams, step: int, h0: np.ndarray | None = None,
+                     c0: np.ndarray | None = None) -> CellStateChain:
+    """``CellStateChain`` from ``c_step`` to ``c_T`` on ``X (T, B, D)`` (first sample), ``1 <= step
+    < T``. ``total`` comes from one ``lstm_backward`` seeded with ``dcT`` = the identity (H copies
+    of the sample): BPTT's cell-state error, which carries every path. The two agree exactly when
+    ``W_oh = 0``: what the product leaves out is ``c_k -> h_k -> o_{k+1} -> h_{k+1} -> ...``, the
+    path through the next output gate, which depends on ``h_k``."""
+    X = _validate.array(X, "X", ndim=3, dims="(T, B, D)", shape=(None, None, p.input_size), dtype=p.dtype)
+    T, H = X.shape[0], p.hidden_size
+    step = _validate.positive_int(step, "step")
+    if not 1 <= step < T:
+        raise ValueError(f"step: expected 1 <= step < T = {T}, got {step}")
+    product = np.eye(H)
+    for t in range(step + 1, T + 1):
+        product = cell_state_jacobian(X, p, t, h0, c0).total[0] @ product
+    Xr, hr, cr = _first_sample_copies(X, H, h0, c0)
+    hs, cache = lstm_forward(Xr, p, hr, cr)
+    g = lstm_backward(np.zeros_like(hs), cache, dcT=np.eye(H, dtype=p.dtype), state_grads=True)
+    return CellStateChain(step, T, product, np.array(g.dc[step - 1]))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ProductVsTotal:
+    """``cell_state_chain`` of an LSTM as it is, and of the same LSTM with ``W_oh = 0``."""
+
+    as_is: CellStateChain
+    no_output_recurrence: CellStateChain
+
+    def __str__(self) -> str:
+        return (f"the LSTM as it is:\n{self.as_is}\n\nthe same LSTM with W_oh = 0 (the output gate no longer "
+                f"reads h_(t-1)):\n{self.no_output_recurrence}")
+
+    __repr__ = __str__
+
+
+def product_vs_total(X: np.ndarray, p: LSTMParams, step: int) -> ProductVsTotal:
+    """``cell_state_chain(X, p, step)`` beside the same for a copy of ``p`` with ``W_oh = 0``,
+    where the product of the one-step matrices is the whole derivative."""
+    q = p.copy()
+    q.W_oh[...] = 0.0
+    return ProductVsTotal(cell_state_chain(X, p, step), cell_state_chain(X, q, step))
+
+
+# ---- where the cell-state error comes from, step by step --------------------------------------------
+_GATES = ("f", "i", "c", "o")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CellErrorParts:
+    """BPTT's cell-state error of an LSTM for a loss at step T alone, taken apart. Arrays
+    ``(T, B, H)`` for k = 1..T (index k-1):
+
+    ``dc``: ``dE/dc_k``, the total; ``carry``: ``dE/dc_{k+1} * f_{k+1}``, what the highway brings
+    from step k+1 (0 at T); ``via_h``: ``dE/dh_k * o_k * (1 - tanh^2 c_k)``, what enters through
+    ``h_k``: at T the loss's own gradient, at k < T the gradient that step k+1's gates send back
+    through their recurrent weights, ``dE/dh_k = sum_g W_gh^T delta_{g,k+1}``; ``returned[g]``:
+    ``W_gh^T delta_{g,k+1}``, each gate's part of that ``dE/dh_k`` (0 at T); ``highway``:
+    ``dE/dc_T * f_T * ... * f_{k+1}``, what would arrive along the cell state alone if nothing
+    entered through h below step T; ``forget``: the forget gates ``f_k``.
+    ``dc == carry + via_h`` at every step. The norms (over the batch, ``(T,)``) are properties.
+    """
+
+    forget_bias: float
+    dc: np.ndarray
+    carry_v: np.ndarray
+    via_h_v: np.ndarray
+    returned: dict
+    highway_v: np.ndarray
+    forget: np.ndarray
+
+    steps = property(lambda self: self.dc.shape[0], doc="T")
+    total = property(lambda self: step_norms(self.dc), doc="``||dE/dc_k||``, ``(T,)``")
+    carry = property(lambda self: step_norms(self.carry_v), doc="``||carry_k||``, ``(T,)``")
+    via_h = property(lambda self: step_norms(self.via_h_v), doc="``||via_h_k||``, ``(T,)``")
+    highway = property(lambda self: step_norms(self.highway_v), doc="``||highway_k||``, ``(T,)``")
+
+    @property
+    def by_gate(self) -> dict:
+        """``{g: ||W_gh^T delta_{g,k+1}||}``, ``(T,)`` each (0 at T)."""
+        return {gate: step_norms(v) for gate, v in self.returned.items()}
+
+    @property
+    def cosine(self) -> np.ndarray:
+        """The cosine between ``carry_k`` and ``via_h_k`` (over the batch's entries), 0 at T."""
+        dot = np.sum(self.carry_v * self.via_h_v, axis=(1, 2))
+        den = self.carry * self.via_h
+        return np.divide(dot, den, out=np.zeros_like(dot), where=den > 0)
+
+    def factors(self) -> tuple[float, float]:
+        """Geometric means over k < T of ``||dE/dc_k|| / ||dE/dc_{k+1}||`` (the whole step back)
+        and of ``||carry_k|| / ||dE/dc_{k+1}||`` (the highway alone)."""
+        nxt = self.total[1:]
+        return (float(np.exp(np.mean(np.log(self.total[:-1] / nxt)))),
+                float(np.exp(np.mean(np.log(self.carry[:-1] / nxt)))))
+
+
+def cell_error_parts(X: np.ndarray, p: LSTMParams, *, forget_bias: float | None = None) -> CellErrorParts:
+    """``CellErrorParts`` of ``p`` on ``X (T, B, D)`` for ``E`` = the sum of ``h_T``'s entries.
+    Everything is read off the library's backward pass: ``lstm_backward(state_grads=True)`` for
+    ``dE/dh_k``, then ``lstm_step_backward`` at each step from T down, one sample at a time (so
+    that a step's bias gradient is exactly its ``delta_g``), whose ``dc`` is the total, whose
+    ``dc0`` is the carry handed to the step before, and whose ``delta_g`` times ``W_gh`` are the
+    four parts of the ``dh0`` it sends back."""
+    X = _validate.array(X, "X", ndim=3, dims="(T, B, D)", shape=(None, None, p.input_size), dtype=p.dtype)
+    hs, cache = lstm_forward(X, p)
+    dhs = np.zeros_like(hs)
+    dhs[-1] = 1.0
+    dh = lstm_backward(dhs, cache, state_grads=True).dh  # dE/dh_k, the totals
+    T, B, H = dhs.shape
+    dc, carry = np.zeros((T, B, H)), np.zeros((T, B, H))
+    returned = {gate: np.zeros((T, B, H)) for gate in _GATES}
+    for t in range(T - 1, -1, -1):  # step t+1 (index t)
+        for b in range(B):
+            one = lstm_step_backward(dh[t, b:b + 1], carry[t, b:b + 1], _one_sample(cache.steps[t], b))
+            dc[t, b] = one.dc[0]
+            if t > 0:
+                carry[t - 1, b] = one.dc0[0]  # dE/dc_{t+1} * f_{t+1}, handed to step t
+                for gate in _GATES:  # the parts of dE/dh_t that step t+1's gates send back
+                    returned[gate][t - 1, b] = getattr(one, f"b_{gate}") @ getattr(p, f"W_{gate}h")
+    f = np.array(cache.f)
+    highway = np.empty_like(dc)
+    highway[-1] = dc[-1]
+    for t in range(T - 2, -1, -1):
+        highway[t] = highway[t + 1] * f[t + 1]
+    b_f = float(np.mean(p.b_f)) if forget_bias is None else float(forget_bias)
+    return CellErrorParts(b_f, dc, carry, dc - carry, returned, highway, f)
+
+
+def _one_sample(step_cache, b: int):
+    """A step cache cut down to sample ``b`` (every ``(B, .)`` array becomes ``(1, .)``)."""
+    fields = {f.name: getattr(step_cache, f.name) for f in dataclasses.fields(step_cache)}
+    return type(step_cache)(**{k: v[b:b + 1] if isinstance(v, np.ndarray) else v for k, v in fields.items()})
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CellErrorTable:
+    """``CellErrorParts`` for a few forget biases, one row each: the geometric-mean factor of one
+    step back along the highway alone (the carry) and in all (``factors``), their difference (what
+    the return through h adds), the mean cosine between carry and return, the ratio
+    ``||dE/dc_1|| / ||dE/dc_T||``, and the candidate's part of the return: the mean over k of
+    ``||W_ch^T delta_c|| / sum_g ||W_gh^T delta_g||``."""
+
+    steps: int
+    parts: tuple[CellErrorParts, ...]
+
+    def __str__(self) -> str:
+        head = (f"{'b_f':>4}  {'highway alone':>13}  {'whole step':>10}  {'added via h':>11}  "
+                f"{'cosine':>6}  {'after T-1 steps':>15}  {'W_ch part':>9}")
+        lines = [f"one step back along the cell state, geometric mean over k = 1..{self.steps - 1} (T = {self.steps})",
+                 head, "-" * len(head)]
+        for p in self.parts:
+            whole, highway = p.factors()
+            parts = p.by_gate
+            cand = float(np.mean(parts["c"][:-1] / np.sum([parts[g][:-1] for g in _GATES], axis=0)))
+            lines.append(f"{p.forget_bias:>4g}  {highway:>13.3f}  {whole:>10.3f}  {whole - highway:>+11.3f}  "
+                         f"{float(np.mean(p.cosine[:-1])):>6.2f}  {p.total[0] / p.total[-1]:>15.3g}  {cand:>9.0%}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def cell_error_table(lab: "GradientFlowLab", biases=(0.0, 1.0, 3.0), scale: float = 1.0,
+                     steps: int = 50) -> CellErrorTable:
+    """``cell_error_parts`` of the lab's LSTM at each forget bias (its first ``steps`` inputs)."""
+    steps = _validate.positive_int(steps, "steps")
+    return CellErrorTable(steps, tuple(cell_error_parts(lab.X[:steps], lab.models(b, scale)["lstm"], forget_bias=b)
+                                       for b in biases))
+
+
+# ---- what the explorer shows at step 1 -------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class ExplorerReadings:
+    """The values at k = 1 of every curve and guide of the explorer, for a few settings."""
+
+    rows: tuple
+
+    def __str__(self) -> str:
+        head = (f"{'b_f':>4}{'scale':>6}{'T':>5}  {'RNN':>9}{'bound':>10}  {'LSTM dh':>9}{'LSTM dc':>10}"
+                f"{'guide':>10}  {'GRU':>9}{'guide':>10}")
+        lines = ["values at k = 1, relative to ||dE/dh_T|| (guide: the dotted line of the highlighted model)",
+                 head, "-" * len(head)]
+        for (b, s, T), comp in self.rows:
+            fl, gd = comp.flows, comp.guides()
+            first = lambda name, which="dh": fl[name].relative(which)[0]  # noqa: E731
+            lines.append(f"{b:>4g}{s:>6g}{T:>5}  {first('rnn'):>9.1e}{gd['rnn'][0]:>10.1e}  "
+                         f"{first('lstm'):>9.1e}{first('lstm', 'dc'):>10.1e}{gd['lstm'][0]:>10.1e}  "
+                         f"{first('gru'):>9.1e}{gd['gru'][0]:>10.1e}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def explorer_readings(lab: "GradientFlowLab", settings) -> ExplorerReadings:
+    """``lab.compare(b_f, scale, T)`` for each ``(b_f, scale, T)`` in ``settings``."""
+    return ExplorerReadings(tuple(((float(b), float(s), int(T)), lab.compare(b, s, T)) for b, s, T in settings))

@@ -1,13 +1,22 @@
-"""Chapter 06's experiments: small, seeded training runs that test what the papers claim.
+"""Chapter 06's computations: small, seeded training runs that test what the papers claim, and
+measurements of what training did to the models.
 
 A ``RunSpec`` says everything about one training run (model, task, sizes, optimizer, seeds), so a
 run is a pure function of its spec: ``run(spec)`` builds the task, the model and the optimizer from
-it, trains with ``train.fit`` and returns a ``RunResult``. Every model in one experiment is scored
-on the same held-out sequences (drawn from a seed that depends on the task alone).
+it, trains with ``train.fit`` and returns a ``RunResult`` (with snapshots of the model taken at every
+evaluation, for measuring what training changed). Every model of one task is scored on the same
+held-out sequences (drawn from a seed that depends on the task and T alone). A ``RunCache`` held by
+the caller lets a later experiment reuse a run an earlier one trained.
 
-Each experiment function runs a handful of specs and returns an ``Experiment``: the measurements
-as a table and, for each paper's claim, the measured result and a verdict computed by a stated
-criterion (``Claim``). Printing an ``Experiment`` shows both.
+Each experiment runs a handful of specs and returns an ``Experiment``: the measurements as a table,
+a coarse summary that does not depend on the last bits of float32 rounding (the same on every
+CPU), and, for each paper's claim, the measured result and a verdict by a stated criterion.
+
+After training: ``gradient_flow_before_after`` (how far back the gradient reaches, before and after
+training), ``reach_over_training`` (the same along the way, from the snapshots), ``gate_hold``
+(each unit's forget or update gate before and after) and ``gate_traces`` (the gates of a trained
+model over one sequence). ``watch_explosion`` measures, step by step, what an exploding gradient
+does to a plain RNN with and without clipping.
 """
 from __future__ import annotations
 
@@ -15,17 +24,21 @@ import dataclasses
 import textwrap
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from .. import _validate, tasks, train
-from ..models import MODELS
+from .. import _validate, losses, tasks, train
+from ..models import MODELS, get_model, model_of
 from ..optim import SGD, Adam
 from .ch05 import model_gradient_flow
 from .progress import reporter
 
 __all__ = [
     "RunSpec", "RunResult", "RunCache", "run", "initial_model", "held_out_set", "Claim", "Experiment",
-    "adding_experiment", "temporal_order_experiment", "forget_bias_experiment",
-    "clipping_experiment", "TASK_TARGETS", "BeforeAfter", "gradient_flow_before_after", "timing_table",
+    "parameter_count", "matched_sizes", "sizes_table", "adding_experiment",
+    "temporal_order_experiment", "gru_vs_lstm", "clipping_experiment", "stability",
+    "STABLE_FACTOR", "ExplosionWatch", "watch_explosion", "TASK_TARGETS", "BeforeAfter",
+    "gradient_flow_before_after", "ReachOverTraining", "reach_over_training", "GateHold", "gate_hold",
+    "GateTraces", "gate_traces", "loss_gradient_check", "first_steps_table", "timing_table",
     "chapter06_settings", "claims_summary",
 ]
 
@@ -33,7 +46,13 @@ TASK_TARGETS = {"adding": 0.01, "temporal-order": 0.99}
 """When a task counts as learned, on the held-out set: adding problem, MSE below 0.01 (the
 baseline is 1/6: 6% of the variance left); temporal order, accuracy at least 0.99 (chance 0.25)."""
 
+STABLE_FACTOR = 2.0
+"""A run of the clipping experiment is *stable* when it finishes its budget with a held-out MSE at
+most ``STABLE_FACTOR`` times the baseline 1/6 (twice what predicting a constant scores)."""
+
 _EVAL_SEED = 20_240_601  # the held-out sets' seed: fixed, and never used for training data
+_TASK_SIZES = {"adding": (2, 1), "temporal-order": (len(tasks.TEMPORAL_ORDER_SYMBOLS),
+                                                    len(tasks.TEMPORAL_ORDER_CLASSES))}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +61,7 @@ class RunSpec:
     ``"lstm"``, ``"gru"``; ``optimizer``: ``"adam"`` or ``"sgd"`` (plain, with ``momentum``);
     ``clip``: gradient-norm threshold or None; ``scale``: initial weights ~ U(-scale, scale)
     (None: 1/sqrt(H)); ``seed`` seeds the model and the training batches; ``stop_early``: stop at
-    the first evaluation below the task's target."""
+    the first evaluation that meets the task's target."""
 
     kind: str
     task: str
@@ -83,6 +102,11 @@ class RunSpec:
         return loss < self.target if self.task == "adding" else accuracy >= self.target
 
     @property
+    def group(self) -> str:
+        """The model as the tables name it: ``"LSTM b_f=1"``, ``"GRU"``, ``"RNN"``."""
+        return self.kind.upper() + (f" b_f={self.forget_bias:g}" if self.kind == "lstm" else "")
+
+    @property
     def label(self) -> str:
         parts = [self.kind.upper(), f"T={self.T}"]
         if self.kind == "lstm":
@@ -97,11 +121,13 @@ class RunSpec:
 
 @dataclasses.dataclass(frozen=True)
 class RunResult:
-    """A finished run: its ``spec``, the ``History``, the trained ``model``."""
+    """A finished run: its ``spec``, the ``History``, the trained ``model``, and ``checkpoints``:
+    ``(step, model)`` snapshots at step 0 and at every evaluation (read-only arrays)."""
 
     spec: RunSpec
     history: train.History
     model: train.SequenceModel
+    checkpoints: tuple = ()
 
     @property
     def num_parameters(self) -> int:
@@ -148,10 +174,17 @@ def held_out_set(spec: RunSpec):
     return spec.make_task().sample(spec.eval_size, np.random.default_rng([_EVAL_SEED, spec.T]))
 
 
+def _frozen_copy(model: train.SequenceModel) -> train.SequenceModel:
+    snap = model.copy()
+    for a in snap.arrays():
+        a.flags.writeable = False
+    return snap
+
+
 class RunCache:
     """Finished runs by their spec, held by the caller (chapter 06 meets some runs twice, and a
     run is a pure function of its spec). It hands out results with copies of the trained models,
-    so changing one cannot change what a later caller gets."""
+    so changing one cannot change what a later caller gets (the snapshots are read-only)."""
 
     def __init__(self):
         self._results: dict[RunSpec, RunResult] = {}
@@ -182,16 +215,60 @@ def run(spec: RunSpec, *, runs: RunCache | None = None, progress: bool | None = 
         return cached
     task = spec.make_task()
     model = initial_model(spec)
+    snapshots = [(0, _frozen_copy(model))]
+
+    def snapshot(step, m):  # the model at every evaluation, to measure what training changed
+        if step % spec.eval_every == 0:
+            snapshots.append((step, _frozen_copy(m)))
+
     opt = Adam(spec.lr) if spec.optimizer == "adam" else SGD(spec.lr, momentum=spec.momentum)
     hist = train.fit(model, task.sample, steps=spec.steps, batch_size=spec.batch_size,
                      optimizer=opt, rng=np.random.default_rng([spec.seed, 1]), loss=task.loss,
                      clip=spec.clip, eval_data=held_out_set(spec), eval_every=spec.eval_every,
                      progress=reporter(progress), label=spec.label,
-                     stop_when=spec.reached if spec.stop_early else None)
-    result = RunResult(spec, hist, model)
+                     stop_when=spec.reached if spec.stop_early else None, after_step=snapshot)
+    if snapshots[-1][0] != hist.steps and not hist.diverged_at:
+        snapshots.append((hist.steps, _frozen_copy(model)))
+    result = RunResult(spec, hist, model, tuple(snapshots))
     if runs is not None:
         runs.put(result)
     return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Model sizes: matched parameter counts
+# ----------------------------------------------------------------------------------------------
+def parameter_count(kind: str, task: str, hidden_size: int) -> int:
+    """Trainable numbers of a ``kind`` layer of ``hidden_size`` units with its linear head, on
+    ``task``: ``G H (H + D) + G H`` for the layer (``G`` = 1, 4, 3 blocks for the RNN, LSTM, GRU)
+    and ``K H + K`` for the head."""
+    G = len(get_model(kind, "kind").params.gates)
+    if task not in _TASK_SIZES:
+        raise ValueError(f"task: expected one of {tuple(_TASK_SIZES)}, got {task!r}")
+    H = _validate.positive_int(hidden_size, "hidden_size")
+    D, K = _TASK_SIZES[task]
+    return G * H * (H + D) + G * H + K * H + K
+
+
+def matched_sizes(task: str, lstm_hidden: int = 16) -> dict[str, int]:
+    """Hidden sizes that give the RNN and the GRU about as many parameters as an LSTM of
+    ``lstm_hidden`` units on ``task`` (the comparison of Chung et al. 2014)."""
+    want = parameter_count("lstm", task, lstm_hidden)
+    sizes = {"lstm": lstm_hidden}
+    for kind in ("rnn", "gru"):
+        sizes[kind] = min(range(1, 8 * lstm_hidden),
+                          key=lambda H, k=kind: abs(parameter_count(k, task, H) - want))
+    return {k: sizes[k] for k in ("rnn", "lstm", "gru")}
+
+
+def sizes_table(lstm_hidden: int = 16) -> str:
+    """Hidden size H and parameter count of each model on each task, matched to the LSTM."""
+    head = f"{'task':<16}{'model':<7}{'H':>4}{'parameters':>12}"
+    lines = [head, "-" * len(head)]
+    for task in ("adding", "temporal-order"):
+        for kind, H in matched_sizes(task, lstm_hidden).items():
+            lines.append(f"{task:<16}{kind.upper():<7}{H:>4}{parameter_count(kind, task, H):>12}")
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -208,11 +285,14 @@ class Claim:
     criterion: str
     reproduced: bool
 
+    @property
+    def verdict(self) -> str:
+        return "reproduced" if self.reproduced else "NOT reproduced"
+
     def lines(self, width: int = 96) -> list[str]:
-        verdict = "reproduced" if self.reproduced else "NOT reproduced"
         out = []
         for head, text in (("Paper", f"{self.source}: {self.claim}"), ("Measured", self.measured),
-                           ("Criterion", self.criterion), ("Verdict", verdict)):
+                           ("Criterion", self.criterion), ("Verdict", self.verdict)):
             out += textwrap.wrap(text, width, initial_indent=f"{head + ':':<11}",
                                  subsequent_indent=" " * 11)
         return out
@@ -226,50 +306,67 @@ def _fmt(v: float | None) -> str:
     return f"{v:.3g}"
 
 
+def _count(results) -> str:
+    return f"{sum(r.solved for r in results)} of {len(results)}"
+
+
+def _median_steps(results) -> int | None:
+    s = [r.solved_at for r in results if r.solved]
+    return int(np.median(s)) if s else None
+
+
+def _reached_text(results) -> str:
+    med = _median_steps(results)
+    return f"{_count(results)} seeds" + (f" (median step {med})" if med is not None else "")
+
+
 @dataclasses.dataclass(frozen=True)
 class Experiment:
-    """Runs and the claims they test. ``str()`` gives the measurement table and the claims."""
+    """Runs and the claims they test. ``str()`` gives the measurement table and the claims;
+    ``summary()`` the coarse result that every CPU reproduces; ``verdicts()`` the verdicts."""
 
     title: str
     results: tuple[RunResult, ...]
     claims: tuple[Claim, ...]
-    note: str = ""
+    summary_lines: tuple[str, ...] = ()
 
     def table(self) -> str:
-        """One row per run: model, parameters, steps run, held-out loss (and accuracy), the step
-        at which it first went below the task's target."""
+        """One row per run: model, H, parameters, steps run, held-out loss (and accuracy), the
+        step at which it first met the task's target, its wall time."""
         classify = any(r.spec.task == "temporal-order" for r in self.results)
         loss_name = "held-out xent" if classify else "held-out MSE"
-        head = (f"{'run':<34}{'params':>7}{'steps':>7}{loss_name:>15}"
-                + (f"{'accuracy':>10}" if classify else "") + f"  {'target reached'}")
+        head = (f"{'run':<34}{'H':>4}{'params':>7}{'steps':>7}{loss_name:>15}"
+                + (f"{'accuracy':>10}" if classify else "") + f"  {'target reached':<22}{'seconds':>8}")
         rows = [head, "-" * len(head)]
         for r in self.results:
             reached = ("diverged at step " + str(r.history.diverged_at) if r.diverged
                        else ("at step " + str(r.solved_at) if r.solved else "no"))
             acc = (f"{r.final_accuracy:>10.3f}" if r.final_accuracy is not None else f"{'-':>10}") \
                 if classify else ""
-            rows.append(f"{r.spec.label:<34}{r.num_parameters:>7}{r.history.steps:>7}"
-                        f"{_fmt(r.final_loss):>15}{acc}  {reached}")
+            rows.append(f"{r.spec.label:<34}{r.spec.hidden_size:>4}{r.num_parameters:>7}"
+                        f"{r.history.steps:>7}{_fmt(r.final_loss):>15}{acc}  {reached:<22}"
+                        f"{r.history.seconds:>8.2f}")
         return "\n".join(rows)
 
     def __str__(self) -> str:
         parts = [self.title, "=" * len(self.title), self.table()]
-        if self.note:
-            parts += [""] + textwrap.wrap(self.note, 96)
         for c in self.claims:
             parts += [""] + c.lines()
         return "\n".join(parts)
 
     __repr__ = __str__
 
+    def summary(self, width: int = 96) -> str:
+        """What the experiment found, coarsely (counts of seeds, no step counts or digits that
+        the float32 rounding of another CPU could move), then the verdicts."""
+        return "\n".join([self.title, *self.summary_lines, "", self.verdicts(width)])
+
     def verdicts(self, width: int = 96) -> str:
-        """Only the verdicts, one per claim: what stays the same when the float32 rounding of
-        another CPU changes a run's details (the step counts, the last digits of a loss)."""
+        """Only the verdicts, one per claim."""
         lines = []
         for c in self.claims:
-            verdict = "reproduced" if c.reproduced else "NOT reproduced"
             lines += textwrap.wrap(f"{c.source}: {c.claim}", width,
-                                   initial_indent=f"{verdict + ':':<16}", subsequent_indent=" " * 16)
+                                   initial_indent=f"{c.verdict + ':':<16}", subsequent_indent=" " * 16)
         return "\n".join(lines)
 
     def by_label(self, label: str) -> RunResult:
@@ -278,177 +375,409 @@ class Experiment:
                 return r
         raise KeyError(label)
 
+    def group(self, name: str) -> tuple[RunResult, ...]:
+        """The runs of one model (``RunSpec.group``: ``"RNN"``, ``"LSTM b_f=1"``, ``"GRU"``)."""
+        found = tuple(r for r in self.results if r.spec.group == name)
+        if not found:
+            raise KeyError(name)
+        return found
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.spec.group for r in self.results))
+
 
 def _runs(specs, runs, progress) -> tuple[RunResult, ...]:
     return tuple(run(s, runs=runs, progress=progress) for s in specs)
 
 
-def adding_experiment(T: int, *, steps: int, seed: int = 0, hidden_size: int = 32,
-                      batch_size: int = 32, lr: float = 1e-2, eval_every: int = 50,
-                      runs: RunCache | None = None, progress: bool | None = None) -> Experiment:
-    """RNN vs LSTM vs GRU on the adding problem of length ``T``, same budget of ``steps`` Adam
-    steps each (a run stops early once its held-out MSE is below 0.01).
+def _seeds(seeds) -> tuple[int, ...]:
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError("seeds: expected at least one seed, got none")
+    return seeds
+
+
+def _task_specs(task, T, steps, seeds, biases, lstm_hidden, batch_size, lr, eval_every, rnn=True):
+    sizes = matched_sizes(task, lstm_hidden)
+    base = dict(task=task, T=T, steps=steps, batch_size=batch_size, lr=lr, eval_every=eval_every)
+    specs = []
+    for seed in seeds:  # seed by seed: the models compared on one seed train one after another
+        if rnn:
+            specs.append(RunSpec(kind="rnn", hidden_size=sizes["rnn"], seed=seed, **base))
+        specs += [RunSpec(kind="lstm", hidden_size=sizes["lstm"], seed=seed, forget_bias=float(b),
+                          **base) for b in biases]
+        specs.append(RunSpec(kind="gru", hidden_size=sizes["gru"], seed=seed, **base))
+    return specs
+
+
+def _group_lines(ex_results, groups, target_text) -> list[str]:
+    lines = [f"{'model':<13}{'params':>7}   reached the target ({target_text})"]
+    for g in groups:
+        rs = [r for r in ex_results if r.spec.group == g]
+        lines.append(f"{g:<13}{rs[0].num_parameters:>7}   {_count(rs)} seeds")
+    return lines
+
+
+def adding_experiment(T: int = 50, *, steps: int, seeds=(0, 1, 2), biases=(1.0,),
+                      lstm_hidden: int = 16, batch_size: int = 32, lr: float = 1e-2,
+                      eval_every: int = 25, runs: RunCache | None = None,
+                      progress: bool | None = None) -> Experiment:
+    """RNN vs LSTM (forget bias in ``biases``) vs GRU on the adding problem of length ``T``, at
+    matched parameter counts (``matched_sizes``), from every seed in ``seeds``, each with the same
+    budget of ``steps`` Adam steps (a run stops early once its held-out MSE is below 0.01).
 
     Claims tested: Hochreiter & Schmidhuber (1997), an LSTM learns it where a plain RNN stays at
-    the baseline; Chung et al. (2014), a GRU does as well as the LSTM.
+    the baseline; Chung et al. (2014), gated units (LSTM and GRU) beat the tanh RNN.
     """
-    base = dict(task="adding", T=T, steps=steps, seed=seed, hidden_size=hidden_size,
-                batch_size=batch_size, lr=lr, eval_every=eval_every)
-    rnn, lstm, gru = _runs([RunSpec(kind=k, **base) for k in ("rnn", "lstm", "gru")], runs, progress)
+    seeds = _seeds(seeds)
+    if 1.0 not in biases:
+        raise ValueError(f"biases: expected a tuple holding 1.0 (the usual LSTM), got {biases!r}")
+    results = _runs(_task_specs("adding", T, steps, seeds, biases, lstm_hidden, batch_size, lr,
+                                eval_every), runs, progress)
+    ex = Experiment("", results, ())
+    rnn, lstm, gru = ex.group("RNN"), ex.group("LSTM b_f=1"), ex.group("GRU")
     baseline = tasks.ADDING_BASELINE_MSE
     target = TASK_TARGETS["adding"]
-    rnn_stuck = rnn.final_loss > 0.5 * baseline
+    rnn_stuck = all(r.final_loss > 0.5 * baseline for r in rnn)
+    n = len(seeds)
     claims = (
         Claim("Hochreiter & Schmidhuber 1997",
               f"an LSTM learns the adding problem (here T = {T}); a plain RNN does not get "
               "beyond predicting the average.",
-              f"LSTM {_reached(lstm)}; RNN held-out MSE {_fmt(rnn.final_loss)} after "
-              f"{rnn.history.steps} steps (baseline 1/6 = {baseline:.3f}).",
-              f"the LSTM reaches MSE < {target} within {steps} steps and the RNN ends above half "
-              "the baseline.",
-              lstm.solved and rnn_stuck),
+              f"LSTM (b_f = 1) reached the target on {_reached_text(lstm)}; RNN on {_count(rnn)}, "
+              f"final held-out MSE {', '.join(_fmt(r.final_loss) for r in rnn)} after {steps} "
+              f"steps (baseline 1/6 = {baseline:.3f}).",
+              f"the LSTM reaches MSE < {target} within {steps} steps on every seed and every RNN "
+              "ends above half the baseline.",
+              all(r.solved for r in lstm) and rnn_stuck),
         Claim("Chung et al. 2014",
-              "a GRU learns long-range dependencies as well as an LSTM; both beat the plain RNN.",
-              f"GRU {_reached(gru)}; LSTM {_reached(lstm)}.",
-              f"the GRU reaches MSE < {target} within the same budget and the RNN does not.",
-              gru.solved and not rnn.solved),
+              "gated units (LSTM, GRU) beat the tanh RNN at about the same number of parameters.",
+              f"parameters: RNN {rnn[0].num_parameters}, LSTM {lstm[0].num_parameters}, GRU "
+              f"{gru[0].num_parameters}. Reached the target: LSTM {_reached_text(lstm)}, GRU "
+              f"{_reached_text(gru)}, RNN {_count(rnn)}.",
+              f"the LSTM and the GRU each reach the target on more of the {n} seeds than the RNN.",
+              min(sum(r.solved for r in lstm), sum(r.solved for r in gru)) > sum(r.solved for r in rnn)),
     )
-    return Experiment(f"Adding problem, T = {T}: RNN vs LSTM vs GRU (seed {seed})",
-                      (rnn, lstm, gru), claims)
+    title = (f"Adding problem, T = {T}: RNN vs LSTM vs GRU, matched parameters, seeds "
+             f"{', '.join(map(str, seeds))}, at most {steps} Adam steps (lr {lr:g})")
+    sooner = sum(1 for s in seeds if _sooner(ex, "GRU", "LSTM b_f=1", s))
+    lines = _group_lines(results, ex.groups, f"MSE < {target}") + [
+        f"the GRU reached it before the LSTM (b_f = 1) on {sooner} of {n} seeds"]
+    return Experiment(title, results, claims, tuple(lines))
 
 
-def _reached(r: RunResult) -> str:
-    if r.diverged:
-        return f"diverged at step {r.history.diverged_at}"
-    if r.solved:
-        return f"reached the target at step {r.solved_at}"
-    return f"did not reach the target in {r.history.steps} steps (held-out loss {_fmt(r.final_loss)})"
+def _sooner(ex: Experiment, a: str, b: str, seed: int) -> bool:
+    """Whether group ``a`` met the target before group ``b`` on ``seed`` (never counts as last)."""
+    ra = next(r for r in ex.group(a) if r.spec.seed == seed)
+    rb = next(r for r in ex.group(b) if r.spec.seed == seed)
+    inf = float("inf")
+    return (ra.solved_at or inf) < (rb.solved_at or inf)
 
 
-def temporal_order_experiment(T: int, *, steps: int, seed: int = 0, hidden_size: int = 32,
-                              batch_size: int = 32, lr: float = 1e-2, forget_bias: float = 1.0,
-                              eval_every: int = 50, runs: RunCache | None = None,
+def temporal_order_experiment(T: int = 50, *, steps: int, seeds=(0, 1, 2), biases=(0.0, 1.0, 3.0),
+                              rnn: bool = True, lstm_hidden: int = 16, batch_size: int = 32,
+                              lr: float = 1e-2, eval_every: int = 25, runs: RunCache | None = None,
                               progress: bool | None = None) -> Experiment:
-    """RNN vs LSTM (forget bias ``forget_bias``) vs GRU on temporal order of length ``T``.
+    """LSTM with forget-gate bias ``b_f`` in ``biases`` vs GRU (and, with ``rnn``, a plain RNN) on
+    temporal order of length ``T``, at matched parameter counts, from every seed in ``seeds``
+    (``steps`` Adam steps at most; a run stops once 99% of the held-out sequences are classified
+    right).
 
-    Claim tested: Hochreiter & Schmidhuber (1997), an LSTM learns to classify the order of two
-    distant symbols; a plain RNN stays at chance.
+    Claims tested: Hochreiter & Schmidhuber (1997), an LSTM learns the order of two distant
+    symbols (and a plain RNN stays at chance); Jozefowicz, Zaremba & Sutskever (2015),
+    ``b_f = 1`` instead of 0 makes the LSTM learn.
     """
-    base = dict(task="temporal-order", T=T, steps=steps, seed=seed, hidden_size=hidden_size,
-                batch_size=batch_size, lr=lr, eval_every=eval_every, forget_bias=forget_bias)
-    results = _runs([RunSpec(kind=k, **base) for k in ("rnn", "lstm", "gru")], runs, progress)
-    rnn, lstm, gru = results
-    chance = float(np.log(len(tasks.TEMPORAL_ORDER_CLASSES)))
-    claims = (
-        Claim("Hochreiter & Schmidhuber 1997",
-              f"an LSTM learns temporal order (here T = {T}); a plain RNN stays at chance.",
-              f"LSTM (b_f = {forget_bias:g}) {_reached(lstm)}; GRU {_reached(gru)}; RNN held-out "
-              f"cross-entropy {_fmt(rnn.final_loss)} (chance ln 4 = {chance:.3f}), accuracy "
-              f"{_fmt(rnn.final_accuracy)}.",
-              f"the LSTM reaches held-out accuracy >= {TASK_TARGETS['temporal-order']} within "
-              f"{steps} steps and the RNN ends above half of ln 4.",
-              lstm.solved and rnn.final_loss > 0.5 * chance),
-    )
-    return Experiment(f"Temporal order, T = {T}: RNN vs LSTM vs GRU (seed {seed})", results, claims)
-
-
-def forget_bias_experiment(T: int, *, steps: int, biases=(0.0, 1.0, 3.0), seeds=(0, 1, 2),
-                           task: str = "temporal-order", hidden_size: int = 32,
-                           batch_size: int = 32, lr: float = 1e-2, eval_every: int = 50,
-                           runs: RunCache | None = None, progress: bool | None = None) -> Experiment:
-    """The LSTM with forget-gate bias ``b_f`` in ``biases``, each from every seed in ``seeds``.
-
-    Claim tested: Jozefowicz, Zaremba & Sutskever (2015), ``b_f = 1`` instead of 0 makes the
-    LSTM learn better. Measured as: how many seeds reach the target within ``steps``.
-    """
-    if len(biases) < 2 or 0.0 not in biases or 1.0 not in biases:
+    seeds = _seeds(seeds)
+    biases = tuple(float(b) for b in biases)
+    if 0.0 not in biases or 1.0 not in biases:
         raise ValueError(f"biases: expected a tuple holding at least 0.0 and 1.0, got {biases!r}")
-    specs = [RunSpec(kind="lstm", task=task, T=T, steps=steps, seed=s, forget_bias=float(b),
-                     hidden_size=hidden_size, batch_size=batch_size, lr=lr, eval_every=eval_every)
-             for b in biases for s in seeds]
-    results = _runs(specs, runs, progress)
-    solved = {b: sum(r.solved for r in results if r.spec.forget_bias == b) for b in biases}
-    median = {b: _median_steps([r for r in results if r.spec.forget_bias == b]) for b in biases}
-    n = len(seeds)
-    summary = "; ".join(f"b_f = {b:g}: {solved[b]} of {n} seeds reached the target"
-                        + (f" (median step {median[b]})" if median[b] is not None else "")
-                        for b in biases)
-    better = solved[1.0] > solved[0.0] or (
-        solved[1.0] == solved[0.0] > 0 and median[1.0] < median[0.0])
+    results = _runs(_task_specs("temporal-order", T, steps, seeds, biases, lstm_hidden, batch_size,
+                                lr, eval_every, rnn=bool(rnn)), runs, progress)
+    ex = Experiment("", results, ())
+    lstm0, lstm1 = ex.group("LSTM b_f=0"), ex.group("LSTM b_f=1")
+    chance = float(np.log(len(tasks.TEMPORAL_ORDER_CLASSES)))
+    acc = TASK_TARGETS["temporal-order"]
+    lstm_learns = 2 * sum(r.solved for r in lstm1) > len(seeds)
+    learns = (f"LSTM (b_f = 1) reached the target on {_reached_text(lstm1)}",
+              f"the LSTM reaches held-out accuracy >= {acc} within {steps} steps on most seeds")
+    if rnn:
+        plain = ex.group("RNN")
+        first = Claim("Hochreiter & Schmidhuber 1997",
+                      f"an LSTM learns temporal order (here T = {T}); a plain RNN stays at chance.",
+                      f"{learns[0]}; RNN on {_count(plain)}, final held-out cross-entropy "
+                      f"{', '.join(_fmt(r.final_loss) for r in plain)} (chance ln 4 = {chance:.3f}).",
+                      f"{learns[1]} and every RNN ends above half of ln 4.",
+                      lstm_learns and all(r.final_loss > 0.5 * chance for r in plain))
+    else:
+        first = Claim("Hochreiter & Schmidhuber 1997",
+                      f"an LSTM learns temporal order (here T = {T}).",
+                      f"{learns[0]}.", f"{learns[1]}.", lstm_learns)
     claims = (
+        first,
         Claim("Jozefowicz, Zaremba & Sutskever 2015",
               "initialising the forget-gate bias to 1 instead of 0 makes the LSTM learn "
-              "long-range tasks better (closing most of the gap to the GRU).",
-              summary + ".",
-              "more seeds reach the target with b_f = 1 than with b_f = 0 (or as many, sooner).",
-              better),
+              "long-range dependencies.",
+              f"reached the target: b_f = 0 on {_reached_text(lstm0)}, b_f = 1 on "
+              f"{_reached_text(lstm1)}.",
+              "more seeds reach the target with b_f = 1 than with b_f = 0.",
+              sum(r.solved for r in lstm1) > sum(r.solved for r in lstm0)),
     )
-    title = f"Forget-gate bias, {results[0].spec.make_task().name}: LSTM with b_f in " \
-            f"{{{', '.join(f'{b:g}' for b in biases)}}}, seeds {', '.join(map(str, seeds))}"
-    return Experiment(title, results, claims)
+    title = (f"Temporal order, T = {T}: {'RNN vs ' if rnn else ''}LSTM (b_f = "
+             f"{', '.join(f'{b:g}' for b in biases)}) vs GRU, matched parameters, seeds "
+             f"{', '.join(map(str, seeds))}, at most {steps} Adam steps (lr {lr:g})")
+    lines = _group_lines(results, ex.groups, f"accuracy >= {acc}")
+    return Experiment(title, results, claims, tuple(lines))
 
 
-def _median_steps(results) -> int | None:
-    s = [r.solved_at for r in results if r.solved]
-    return int(np.median(s)) if s else None
+def _races(lstm, gru) -> tuple[int, int]:
+    """Seed by seed, which model met the target first: ``(LSTM wins, GRU wins)``. A run that never
+    met it loses to one that did; two that both failed, or met it at the same step, are a draw."""
+    inf = float("inf")
+    by_seed = {r.spec.seed: r for r in gru}
+    won = [0, 0]
+    for r in lstm:
+        a, b = r.solved_at or inf, by_seed[r.spec.seed].solved_at or inf
+        if a != b:
+            won[a > b] += 1
+    return won[0], won[1]
 
 
-def clipping_experiment(T: int = 50, *, steps: int = 300, seeds=(0, 1, 2), scale: float = 0.7,
+def gru_vs_lstm(*experiments: Experiment) -> Experiment:
+    """The GRU against the LSTM with ``b_f = 1`` on every task of ``experiments`` (the runs they
+    already made: no training here). Each seed is a race to the target; "better on a task": won
+    more of the races (a run that never meets the target loses).
+
+    Claims tested: Chung et al. (2014), the GRU and the LSTM are comparable (neither is better on
+    every task); Jozefowicz et al. (2015), with ``b_f = 1`` the LSTM closes the gap to the GRU
+    (it is not worse than the GRU on any task).
+    """
+    if not experiments:
+        raise ValueError("experiments: expected the adding and temporal-order experiments, got none")
+    rows, worse, results = [], [], []
+    for ex in experiments:
+        lstm, gru = ex.group("LSTM b_f=1"), ex.group("GRU")
+        results += [*lstm, *gru]
+        task = lstm[0].spec.make_task().name
+        wins = _races(lstm, gru)
+        winner = "LSTM" if wins[0] > wins[1] else "GRU" if wins[1] > wins[0] else "neither"
+        rows.append((task, lstm, gru, wins, winner))
+        if winner == "GRU":
+            worse.append(task)
+    measured = "; ".join(
+        f"{task}: first to the target LSTM {w[0]}, GRU {w[1]} of {len(lstm)} seeds (reached: LSTM "
+        f"{_reached_text(lstm)}, GRU {_reached_text(gru)})" for task, lstm, gru, w, _ in rows) + "."
+    winners = {w for *_, w in rows}
+    rule = "better: first to the target on more of the seeds; a run that never gets there loses"
+    claims = (
+        Claim("Chung et al. 2014",
+              "the GRU and the LSTM are comparable: which is better depends on the task.",
+              measured, f"neither model is better on every task ({rule}).",
+              not (winners == {"GRU"} or winners == {"LSTM"})),
+        Claim("Jozefowicz, Zaremba & Sutskever 2015",
+              "with the forget-gate bias at 1, the LSTM closes the gap to the GRU.",
+              f"the GRU was better on {', '.join(worse) if worse else 'no task'}.",
+              f"the LSTM with b_f = 1 is not worse than the GRU on any task ({rule}).",
+              not worse),
+    )
+    lines = [f"{'task':<22}{'first to the target: LSTM':>27}{'GRU':>6}   better"]
+    lines += [f"{task:<22}{w[0]:>27}{w[1]:>6}   {winner}" for task, *_, w, winner in rows]
+    return Experiment("GRU vs LSTM (b_f = 1), same seeds and matched parameters", tuple(results),
+                      claims, tuple(lines))
+
+
+# ----------------------------------------------------------------------------------------------
+# Exploding gradients and clipping
+# ----------------------------------------------------------------------------------------------
+def stability(r: RunResult, factor: float = STABLE_FACTOR) -> str:
+    """``"overflowed"`` (the loss or gradient overflowed and the run stopped), ``"failed"``
+    (finished with a held-out MSE above ``factor`` x the baseline 1/6) or ``"stable"``."""
+    if r.diverged:
+        return "overflowed"
+    return "failed" if r.final_loss > factor * tasks.ADDING_BASELINE_MSE else "stable"
+
+
+_CLIP_GROUPS = ("default weights", "large weights", "large weights, clipped")
+
+
+def _clip_group(spec: RunSpec) -> str:
+    return _CLIP_GROUPS[2] if spec.clip is not None else _CLIP_GROUPS[1 if spec.scale is not None else 0]
+
+
+def clipping_experiment(T: int = 50, *, steps: int = 300, seeds=(0, 1, 2), scale: float = 0.5,
                         lr: float = 0.05, clip: float = 1.0, hidden_size: int = 32,
                         batch_size: int = 32, eval_every: int = 50,
                         runs: RunCache | None = None, progress: bool | None = None) -> Experiment:
     """Plain SGD on a tanh RNN, adding problem of length ``T``: default initial weights without
-    clipping, large initial weights (``U(-scale, scale)``, a chaotic RNN whose gradients explode)
-    without clipping, and the same with gradient-norm clipping at ``clip``.
+    clipping, large initial weights (``U(-scale, scale)``, whose gradients explode) without
+    clipping, and the same with gradient-norm clipping at ``clip``. Every run takes all ``steps``
+    (no early stop) unless it overflows; ``stability`` classifies it.
 
     Claim tested: Pascanu, Mikolov & Bengio (2013), exploding gradients throw plain SGD off;
     clipping the norm keeps training stable.
     """
-    groups = {"default": dict(scale=None, clip=None), "exploding": dict(scale=scale, clip=None),
-              "clipped": dict(scale=scale, clip=clip)}
+    seeds = _seeds(seeds)
+    kws = (dict(scale=None, clip=None), dict(scale=scale, clip=None), dict(scale=scale, clip=clip))
     specs = [RunSpec(kind="rnn", task="adding", T=T, steps=steps, seed=s, optimizer="sgd", lr=lr,
                      hidden_size=hidden_size, batch_size=batch_size, eval_every=eval_every,
-                     stop_early=False, **kw) for kw in groups.values() for s in seeds]
+                     stop_early=False, **kw) for kw in kws for s in seeds]
     results = _runs(specs, runs, progress)
+    by = {g: [r for r in results if _clip_group(r.spec) == g] for g in _CLIP_GROUPS}
     n = len(seeds)
-    by = {g: results[k * n:(k + 1) * n] for k, g in enumerate(groups)}
-    diverged = {g: sum(r.diverged for r in rs) for g, rs in by.items()}
-    first_norm = {g: float(np.median([r.history.grad_norm[0] for r in rs])) for g, rs in by.items()}
-    finite_losses = {g: [r.final_loss for r in rs if not r.diverged] for g, rs in by.items()}
-    worst = {g: (max(v) if v else None) for g, v in finite_losses.items()}
-    measured = (
-        f"median gradient norm at the first step: {first_norm['default']:.3g} with default "
-        f"weights, {first_norm['exploding']:.3g} with U(-{scale:g}, {scale:g}) weights. Runs that "
-        f"diverged: default {diverged['default']} of {n}, large weights {diverged['exploding']} of "
-        f"{n}, large weights clipped at {clip:g}: {diverged['clipped']} of {n} (worst final "
-        f"held-out MSE {_fmt(worst['clipped'])}; baseline {tasks.ADDING_BASELINE_MSE:.3f})."
-    )
+    stable = {g: sum(stability(r) == "stable" for r in rs) for g, rs in by.items()}
+    first = {g: float(np.median([r.history.grad_norm[0] for r in rs])) for g, rs in by.items()}
+    default, large, clipped = _CLIP_GROUPS
+    outcome = lambda g: ", ".join(  # noqa: E731
+        f"{sum(stability(r) == s for r in by[g])} {s}" for s in ("stable", "failed", "overflowed")
+        if any(stability(r) == s for r in by[g]))
+    limit = STABLE_FACTOR * tasks.ADDING_BASELINE_MSE
     claims = (
         Claim("Pascanu, Mikolov & Bengio 2013",
               "when gradients explode, a plain SGD step can throw the parameters far away and "
               "training breaks down; rescaling the gradient to norm theta when it is larger keeps "
               "training stable.",
-              measured,
-              "the large-weight RNN starts with a gradient at least 100x the default one, at least "
-              "one of its unclipped runs diverges, no clipped run and no default run diverges.",
-              first_norm["exploding"] > 100 * first_norm["default"] and diverged["exploding"] > 0
-              and diverged["clipped"] == 0 and diverged["default"] == 0),
+              f"median gradient norm at the first step: {first[default]:.3g} with default weights, "
+              f"{first[large]:.3g} with U(-{scale:g}, {scale:g}) weights. Outcomes (of {n}): "
+              f"default weights {outcome(default)}; large weights {outcome(large)}; large weights "
+              f"clipped at {clip:g}: {outcome(clipped)}.",
+              f"stable = finished all {steps} steps with held-out MSE at most {STABLE_FACTOR:g} x "
+              f"the baseline ({limit:.3f}). The large weights start with a gradient at least 10x "
+              "the default one, at least one of their unclipped runs is not stable, and every "
+              "clipped run and every default run is.",
+              first[large] > 10 * first[default] and stable[large] < n
+              and stable[clipped] == n and stable[default] == n),
     )
-    return Experiment(f"Gradient clipping: tanh RNN, adding problem T = {T}, SGD lr {lr:g}, "
-                      f"{steps} steps, seeds {', '.join(map(str, seeds))}", results, claims)
+    lines = [f"{'runs':<26}stable (of {n})   not stable (overflowed or failed)"]
+    lines += [f"{g:<26}{stable[g]:<18}{n - stable[g]}" for g in _CLIP_GROUPS]
+    ratio = first[large] / first[default]
+    lines.append(f"the first gradient of the large weights is {_order_words(ratio)} the default one")
+    title = (f"Gradient clipping: tanh RNN, adding problem T = {T}, SGD lr {lr:g}, {steps} steps, "
+             f"seeds {', '.join(map(str, seeds))}")
+    return Experiment(title, results, claims, tuple(lines))
+
+
+def _order_words(ratio: float) -> str:
+    """``ratio`` as a coarse phrase: "over 10 times", "over 100 times", ... ("less than 10 times")."""
+    if ratio < 10:
+        return "less than 10 times"
+    return f"over {10 ** int(np.floor(np.log10(ratio))):d} times"
+
+
+@dataclasses.dataclass(frozen=True)
+class ExplosionWatch:
+    """Step by step over the first steps of two runs (``"unclipped"``, ``"clipped"``) that differ
+    only in clipping: ``weight_norm`` ``||W||_2`` (the largest singular value of the recurrent
+    matrix), ``head_norm`` ``||W_y||``, ``saturated`` the fraction of hidden values with
+    ``|h| > 0.99`` over ``batch`` held-out sequences and all steps (where ``tanh' < 0.02``),
+    ``head_curvature`` ``lr * lambda_max``, the learning rate times the largest eigenvalue of the
+    MSE's Hessian in the head's weights and bias, ``(2/B) sum_n [h_T;1][h_T;1]^T`` on those
+    sequences (gradient descent on a quadratic overshoots more at every step when this exceeds 2),
+    and ``loss`` the training loss. Index 0 is the initial model; ``overflow`` the step at which a
+    run overflowed (None: it did not)."""
+
+    steps: np.ndarray
+    weight_norm: dict
+    head_norm: dict
+    saturated: dict
+    head_curvature: dict
+    loss: dict
+    overflow: dict
+    spec: RunSpec
+    batch: int = 64
+
+    def at(self, step: int) -> str:
+        """One line per run: the measurements after ``step`` steps."""
+        lines = []
+        for name in ("unclipped", "clipped"):
+            k = int(step)
+            if k >= len(self.weight_norm[name]) or not np.isfinite(self.weight_norm[name][k]):
+                lines.append(f"{name:<10} step {k:>4}: overflowed (at step {self.overflow[name]})")
+                continue
+            lines.append(f"{name:<10} step {k:>4}: ||W||_2 {self.weight_norm[name][k]:>9.3g}   "
+                         f"saturated {self.saturated[name][k]:>6.1%}   lr x curvature "
+                         f"{self.head_curvature[name][k]:>6.2f}   ||W_y|| {self.head_norm[name][k]:>9.3g}")
+        return "\n".join(lines)
+
+    def table(self, at=(0, 1, 10, 20, 30, 50)) -> str:
+        lines = [f"saturated: the share of hidden values with |h| > 0.99 (where tanh' = 1 - h^2 < "
+                 f"{1 - 0.99 ** 2:.2f}) over {self.batch} held-out sequences and all their steps;",
+                 "lr x curvature: the learning rate times the largest eigenvalue of the head's Hessian",
+                 "", *(self.at(s) for s in at), ""]
+        for name in ("unclipped", "clipped"):
+            c = float(np.nanmax(self.head_curvature[name]))
+            lines.append(f"{name:<10} largest lr x curvature {c:.2f}: a step on the head alone "
+                         f"multiplies the head's error by up to |1 - {c:.2f}| = {abs(1 - c):.2f}")
+        return "\n".join(lines)
+
+    __str__ = __repr__ = table
+
+    def summary(self) -> str:
+        """Coarse (the same on every CPU): did ``||W||_2`` grow over 100-fold, did over half of the
+        hidden values saturate, was the head's learning rate x curvature above 2 at the last step
+        measured, did the run overflow?"""
+        head = (f"{'large weights':<15}{'||W||_2 grew over 100-fold':<29}{'over half saturated':<22}"
+                f"{'lr x curvature over 2 at the end':<35}overflowed")
+        lines = [head, "-" * len(head)]
+        yes = lambda b: "yes" if b else "no"  # noqa: E731
+        for name in ("unclipped", "clipped"):
+            w, s, c = self.weight_norm[name], self.saturated[name], self.head_curvature[name]
+            last = c[np.isfinite(c)][-1]
+            lines.append(f"{name:<15}{yes(np.nanmax(w) > 100 * w[0]):<29}{yes(np.nanmax(s) > 0.5):<22}"
+                         f"{yes(last > 2):<35}{yes(self.overflow[name] is not None)}")
+        return "\n".join(lines)
+
+
+def watch_explosion(T: int = 50, *, steps: int = 100, seed: int = 0, scale: float = 0.5,
+                    lr: float = 0.05, clip: float = 1.0, hidden_size: int = 32,
+                    batch_size: int = 32, batch: int = 64) -> ExplosionWatch:
+    """Retrain the first ``steps`` steps of two runs of ``clipping_experiment`` (large weights,
+    unclipped and clipped; the same seeds, so the same numbers) and measure after every step what
+    the update did to the recurrent weights, the hidden units and the head. ``batch`` held-out
+    sequences measure the saturation."""
+    steps = _validate.positive_int(steps, "steps")
+    base = dict(kind="rnn", task="adding", T=T, steps=steps, seed=seed, optimizer="sgd", lr=lr,
+                hidden_size=hidden_size, batch_size=batch_size, stop_early=False, scale=scale)
+    out = {k: {} for k in ("weight_norm", "head_norm", "saturated", "head_curvature", "loss", "overflow")}
+    for name, c in (("unclipped", None), ("clipped", clip)):
+        spec = RunSpec(clip=c, **base)
+        X = held_out_set(spec)[0][:, :_validate.positive_int(batch, "batch")]
+        w, hn, sat, curv = (np.full(steps + 1, np.nan) for _ in range(4))
+
+        def measure(step, m):
+            with np.errstate(over="ignore", invalid="ignore"):
+                hs, _ = model_of(m.cell).forward(X, m.cell)
+                w[step] = np.linalg.norm(m.cell.W.astype(np.float64), 2)
+                hn[step] = np.linalg.norm(m.head.weights.astype(np.float64))
+                sat[step] = np.mean(np.abs(hs) > 0.99)
+                F = np.concatenate([hs[-1].astype(np.float64), np.ones((X.shape[1], 1))], axis=1)
+                if np.all(np.isfinite(F)):  # the Hessian of the MSE in (W_y, b_y): (2/B) F^T F
+                    curv[step] = lr * 2.0 / X.shape[1] * np.linalg.norm(F, 2) ** 2
+
+        model = initial_model(spec)
+        measure(0, model)
+        hist = train.fit(model, spec.make_task().sample, steps=steps, batch_size=batch_size,
+                         optimizer=SGD(lr), rng=np.random.default_rng([seed, 1]), clip=c,
+                         after_step=measure)
+        for key, arr in (("weight_norm", w), ("head_norm", hn), ("saturated", sat), ("head_curvature", curv)):
+            arr[~np.isfinite(arr)] = np.nan
+            out[key][name] = arr
+        out["loss"][name] = hist.loss
+        out["overflow"][name] = hist.diverged_at
+    return ExplosionWatch(np.arange(steps + 1), **out, spec=RunSpec(**base), batch=X.shape[1])
 
 
 # ----------------------------------------------------------------------------------------------
-# What training does to the gradient's reach (chapter 05 measured it at initialisation)
+# After training: how far back the gradient reaches, and the gates that make it
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class BeforeAfter:
-    """``model_gradient_flow`` of each model at initialisation (``before``) and after
-    ``run`` trained it (``after``), on the same held-out sequences; ``results`` the runs."""
+    """``model_gradient_flow`` of each model at initialisation (``before``) and after ``run``
+    trained it (``after``), on the same ``X`` (held-out sequences); ``results`` the runs."""
 
     before: dict
     after: dict
     results: dict
+    X: np.ndarray | None = None
 
     def table(self) -> str:
         T = next(iter(self.before.values())).steps
@@ -477,19 +806,276 @@ class BeforeAfter:
         return "\n".join(lines)
 
 
-def gradient_flow_before_after(T: int = 50, *, steps: int = 1000, seed: int = 0, batch: int = 32,
-                               runs=None, progress: bool | None = None) -> BeforeAfter:
-    """Train an RNN, an LSTM and a GRU on the adding problem of length ``T`` (as
-    ``adding_experiment`` does) and measure ``||dy/dh_k||`` of the prediction y on ``batch``
-    held-out sequences, before and after training."""
+def gradient_flow_before_after(T: int = 50, *, steps: int = 1200, seed: int = 0, batch: int = 32,
+                               lstm_hidden: int = 16, batch_size: int = 32, lr: float = 1e-2,
+                               eval_every: int = 25, runs: RunCache | None = None,
+                               progress: bool | None = None) -> BeforeAfter:
+    """Train an RNN, an LSTM (``b_f = 1``) and a GRU on the adding problem of length ``T`` exactly
+    as ``adding_experiment`` does for ``seed`` (so a shared ``RunCache`` reuses its runs), and
+    measure ``||dy/dh_k||`` of the prediction y on ``batch`` held-out sequences, before and after
+    training."""
+    specs = _task_specs("adding", T, steps, (seed,), (1.0,), lstm_hidden, batch_size, lr, eval_every)
     before, after, results = {}, {}, {}
-    for kind in ("rnn", "lstm", "gru"):
-        spec = RunSpec(kind=kind, task="adding", T=T, steps=steps, seed=seed)
-        X = held_out_set(spec)[0][:, :_validate.positive_int(batch, "batch")]
-        before[kind] = model_gradient_flow(X, initial_model(spec))
-        results[kind] = run(spec, runs=runs, progress=progress)
-        after[kind] = model_gradient_flow(X, results[kind].model)
-    return BeforeAfter(before, after, results)
+    X = held_out_set(specs[0])[0][:, :_validate.positive_int(batch, "batch")]
+    for spec in specs:
+        results[spec.kind] = run(spec, runs=runs, progress=progress)
+        with threadpool_limits(1):
+            before[spec.kind] = model_gradient_flow(X, initial_model(spec))
+            after[spec.kind] = model_gradient_flow(X, results[spec.kind].model)
+    return BeforeAfter(before, after, results, X)
+
+
+def _first_marker(X: np.ndarray) -> np.ndarray:
+    """Index of the first marked step of each adding-problem sequence, ``(B,)``."""
+    return np.argmax(X[:, :, 1] == 1, axis=0)
+
+
+def _keep_gate(kind: str, model, X: np.ndarray) -> np.ndarray:
+    """What a unit keeps of its memory at each step, ``(T, B, H)``: the LSTM's forget gate f,
+    the GRU's ``1 - z`` (the article's ``h = (1 - z) h_prev + z h~``). Float64."""
+    p = model.cell.astype(np.float64)
+    _, cache = model_of(p).forward(np.asarray(X, dtype=np.float64), p)
+    return np.array(cache.f) if kind == "lstm" else 1.0 - np.array(cache.z)
+
+
+def _hold(kind: str, model, X: np.ndarray) -> np.ndarray:
+    """Per unit, ``(H,)``: the product of the keep gate over the steps after each sequence's first
+    marked step, ``prod_{t > p1} keep_t`` (the share of what the unit held at the first marked
+    value that the direct path carries to the end), median over the sequences."""
+    keep = _keep_gate(kind, model, X)
+    T = keep.shape[0]
+    after = np.arange(T)[:, None] > _first_marker(X)[None, :]  # (T, B)
+    logs = np.where(after[:, :, None], np.log(np.maximum(keep, 1e-300)), 0.0).sum(axis=0)  # (B, H)
+    return np.exp(np.median(logs, axis=0))
+
+
+@dataclasses.dataclass(frozen=True)
+class ReachOverTraining:
+    """From a run's snapshots: at each snapshot ``step``, the held-out ``loss``, ``reach``
+    ``||dy/dh_1|| / ||dy/dh_T||`` and, for the gated models, ``best_hold`` (the largest ``_hold``
+    over the units). Dicts by model name; ``solved_at`` the step each met the target."""
+
+    steps: dict
+    loss: dict
+    reach: dict
+    best_hold: dict
+    solved_at: dict
+
+    def takeoff_reach(self, name: str, level: float = 0.9) -> float:
+        """The reach at the last snapshot whose held-out MSE was still at the baseline (above
+        ``level`` x 1/6): how far back the gradient reached just before the model began to learn
+        (for a model that never did, at the end)."""
+        at_baseline = np.flatnonzero(self.loss[name] > level * tasks.ADDING_BASELINE_MSE)
+        return float(self.reach[name][at_baseline[-1]])
+
+    def table(self, above: float = 1e-3) -> str:
+        head = (f"{'model':<7}{'reach at step 0':>16}{'just before learning':>22}{'at the end':>12}"
+                f"{f'first > {above:g} at step':>24}{'target met at step':>20}")
+        lines = [head, "-" * len(head)]
+        for name in self.reach:
+            r = self.reach[name]
+            hit = np.flatnonzero(r > above)
+            first = "never" if not hit.size else int(self.steps[name][hit[0]])
+            solved = "never" if self.solved_at[name] is None else self.solved_at[name]
+            lines.append(f"{name.upper():<7}{r[0]:>16.2e}{self.takeoff_reach(name):>22.2e}{r[-1]:>12.2e}"
+                         f"{first:>24}{solved:>20}")
+        return "\n".join(lines)
+
+    __str__ = __repr__ = table
+
+    def summary(self, above: float = 1e-3) -> str:
+        """Coarse (the same on every CPU): was the reach above ``above`` just before the model began
+        to learn (the last snapshot with the held-out MSE at the baseline), and at the end?"""
+        side = lambda v: f"{'above' if v > above else 'below'} {above:g}"  # noqa: E731
+        head = f"{'model':<7}{'reach just before learning':<29}{'at the end':<16}target met"
+        lines = [head, "-" * len(head)]
+        for name in self.reach:
+            lines.append(f"{name.upper():<7}{side(self.takeoff_reach(name)):<29}"
+                         f"{side(self.reach[name][-1]):<16}{'yes' if self.solved_at[name] else 'no'}")
+        return "\n".join(lines)
+
+
+def reach_over_training(ba: BeforeAfter) -> ReachOverTraining:
+    """The reach and the best unit's hold at every snapshot of the runs of ``ba``, on ``ba.X``."""
+    if not isinstance(ba, BeforeAfter) or ba.X is None:
+        raise ValueError(f"ba: expected a BeforeAfter from gradient_flow_before_after, got {type(ba).__name__}")
+    steps, loss, reach, hold, solved = {}, {}, {}, {}, {}
+    with threadpool_limits(1):  # small products: one BLAS thread is faster, as in training
+        for name, r in ba.results.items():
+            snaps = r.checkpoints
+            steps[name] = np.array([s for s, _ in snaps])
+            at = dict(zip(r.history.eval_step.tolist(), r.history.eval_loss))
+            loss[name] = np.array([at.get(s, np.nan) for s, _ in snaps])
+            reach[name] = np.array([model_gradient_flow(ba.X, m).relative("dh")[0] for _, m in snaps])
+            if name != "rnn":
+                hold[name] = np.array([_hold(name, m, ba.X).max() for _, m in snaps])
+            solved[name] = r.solved_at
+    return ReachOverTraining(steps, loss, reach, hold, solved)
+
+
+@dataclasses.dataclass(frozen=True)
+class GateHold:
+    """Per unit of the trained LSTM and GRU (``before`` and ``after`` training, dicts by model):
+    ``keep``, the mean keep gate (f, or 1 - z) over the held-out steps that carry no marker, and
+    ``hold``, the product of the keep gate after the first marked step (``_hold``)."""
+
+    keep_before: dict
+    keep_after: dict
+    hold_before: dict
+    hold_after: dict
+
+    def table(self) -> str:
+        head = (f"{'model':<7}{'gate':<8}{'mean keep, all units':>22}{'largest keep':>16}"
+                f"{'largest hold':>16}")
+        sub = f"{'':<15}{'before':>11}{'after':>11}{'before':>8}{'after':>8}{'before':>8}{'after':>8}"
+        lines = [head, sub, "-" * len(head)]
+        for name, gate in (("lstm", "f"), ("gru", "1 - z")):
+            kb, ka, hb, ha = (d[name] for d in (self.keep_before, self.keep_after, self.hold_before,
+                                                self.hold_after))
+            lines.append(f"{name.upper():<7}{gate:<8}{kb.mean():>11.3f}{ka.mean():>11.3f}"
+                         f"{kb.max():>8.3f}{ka.max():>8.3f}{hb.max():>8.1e}{ha.max():>8.1e}")
+        return "\n".join(lines)
+
+    __str__ = __repr__ = table
+
+    def summary(self, keep: float = 0.95, hold: float = 0.1) -> str:
+        """Coarse: how many units keep more than ``keep`` per step, and hold more than ``hold`` of
+        the first marked value to the end ("none", "some"), before and after training."""
+        word = lambda n: "none" if n == 0 else "some"  # noqa: E731
+        head = f"{'model':<7}{f'units with keep > {keep:g}':<26}units holding > {hold:g} to the end"
+        sub = f"{'':<7}{'before':<13}{'after':<13}{'before':<13}after"
+        lines = [head, sub, "-" * len(head)]
+        for name in ("lstm", "gru"):
+            lines.append(f"{name.upper():<7}{word(np.sum(self.keep_before[name] > keep)):<13}"
+                         f"{word(np.sum(self.keep_after[name] > keep)):<13}"
+                         f"{word(np.sum(self.hold_before[name] > hold)):<13}"
+                         f"{word(np.sum(self.hold_after[name] > hold))}")
+        return "\n".join(lines)
+
+
+def gate_hold(ba: BeforeAfter) -> GateHold:
+    """``GateHold`` of the LSTM and the GRU of ``ba``, before and after training, on ``ba.X``."""
+    if not isinstance(ba, BeforeAfter) or ba.X is None:
+        raise ValueError(f"ba: expected a BeforeAfter from gradient_flow_before_after, got {type(ba).__name__}")
+    unmarked = ba.X[:, :, 1] != 1  # (T, B)
+    out = {k: {} for k in ("keep_before", "keep_after", "hold_before", "hold_after")}
+    with threadpool_limits(1):
+        for name in ("lstm", "gru"):
+            r = ba.results[name]
+            for when, model in (("before", initial_model(r.spec)), ("after", r.model)):
+                keep = _keep_gate(name, model, ba.X)
+                out[f"keep_{when}"][name] = keep[unmarked].mean(axis=0)
+                out[f"hold_{when}"][name] = _hold(name, model, ba.X)
+    return GateHold(**out)
+
+
+@dataclasses.dataclass(frozen=True)
+class GateTraces:
+    """The gates of the trained LSTM (``f``, ``i``, ``o``) and GRU (``z``, ``r``) over one held-out
+    sequence: ``gates[model][gate]`` is ``(H, T)``, units ordered by how much they hold (most first,
+    ``order[model]``); ``marked``: the two marked steps (1-based); ``values``: the sequence's values."""
+
+    gates: dict
+    order: dict
+    marked: tuple[int, int]
+    values: np.ndarray
+    target: float
+    predictions: dict
+
+    def table(self, top: int = 1) -> str:
+        """Each gate's mean over the ``top`` most holding units and over all units, at the two
+        marked steps and at the other steps; the models' predictions of the target."""
+        name = "the most holding unit" if top == 1 else f"{top} most holding units"
+        head = (f"{'gate':<22}{name:^24}{'all units':^24}")
+        sub = f"{'':<22}" + f"{'marked':>12}{'other':>12}" * 2
+        lines = [f"sequence with marked steps {self.marked[0]} and {self.marked[1]}: target "
+                 f"{self.target:.3f}, LSTM predicts {self.predictions['lstm']:.3f}, GRU predicts "
+                 f"{self.predictions['gru']:.3f}", "", head, sub, "-" * len(sub)]
+        T = len(self.values)
+        marked = np.zeros(T, bool)
+        marked[np.array(self.marked) - 1] = True
+        for model, gates in self.gates.items():
+            for g, data in gates.items():
+                row = f"{model.upper()} {g:<17}"
+                for rows in (data[:top], data):
+                    row += f"{rows[:, marked].mean():>12.3f}{rows[:, ~marked].mean():>12.3f}"
+                lines.append(row)
+        return "\n".join(lines)
+
+    __str__ = __repr__ = table
+
+
+def gate_traces(ba: BeforeAfter, sequence: int = 0) -> GateTraces:
+    """``GateTraces`` of the trained LSTM and GRU of ``ba`` on held-out sequence ``sequence``."""
+    if not isinstance(ba, BeforeAfter) or ba.X is None:
+        raise ValueError(f"ba: expected a BeforeAfter from gradient_flow_before_after, got {type(ba).__name__}")
+    B = ba.X.shape[1]
+    if not (isinstance(sequence, (int, np.integer)) and 0 <= sequence < B):
+        raise ValueError(f"sequence: expected an index in [0, {B}), got {sequence!r}")
+    x = ba.X[:, sequence:sequence + 1].astype(np.float64)
+    marked = tuple(int(t) + 1 for t in np.flatnonzero(x[:, 0, 1] == 1))
+    gates, order, preds = {}, {}, {}
+    with threadpool_limits(1):
+        _traces(ba, x, gates, order, preds)
+    target = float(x[np.array(marked) - 1, 0, 0].sum())
+    return GateTraces(gates, order, marked, x[:, 0, 0], target, preds)
+
+
+def _traces(ba, x, gates, order, preds):
+    for name, names in (("lstm", ("f", "i", "o")), ("gru", ("z", "r"))):
+        m = ba.results[name].model
+        p = m.cell.astype(np.float64)
+        _, cache = model_of(p).forward(x, p)
+        ordering = np.argsort(-_hold(name, m, ba.X), kind="stable")
+        order[name] = ordering
+        gates[name] = {g: np.array(getattr(cache, g))[:, 0, :].T[ordering] for g in names}
+        preds[name] = float(train.predict(m, x.astype(m.dtype))[0, 0])
+
+
+# ----------------------------------------------------------------------------------------------
+# The loop's pieces, checked
+# ----------------------------------------------------------------------------------------------
+def loss_gradient_check(seed: int = 0, eps: float = 1e-6) -> str:
+    """Each loss's gradient (``losses.mse``, ``losses.softmax_cross_entropy``) against central
+    differences ``(E(z + eps e_j) - E(z - eps e_j)) / 2 eps`` on a random batch (float64):
+    the largest relative difference over all entries."""
+    rng = np.random.default_rng(seed)
+    cases = (("mse", losses.mse, rng.standard_normal((8, 1)), rng.standard_normal((8, 1))),
+             ("softmax cross-entropy", losses.softmax_cross_entropy, rng.standard_normal((8, 4)),
+              rng.integers(0, 4, size=8)))
+    head = f"{'loss':<24}{'value':>8}{'largest relative difference, formula vs numerical':>52}"
+    lines = [head, "-" * len(head)]
+    for name, fn, z, y in cases:
+        value, grad = fn(z, y)
+        num = np.zeros_like(z)
+        for j in np.ndindex(z.shape):
+            zp, zm = z.copy(), z.copy()
+            zp[j] += eps
+            zm[j] -= eps
+            num[j] = (fn(zp, y)[0] - fn(zm, y)[0]) / (2 * eps)
+        rel = np.max(np.abs(grad - num) / np.maximum(np.abs(grad) + np.abs(num), 1e-12))
+        lines.append(f"{name:<24}{value:>8.4f}{rel:>52.1e}")
+    return "\n".join(lines)
+
+
+def first_steps_table(grad=(2.0, -0.1, 300.0), lr: float = 0.05) -> str:
+    """The first update ``w_1 - w_0`` of SGD and of Adam (``lr`` each) for one gradient ``grad``:
+    SGD's is ``-lr g``, as large as the gradient; Adam's is ``-lr`` times the gradient's sign in
+    every entry, whatever the gradient's size (its running means divide by the gradient's scale)."""
+    g = np.asarray(grad, dtype=np.float64)
+    if g.ndim != 1 or not np.all(np.isfinite(g)):
+        raise ValueError(f"grad: expected a 1-D list of finite numbers, got {grad!r}")
+    rows = []
+    for opt in (SGD(lr), Adam(lr)):
+        w = [np.zeros_like(g)]  # w_0 = 0, so after the step w holds the update w_1 - w_0
+        opt.step(w, [g.copy()])
+        rows.append((type(opt).__name__, w[0]))
+    head = f"{'':<18}" + "".join(f"{f'g = {v:g}':>12}" for v in g)
+    lines = [f"the first update w_1 - w_0 of {SGD(lr)!r}", f"and of {Adam(lr)!r}:",
+             "", head, "-" * len(head)]
+    for name, step in rows:
+        lines.append(f"{name + ' step':<18}" + "".join(f"{s:>12.4g}" for s in step))
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -516,21 +1102,22 @@ def timing_table(*experiments: Experiment) -> str:
 
 def chapter06_settings(full: bool = False) -> dict:
     """The sizes chapter 06 runs with: the default fits continuous integration's time budget
-    (about 40 s on 2 cores); ``full=True`` gives the longer versions (a few minutes)."""
-    if full:  # the same experiments with larger budgets and more seeds
+    (under 30 s for the whole chapter on 2 cores); ``full=True`` gives the longer versions (more
+    seeds, larger budgets, the LSTM with b_f = 0 and 3 on the adding problem too)."""
+    if full:
         return {
-            "adding_short": dict(T=50, steps=3000),
-            "adding_long": dict(T=100, steps=5000, eval_every=100),
-            "temporal_order": dict(T=50, steps=2000),
-            "forget_bias": dict(T=50, steps=2000, seeds=(0, 1, 2, 3, 4)),
-            "clipping": dict(T=50, steps=1000, seeds=(0, 1, 2, 3, 4)),
+            "adding": dict(T=50, steps=3000, seeds=(0, 1, 2, 3, 4, 5, 6, 7), biases=(0.0, 1.0, 3.0)),
+            "temporal_order": dict(T=50, steps=2000, seeds=(0, 1, 2, 3, 4, 5, 6, 7), rnn=True),
+            "clipping": dict(T=50, steps=1000, seeds=(0, 1, 2, 3, 4, 5, 6, 7)),
+            "watch": dict(T=50, steps=100, seed=0),
+            "after_training": dict(T=50, steps=3000, seed=0),
         }
     return {
-        "adding_short": dict(T=50, steps=1000),
-        "adding_long": dict(T=100, steps=1500, eval_every=100),
-        "temporal_order": dict(T=50, steps=600),
-        "forget_bias": dict(T=50, steps=600, seeds=(0, 1, 2)),
+        "adding": dict(T=50, steps=1200, seeds=(0, 1)),
+        "temporal_order": dict(T=50, steps=400, seeds=(0, 1, 2), biases=(0.0, 1.0), rnn=False),
         "clipping": dict(T=50, steps=300, seeds=(0, 1, 2)),
+        "watch": dict(T=50, steps=100, seed=0),
+        "after_training": dict(T=50, steps=1200, seed=0),
     }
 
 
@@ -544,12 +1131,11 @@ def claims_summary(*experiments: Experiment, width: int = 44) -> str:
             claim = textwrap.wrap(c.claim, width)
             measured = textwrap.wrap(c.measured, width)
             source = textwrap.wrap(c.source, 24)
-            verdict = "reproduced" if c.reproduced else "NOT reproduced"
             n = max(len(claim), len(measured), len(source))
             for k in range(n):
                 lines.append(f"{source[k] if k < len(source) else '':<26}"
                              f"{claim[k] if k < len(claim) else '':<{width + 2}}"
                              f"{measured[k] if k < len(measured) else '':<{width + 2}}"
-                             f"{verdict if k == 0 else ''}")
+                             f"{c.verdict if k == 0 else ''}")
             lines.append("")
     return "\n".join(lines).rstrip()

@@ -48,7 +48,7 @@ def check_cell_update(c, h, *, f: float = 0.9, i: float = 0.5, c_tilde: float = 
                          f"h_t = {o:g}*tanh({want_c:.4g}) = {want_h:.4g}.")
 
 
-def check_memory_steps(answer, *, f: float = 0.9) -> Verdict:
+def check_memory_steps(answer, *, f: float = 0.95) -> Verdict:
     """Exercise 02.2: after one write (then i = 0), how many steps until ``c`` falls below half of
     what was written, with the forget gate held at ``f``? (From ``ch02.gate_switch_trace``.)"""
     x, v = _number(answer, "a number of steps")
@@ -101,3 +101,34 @@ def check_lstm_step(fn) -> Verdict:
                 why = "check equations (5)-(6): o = sigmoid(...), h = o * tanh(c)."
             return Verdict(False, f"(B={B}, D={D}, H={H}) c is right but h differs: {why}")
     return Verdict(True, "your step matches lstm_step_forward on three random problems, batches included.")
+
+
+def check_forget_bias_for_half_life(answer, *, half_life: float = 20.0) -> Verdict:
+    """Exercise 02.4: the forget-gate bias ``b_f`` that, with zero forget-gate weights, holds the
+    gate at the value whose ``ch02.half_life`` is ``half_life`` steps. The gate's value is read
+    from a real one-unit LSTM with that bias (``ch02.held_gates_lstm``), not from a formula."""
+    b, v = _number(answer, "the bias b_f")
+    if v is not None:
+        return v
+    n = float(half_life)
+    if not n > 0:
+        raise ValueError(f"half_life: expected a number of steps > 0, got {half_life!r}")
+    want_f = 0.5 ** (1.0 / n)
+    p = LSTMParams.init(1, 1, 0)
+    p.weights[...] = 0.0
+    p.b_f[...] = b
+    _, _, k = lstm_step_forward(np.zeros((1, 1)), p, np.zeros((1, 1)), np.zeros((1, 1)))
+    f = float(k.f[0, 0])
+    got = ch02.half_life(f) if 0.0 < f <= 1.0 else 0.0
+    if abs(got - n) <= 0.01 * n:
+        return Verdict(True, f"sigmoid({b:.3g}) = {f:.4f}, and ln(1/2) / ln({f:.4f}) = {got:.1f} steps. "
+                             f"A bias of 1 would give a half-life of {ch02.half_life(1 / (1 + np.exp(-1.0))):.1f} "
+                             f"steps; long memories need the forget gate very close to 1.")
+    if _close(b, want_f, rtol=1e-2):
+        return Verdict(False, f"{b:.4g} is the forget gate's value f, not its bias: the gate is sigmoid(b_f), so "
+                              f"b_f = ln(f / (1 - f)).")
+    if _close(b, np.log(2) / n, rtol=1e-2) or _close(b, n, rtol=1e-2):
+        return Verdict(False, "first find f from f^n = 1/2, then the bias from f = sigmoid(b_f).")
+    return Verdict(False, f"with b_f = {b:.4g} the gate is f = {f:.4f}, whose half-life is "
+                          + ("infinite" if np.isinf(got) else f"{got:.1f} steps")
+                          + f", not {n:g}. Solve f^{n:g} = 1/2 for f, then f = sigmoid(b_f) for b_f.")

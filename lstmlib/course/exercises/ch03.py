@@ -73,12 +73,14 @@ def check_no_carry_failures(answer, *, zero_state: bool = False) -> Verdict:
                "with h_0 and c_0 not zero, every gate's step-1 term that depends on dE/dc_1 is wrong")
         return Verdict(True, f"{', '.join(n for n in ch03.GRADCHECK_ARRAYS if n in want)}. At T = 2 the carry only "
                              f"changes the error terms at step 1 ({state} initial state): {why}; the output "
-                             f"gate never sees dE/dc_t, so W_oh, W_ox and b_o pass.")
+                             f"gate's error term delta_o,1 uses dE/dh_1 only, which step 2 (the last, with no "
+                             f"carry to lose) sends back correctly, so W_oh, W_ox and b_o pass. From T = 3 on "
+                             f"they fail too: dE/dh_1 then comes from a step whose dE/dc lacked the carry.")
     reasons = {}
     for n in got - want:
         if n in ("W_oh", "W_ox", "b_o"):
             reasons[n] = ("delta_o,t = dE/dh_t * tanh(c_t) * o(1-o) does not involve dE/dc_t, and at T = 2 the "
-                          "step-2 error terms that feed dE/dh_1 need no carry")
+                          "step-2 error terms that feed dE/dh_1 need no carry (from T = 3 on they would)")
         elif zero_state and n.endswith("h") and n.startswith("W_"):
             reasons[n] = "its step-1 term is delta_g,1 h_0^T, and h_0 = 0"
         elif zero_state and n in ("W_fx", "b_f"):

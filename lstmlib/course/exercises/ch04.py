@@ -55,7 +55,7 @@ def check_torch_update_gate(answer, *, z_article: float = 0.3) -> Verdict:
 
 GRU_HAND_EXAMPLE = {"W_zh": 0.5, "W_zx": 1.0, "b_z": 0.0, "W_rh": -1.0, "W_rx": 0.5, "b_r": 0.0,
                     "W_ch": 2.0, "W_cx": 1.0, "b_c": 0.0, "x": 1.0, "h_prev": 0.5}
-"""A one-unit GRU step (article convention) for exercise 05.3: every parameter and the inputs."""
+"""A one-unit GRU step (article convention) for exercise 04.3: every parameter and the inputs."""
 
 
 def gru_hand_example(values: dict | None = None):
@@ -92,3 +92,30 @@ def check_gru_step_gradient(answer) -> Verdict:
                               "and the candidate.")
     return Verdict(False, f"{x:.4g} is not it. Go forward first (z, r, h~), then add the four paths "
                           "from h_(t-1) to h_t, as in gru_step_backward.")
+
+
+def check_update_gate_bias(answer, *, forget_bias: float = 1.0, convention: str = "article") -> Verdict:
+    """Exercise 04.4: the update-gate bias ``b_z`` with which a GRU keeps, per step and with
+    near-zero weights, the same share of its state as an LSTM with forget bias ``forget_bias``:
+    ``1 - sigmoid(b_z) = sigmoid(b_f)``, so ``b_z = -b_f`` in the article's convention (its z
+    weighs the candidate) and ``b_z = +b_f`` in PyTorch's (its z weighs the old state)."""
+    x, v = _number(answer, "a bias")
+    if v is not None:
+        return v
+    if convention not in ("article", "pytorch"):
+        raise ValueError(f"convention: expected 'article' or 'pytorch', got {convention!r}")
+    want = -forget_bias if convention == "article" else forget_bias
+    keep = float(sigmoid(np.float64(forget_bias)))
+    if _close(x, want, rtol=1e-3) or (want == 0 and abs(x) < 1e-9):
+        which = ("the article's z weighs the candidate, so the kept share is 1 - z" if convention == "article"
+                 else "PyTorch's z weighs the old state, so the kept share is z itself")
+        return Verdict(True, f"b_z = {want:g}: {which}, and "
+                             f"{keep:.4f} = sigmoid({forget_bias:g}) is kept per step, as by the LSTM's forget gate. "
+                             f"The share reaching step 1 after T - 1 steps is then {keep:.4f}^(T-1) for both.")
+    if _close(x, -want, rtol=1e-3):
+        other = "PyTorch's" if convention == "article" else "the article's"
+        return Verdict(False, f"{x:g} is the answer in {other} convention. Which term does z weigh here? "
+                              "Compare h = (1 - z) h_prev + z h~ with h = z h_prev + (1 - z) h~.")
+    kept = "1 - sigmoid(b_z)" if convention == "article" else "sigmoid(b_z)"
+    return Verdict(False, f"{x:g} is not it: the share kept per step is {kept} in this convention; set it "
+                          f"equal to sigmoid(b_f) = {keep:.4f} (and 1 - sigmoid(a) = sigmoid(-a)).")

@@ -35,15 +35,16 @@ def minimal_forget_bias(steps: int, keep: float) -> float:
     return float(np.log(f / (1.0 - f)))
 
 
-def check_forget_bias_needed(answer, *, steps: int = 100, keep: float = 0.01) -> Verdict:
-    """Exercise 05.2: the smallest forget bias (to 0.05) for which at least ``keep`` of the
-    cell-state gradient survives ``steps - 1`` steps with near-zero weights."""
+def check_forget_bias_needed(answer, *, steps: int = 100, keep: float = 0.01,
+                             tolerance: float = 0.05) -> Verdict:
+    """Exercise 05.2: the smallest forget bias (to within ``tolerance``) for which at least
+    ``keep`` of the cell-state gradient survives ``steps - 1`` steps with near-zero weights."""
     x, v = _number(answer, "a forget-gate bias")
     if v is not None:
         return v
     want = minimal_forget_bias(steps, keep)
     got = ch05.forget_bias_prediction(x, steps)
-    if abs(x - want) <= 0.05:
+    if abs(x - want) <= tolerance:
         return Verdict(True, f"b_f = {want:.2f}: sigmoid(b_f) = {keep:g}^(1/{steps - 1}) = "
                              f"{float(sigmoid(np.float64(want))):.4f}, the forget gate must pass about "
                              f"{100 * float(sigmoid(np.float64(want))):.1f}% at every step.")
@@ -51,7 +52,7 @@ def check_forget_bias_needed(answer, *, steps: int = 100, keep: float = 0.01) ->
         return Verdict(False, f"with b_f = {x:g} only {got:.2g} of the gradient survives, less than "
                               f"{keep:g}. Solve sigmoid(b_f)^{steps - 1} = {keep:g} for b_f.")
     return Verdict(False, f"b_f = {x:g} keeps {got:.2g}, enough, but a smaller bias does too: the "
-                          f"question asks for the smallest (to within 0.05).")
+                          f"question asks for the smallest (to within {tolerance:g}).")
 
 
 def check_longest_reach(answer, *, forget_bias: float = 1.0, scale: float = 1.0, steps: int = 50,
@@ -73,3 +74,38 @@ def check_longest_reach(answer, *, forget_bias: float = 1.0, scale: float = 1.0,
     return Verdict(False, f"at b_f = {forget_bias:g}, weight scale {scale:g}, T = {steps} the "
                           f"{name.upper()} is not the largest: read the title of the explorer at "
                           "those settings.")
+
+
+def cut_h_paths_share(*, forget_bias: float = 3.0, steps: int = 50, seed: int = 0) -> float:
+    """``||dE/dc_1|| / ||dE/dc_T||`` of chapter 05's LSTM (``GradientFlowLab``, usual
+    initialisation) with every recurrent weight ``W_gh`` set to 0: no gradient comes back
+    through h, only the carry along the cell state is left."""
+    p = ch05.GradientFlowLab(seed=seed).models(forget_bias, 1.0)["lstm"]
+    for gate in ("f", "i", "c", "o"):
+        getattr(p, f"W_{gate}h")[...] = 0.0
+    g = ch05.last_step_gradients(ch05.GradientFlowLab(seed=seed).X[:steps], p)
+    return float(g.dc_norms[0] / g.dc_norms[-1])
+
+
+def check_cut_h_paths(answer, *, forget_bias: float = 3.0, steps: int = 50, rtol: float = 0.1,
+                      seed: int = 0) -> Verdict:
+    """Exercise 05.4: with the paths through h cut (every ``W_gh = 0``), what share of
+    ``||dE/dc_T||`` reaches ``c_1``? Measured by ``cut_h_paths_share``; right within ``rtol``."""
+    x, v = _number(answer, "a share")
+    if v is not None:
+        return v
+    want = cut_h_paths_share(forget_bias=forget_bias, steps=steps, seed=seed)
+    table = ch05.cell_error_table(ch05.GradientFlowLab(seed=seed), biases=(forget_bias,), steps=steps)
+    whole, highway = table.parts[0].factors()
+    if _close(x, want, rtol=rtol):
+        return Verdict(True, f"measured with W_gh = 0: {want:.3g}. Only the carry is left, about {highway:.3f} per "
+                             f"step, and {highway:.3f}^{steps - 1} = {highway ** (steps - 1):.3g}. With the paths "
+                             f"through h the same network delivers {whole ** (steps - 1):.3g}: all of the growth "
+                             "comes back through h.")
+    if _close(x, whole ** (steps - 1), rtol=rtol):
+        return Verdict(False, f"{x:.3g} is what arrives WITH the paths through h (the whole step, {whole:.3f}, "
+                              f"{steps - 1} times). Cut them, and only the carry's factor is left.")
+    if _close(x, highway, rtol=0.02) or _close(x, whole, rtol=0.02):
+        return Verdict(False, f"{x:.3g} is one step's factor; the error takes {steps - 1} steps from c_T to c_1.")
+    return Verdict(False, f"{x:.3g} is not it: with W_gh = 0 nothing enters the cell state below step T, so the "
+                          "error is multiplied by the forget gate, and nothing else, at every step back.")

@@ -2,12 +2,25 @@
 and ``_style`` (what they share). Every picture draws numbers computed by the chapter's module
 (``lstmlib.course.chNN``); the classes are what the explorers redraw, the ``plot_*`` functions
 return a static figure."""
-from .diagrams import plot_lstm_cell
+from .diagrams import plot_lstm_cell, plot_lstm_unrolled, plot_bptt_graph
 from .ch00 import ActivationPicture, plot_activations
-from .ch01 import RNNFlowPicture, plot_rnn_flow, plot_error_norms_by_radius
-from .ch02 import GateSwitchPicture, plot_gate_switches, plot_memory_by_forget_gate, plot_gate_heatmaps, BiasPicture, plot_gate_biases
-from .ch03 import GradcheckPicture, plot_gradcheck, plot_errata_heatmap, plot_bptt_carries
-from .ch05 import GradientFlowPicture, plot_gradient_flow, plot_gradient_flow_before_after, plot_forget_bias_decay, plot_cell_jacobian
-from .ch04 import GateHoldPicture, plot_gate_hold
-from .ch06 import plot_learning_curves, plot_forget_bias_runs, plot_clipping
-from ._style import new_figure
+from .ch01 import (
+    plot_unrolled_rnn, RNNFlowPicture, plot_rnn_flow, radius_colours, plot_error_norms_by_radius,
+    plot_early_share
+)
+from .ch02 import (
+    GateSwitchPicture, plot_gate_switches, plot_memory_by_forget_gate, signed_limit,
+    plot_gate_heatmaps, plot_cell_state_by_forget_bias, plot_step_walkthrough, BiasPicture,
+    plot_gate_biases
+)
+from .ch03 import (GradcheckPicture, plot_gradcheck, plot_eps_sweep, plot_errata_heatmap, plot_bptt_carries)
+from .ch04 import plot_gru_cell, GateHoldPicture, plot_gate_hold, plot_update_bias_decay
+from .ch05 import (
+    GradientFlowPicture, plot_gradient_flow, plot_gradient_flow_before_after,
+    plot_forget_bias_decay, plot_cell_jacobian, plot_cell_error_parts
+)
+from .ch06 import (
+    plot_learning_curves, plot_forget_bias_runs, plot_clipping, plot_explosion,
+    plot_reach_over_training, plot_gate_traces
+)
+from ._style import blank_figure, new_figure

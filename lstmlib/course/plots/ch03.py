@@ -1,10 +1,12 @@
-"""Chapter 03's pictures: gradient checks of the article's errata, the two error signals."""
+"""Chapter 03's pictures: the error of a finite difference against its step, gradient checks of
+the article's errata, the two error signals. (The graph of two steps is ``diagrams.plot_bptt_graph``.)"""
 from __future__ import annotations
 
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.ticker import MaxNLocator
 
+from ...gradcheck import DEFAULT_EPS
 from .. import ch03
 from ._style import _C_BOUND, _C_GATE, new_figure, blank_figure, _plain_log_axis
 
@@ -47,10 +49,43 @@ def plot_gradcheck(report, title: str = ""):
     return fig
 
 
-def plot_errata_heatmap(table):
-    """A ``ErrataTable`` as a grid: rows the checked arrays, columns (variant, T); colour
-    is log10 of the relative error, each cell says ``ok`` or the error (2 significant digits)."""
-    cols = [(lab, T) for T in table.steps for lab in table.labels]
+def plot_eps_sweep(sweep, tol: float = 1e-7):
+    """A ``ch03.EpsSweep`` on log-log axes: the measured relative error of a correct gradient
+    against the step ``eps`` (a V), with the two guides that explain its branches, ``eps^2``
+    through the largest step and ``u / eps`` through the smallest, and the check's tolerance."""
+    eps, err = np.asarray(sweep.eps), np.asarray(sweep.errors)
+    fig, ax = new_figure(7.6, 3.5)
+    u = ch03.UNIT_ROUNDOFF
+    i_big, i_small = int(np.argmax(eps)), int(np.argmin(eps))
+    grid = np.logspace(np.log10(eps.min()), np.log10(eps.max()), 50)
+    ax.loglog(grid, err[i_big] * (grid / eps[i_big]) ** 2, ":", color=_C_GATE["f"], lw=1.5,
+              label="truncation, proportional to eps²")
+    ax.loglog(grid, err[i_small] * eps[i_small] / grid, ":", color=_C_GATE["o"], lw=1.5,
+              label="round-off, proportional to u/eps")
+    ax.loglog(eps, err, "o-", color="0.15", ms=5, lw=1.5, label="measured (correct gradient)")
+    ax.axhline(tol, color=_C_BOUND, ls="--", lw=1, label=f"tolerance {tol:g}")
+    default = DEFAULT_EPS[sweep.stencil]
+    ax.axvline(default, color="0.5", ls="-.", lw=1, label=f"check_gradients' default eps = {default:g}")
+    ax.set_ylim(err.min() / 10, err.max() * 10)
+    ax.set_xlim(eps.min() / 2, eps.max() * 2)
+    ax.invert_xaxis()  # smaller steps to the right, as one tries them
+    ax.set_xlabel("step eps of the finite difference")
+    ax.set_ylabel("relative error")
+    ax.set_title(f"{sweep.stencil} difference: the error is smallest at eps = {sweep.best_eps:.0e} "
+                 f"(u = {u:.1e})", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return fig
+
+
+def plot_errata_heatmap(table, steps=None):
+    """A ``ErrataTable`` as a grid: rows the checked arrays, columns (variant, T) for T in
+    ``steps`` (default: all of the table's); colour is log10 of the relative error, each cell says
+    ``ok`` or the error (2 significant digits)."""
+    steps = tuple(table.steps if steps is None else steps)
+    missing = [T for T in steps if T not in table.steps]
+    if missing or not steps:
+        raise ValueError(f"steps: expected lengths among the table's {table.steps}, got {steps}")
+    cols = [(lab, T) for T in steps for lab in table.labels]
     names = [r.name for r in table.reports[cols[0]].rows]
     err = np.array([[table.reports[c][n].relative_error for c in cols] for n in names])
     ok = np.array([[table.reports[c][n].passed for c in cols] for n in names])
@@ -65,7 +100,7 @@ def plot_errata_heatmap(table):
                     color="0.45" if ok[r, c] else ("white" if err[r, c] > 0.1 else "black"))
     ax.set_xticks(np.arange(len(cols)), [f"{lab}\nT={T}" for lab, T in cols], fontsize=8)
     ax.set_yticks(np.arange(len(names)), names, fontsize=9)
-    for j in range(1, len(table.steps)):
+    for j in range(1, len(steps)):
         ax.axvline(j * len(table.labels) - 0.5, color="0.2", lw=1.5)
     fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02, label="log10 relative error (failing cells)")
     ax.set_title(f"gradient check of each backward variant ({'zero' if table.zero_state else 'random'} "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.ticker import MaxNLocator
 
 from ...models import MODELS
 from .. import ch05
@@ -12,8 +13,9 @@ from ._style import new_figure, blank_figure, _plain_log_axis, _C_MODEL, _NAME, 
 class GradientFlowPicture:
     """One log-scale axes: ``||dE/dh_k|| / ||dE/dh_T||`` over the time step k for each model
     (solid), the LSTM's ``||dE/dc_k|| / ||dE/dh_T||`` (dashed), and for the ``highlight``-ed model
-    its guide line (dotted: the LSTM's ``sigmoid(b_f)^(T-k)``, the GRU's ``2^-(T-k)``, the RNN's
-    bound ``(beta_f beta_W)^(T-k)``). The highlighted model is drawn thick, the others thin.
+    its guide line (dotted: the LSTM's ``sigmoid(b_f)^(T-k)`` from its ``||dE/dc_T||``, the GRU's
+    ``2^-(T-k)``, the RNN's bound ``(beta_f beta_W)^(T-k)``). The highlighted model is drawn thick,
+    the others thin. ``guides=False``: a picture that never shows guides (no legend entry for them).
 
     ``update(flows, guides, highlight, title)``: ``flows`` maps 'rnn'/'lstm'/'gru' to
     ``LastStepGradients``; ``guides`` maps the same names to ``(T,)`` arrays (or is None).
@@ -21,7 +23,7 @@ class GradientFlowPicture:
 
     FLOOR = 1e-40  # the lowest value the axis shows; anything below has vanished for all purposes
 
-    def __init__(self, ax, *, legend: bool = True):
+    def __init__(self, ax, *, legend: bool = True, guides: bool = True):
         self.ax = ax
         ax.set_yscale("log")
         _plain_log_axis(ax.yaxis)
@@ -32,9 +34,16 @@ class GradientFlowPicture:
             (self.guide[name],) = ax.plot([1], [1], ":", lw=1.6, color=_C_MODEL[name])
         (self.dc,) = ax.plot([1], [1], "--", lw=1.5, color=_C_MODEL["lstm"],
                              label="LSTM  ‖∂E/∂c_k‖")
-        ax.axhline(1.0, color="0.6", lw=0.8, zorder=0)
+        ax.axhline(1.0, color="0.6", lw=0.8, zorder=0, label="1 = ‖∂E/∂h_T‖")
+        if guides:  # one legend entry for the dotted guide, drawn in the highlighted model's colour
+            ax.plot([], [], ":", lw=1.6, color="0.3", label="guide line")
         ax.set_xlabel("time step k  (the loss sits at the last step, k = T)")
         ax.set_ylabel("norm relative to ‖∂E/∂h_T‖")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        # labels placed by hand: placing them automatically measures every tick label at every
+        # redraw of an explorer
+        ax.xaxis.set_label_coords(0.5, -0.11)
+        ax.yaxis.set_label_coords(-0.085, 0.5)
         if legend:
             ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
 
@@ -95,7 +104,7 @@ def plot_gradient_flow_before_after(before: dict, after: dict, *, titles=("at in
     axes = fig.subplots(1, 2, sharey=True)
     lo = []
     for ax, flows, title, legend in zip(axes, (before, after), titles, (False, True)):
-        pic = GradientFlowPicture(ax, legend=legend)
+        pic = GradientFlowPicture(ax, legend=legend, guides=False)
         pic.update(flows, title=title)
         lo.append(ax.get_ylim())
     axes[0].set_ylim(min(a for a, _ in lo), max(b for _, b in lo))
@@ -116,11 +125,11 @@ def plot_forget_bias_decay(table, *, biases=None):
                 color="k", label=f"measured, weights × {table.small_scale:g}")
     ax.semilogy(xs, [r.measured_default for r in table.rows], "s", ms=6, color="#ff7f0e",
                 label="measured, usual initialisation")
-    ax.axhline(1.0, color="0.6", lw=0.8, zorder=0)
+    ax.axhline(1.0, color="0.6", lw=0.8, zorder=0, label="1: all of it")
     ax.set_xlabel("forget-gate bias b_f")
     ax.set_ylabel("‖∂E/∂c_1‖ / ‖∂E/∂c_T‖")
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title("how much of the cell-state gradient survives T − 1 steps", fontsize=10)
+    ax.set_title("how much of the cell-state gradient survives T − 1 steps (LSTM)", fontsize=10)
     return fig
 
 
@@ -135,9 +144,49 @@ def plot_cell_jacobian(norms_by_bias: dict):
         color = cmap(0.85 * j / n)
         ax.plot(t, direct, color=color, lw=2, label=f"b_f = {b:g}:  ‖diag(f_t)‖")
         ax.plot(t, through, "--", color=color, lw=1.5, label=f"b_f = {b:g}:  ‖terms through h‖")
-    ax.set_ylim(0, 1.45)
+    ax.set_ylim(0, 1.5)  # every norm here stays below 1.1: the strip above is the legend's
     ax.set_xlabel("time step t")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("largest singular value")
-    ax.set_title("the two parts of ∂c_t/∂c_(t−1) (usual initialisation)", fontsize=10)
+    ax.set_title("the two parts of the one-step ∂c_t/∂c_(t−1) (usual initialisation)", fontsize=10)
     ax.legend(fontsize=7, ncols=len(norms_by_bias), loc="upper center")
+    return fig
+
+
+def plot_cell_error_parts(parts):
+    """Left (log scale): ``||dE/dc_k||`` over k with its two parts, the carry from step k+1 and
+    what enters through ``h_k``, and what the highway alone would deliver from step T. Right: the
+    factor of one step back, ``||dE/dc_k|| / ||dE/dc_(k+1)||``, beside the highway's share of it.
+    ``parts``: a ``ch05.CellErrorParts``."""
+    fig, (ax, bx) = new_figure(10, 3.6, ncols=2, width_ratios=(1.15, 1))
+    T = parts.steps
+    k = np.arange(1, T + 1)
+    blue = _C_MODEL["lstm"]
+    ax.semilogy(k, parts.total, color=blue, lw=2.4, label="‖∂E/∂c_k‖ = ‖carry + via h‖")
+    ax.semilogy(k[:-1], parts.carry[:-1], "--", color=blue, lw=1.4, label="carry: ‖∂E/∂c_(k+1) ∘ f_(k+1)‖")
+    ax.semilogy(k, parts.via_h, "-.", color="#ff7f0e", lw=1.4, label="via h: ‖∂E/∂h_k ∘ o_k ∘ tanh′(c_k)‖")
+    ax.semilogy(k, parts.highway, ":", color="k", lw=1.6, label="highway alone from T: ‖∂E/∂c_T ∘ f_T ⋯ f_(k+1)‖")
+    _plain_log_axis(ax.yaxis)
+    ax.set_xlim(0.5, T + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("time step k  (the loss sits at k = T)")
+    ax.set_ylabel("norm")
+    lo = min(parts.via_h.min(), parts.highway.min()) / 3
+    hi = parts.total.max() * 30
+    ax.set_ylim(lo, hi)
+    ax.legend(fontsize=7.5, loc="upper right", ncols=1)
+    ax.set_title(f"the cell-state error and where it comes from (b_f = {parts.forget_bias:g})", fontsize=10)
+    whole = parts.total[:-1] / parts.total[1:]
+    highway = parts.carry[:-1] / parts.total[1:]
+    kk = k[:-1]
+    bx.plot(kk, whole, color=blue, lw=2.2, label="one step back: ‖∂E/∂c_k‖ / ‖∂E/∂c_(k+1)‖")
+    bx.plot(kk, highway, "--", color=blue, lw=1.4, label="the carry's part: ‖carry_k‖ / ‖∂E/∂c_(k+1)‖")
+    bx.axhline(1.0, color="0.5", lw=1.0, ls=(0, (4, 2)), label="1: the error neither grows nor shrinks")
+    bx.set_xlim(0.5, T - 0.5)
+    bx.set_ylim(min(0.4, float(highway.min()) - 0.05), max(1.45, float(whole.max()) + 0.3))
+    bx.xaxis.set_major_locator(MaxNLocator(integer=True))
+    bx.set_xlabel("time step k")
+    bx.set_ylabel("factor")
+    bx.legend(fontsize=7.5, loc="upper center", ncols=1)
+    bx.set_title("one step back: the whole factor and the carry's part", fontsize=10)
     return fig

@@ -13,9 +13,10 @@ def rnn_gradient_explorer(*, max_steps: int = 100, seed: int = 0) -> Explorer:
     radius and ``beta_W``). Controls: rho, the activation, T. Picture: ``||delta_k||`` against the
     article's bound on a log scale, and the per-step weight-gradient contributions with their sum."""
     exp = ch01.radius_experiment(max_steps=max_steps, seed=seed)
-    fig = blank_figure(9, 3.4, layout=None)
+    fig = blank_figure(9, 3.8, layout=None)
     pic = plots.RNNFlowPicture(fig, max_steps=exp.max_steps)
-    _margins(fig, left=0.1, right=0.98, bottom=0.14, top=0.9, wspace=0.28)
+    # room below the left panel for its legend; sliders redraw on release (a redraw takes ~70 ms)
+    _margins(fig, left=0.09, right=0.98, bottom=0.25, top=0.91, wspace=0.34)
     controls = {
         "radius": _slider(0.9, 0.1, 5.0, 0.05, "spectral radius ρ of W"),
         "activation": W.Dropdown(options=["tanh", "sigmoid"], value="tanh", description="activation",

@@ -11,9 +11,9 @@ from .explorer import _WIDE, Explorer, _margins, _slider
 def gate_explorer(*, steps: int = 20) -> Explorer:
     """Chapter 02's gate explorer: hold the forget, input and output gates of one unit at values
     of your choice, feed an input, and watch ``c_t`` and ``h_t`` over ``steps`` time steps."""
-    fig = blank_figure(7.5, 3.3, layout=None)
+    fig = blank_figure(9.0, 3.3, layout=None)
     pic = plots.GateSwitchPicture(fig, max_steps=steps)
-    _margins(fig, left=0.08, right=0.98, bottom=0.14, top=0.9)
+    _margins(fig, left=0.07, right=0.74, bottom=0.14, top=0.9)  # the legend sits to the right
     controls = {
         "f": _slider(0.9, 0.0, 1.0, 0.01, "forget gate f", width="260px"),
         "i": _slider(1.0, 0.0, 1.0, 0.01, "input gate i", width="260px"),
@@ -23,6 +23,8 @@ def gate_explorer(*, steps: int = 20) -> Explorer:
                               style=_WIDE),
     }
     rows = [[controls["f"], controls["i"], controls["o"]], [controls["x"], controls["pattern"]]]
+    for name in ("f", "i", "o", "x"):  # a redraw takes ~45 ms: fast enough to follow the drag
+        controls[name].continuous_update = True
 
     def update(fig, f, i, o, x, pattern):
         pic.update(ch02.gate_switch_trace(f, i, o, x, steps=steps, pattern=pattern))
@@ -44,6 +46,8 @@ def gate_bias_explorer(*, steps: int = 40, seed: int = 0) -> Explorer:
         "b_i": _slider(0.0, -6.0, 6.0, 0.25, "input bias b_i", width="280px"),
         "b_o": _slider(0.0, -6.0, 6.0, 0.25, "output bias b_o", width="280px"),
     }
+    for slider in controls.values():  # a redraw takes ~55 ms: fast enough to follow the drag
+        slider.continuous_update = True
 
     def update(fig, b_f, b_i, b_o):
         pic.update(lab.run(b_f, b_i, b_o), {"b_f": b_f, "b_i": b_i, "b_o": b_o})

@@ -12,7 +12,8 @@ def gradient_flow_explorer(*, max_steps: int = 200, seed: int = 0) -> Explorer:
     """Chapter 05: an RNN, an LSTM and a GRU (16 units, zero biases, the same input sequence) on
     one log-scale plot of ``||dE/dh_k||`` (and the LSTM's ``||dE/dc_k||``) for a loss at the last
     step. Controls: which model to highlight (with its guide line), the LSTM's forget-gate bias,
-    the weight scale (times the usual ``1/sqrt(H)``) and the sequence length T."""
+    the weight scale (times the usual ``1/sqrt(H)``) and the sequence length T. The sliders redraw
+    while dragged."""
     lab = ch05.GradientFlowLab(max_steps=max_steps, seed=seed)
     fig = blank_figure(8.5, 3.9, layout=None)
     pic = plots.GradientFlowPicture(fig.subplots())
@@ -26,6 +27,8 @@ def gradient_flow_explorer(*, max_steps: int = 200, seed: int = 0) -> Explorer:
                              continuous_update=False, style=_WIDE,
                              layout=W.Layout(width="280px")),
     }
+    for name in ("forget_bias", "scale", "steps"):  # a redraw takes well under 60 ms, even at T = 200
+        controls[name].continuous_update = True
     rows = [[controls["highlight"], controls["forget_bias"]], [controls["scale"], controls["steps"]]]
 
     def update(fig, highlight, forget_bias, scale, steps):
