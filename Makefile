@@ -1,6 +1,8 @@
 # Two commands do all the set-up on a fresh machine (Python >= 3.11 and make):
 #   make lab    create .venv if missing, install, open the course in JupyterLab
 #   make test   create/update .venv, install, run every test
+# The Chinese course: make lab-zh opens it (中文版); make zh rebuilds it from the English chapters
+# and the translation catalogs, and runs it (for contributors).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +10,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-fast bench clean
+.PHONY: lab lab-zh zh test test-fast bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +23,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+
+lab-zh: $(STAMP)
+	$(BIN)/jupyter lab $(ROOT_FLAG) --LabApp.default_url=/lab/tree/notebooks/zh/00_start_here.ipynb
+
+zh: $(STAMP)
+	$(BIN)/python scripts/translations.py check
+	$(BIN)/python scripts/translations.py build
+	cd notebooks/zh && for nb in [0-9][0-9]_*.ipynb; do \
+		OPENBLAS_CORETYPE=Haswell ../../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.timeout=600 "$$nb" || exit 1; done
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \

@@ -14,6 +14,7 @@
 ``gradcheck``       finite-difference checks of every parameter, input and state
 ``losses``, ``optim``  MSE and cross-entropy; SGD, Adam and gradient-norm clipping
 ``train``, ``tasks``  a layer with a linear head and ``fit``; the adding and temporal-order tasks
+``charlm``          a character-level language model over a stack of layers (chapter 07)
 ``torch_interop``   to and from ``torch.nn.LSTM`` / ``nn.GRU`` (needs torch)
 ``article``         an LSTM shaped like the source article's code, with its errata as switches
 =================  ==============================================================================
@@ -24,7 +25,8 @@ which needs matplotlib and ipywidgets. Shapes are time-major: inputs ``X (T, B, 
 parameters, then states (``lstm_step_forward(x, p, h_prev, c_prev)``, ``lstm_forward(X, p, h0,
 c0)``, ``check_gradients(X, p)``).
 """
-from . import activations, fused, gradcheck, losses, models, optim, params, stack, tasks, train, unroll
+from . import (activations, charlm, fused, gradcheck, losses, models, optim, params, stack, tasks, train,
+               unroll)
 from .gradcheck import check_gradients
 from .gru import (GRUCache, GRUGrads, GRUParams, GRUStepCache, gru_backward, gru_forward,
                   gru_step_backward, gru_step_forward)

@@ -105,15 +105,24 @@ class GradcheckReport:
         return f"< {self.display_floor:.0e}" if v < self.display_floor else f"{v:.2g}"
 
     def __str__(self) -> str:
-        head = f"{'array':<7} {'shape':<13} {'relative error':>15} {'max abs error':>14}  result"
+        # In the course's language (lstmlib.course.i18n: English unless a notebook chose another);
+        # imported here, as the model layer's only use of it, so that importing lstmlib stays light.
+        from .course.i18n import tr
+        head = (f"{tr('array'):<7} {tr('shape'):<13} {tr('relative error'):>15} {tr('max abs error'):>14}  "
+                f"{tr('result')}")
         lines = [head, "-" * len(head)]
         for r in self.rows:
             lines.append(
                 f"{r.name:<7} {str(r.shape):<13} {self._fmt(r.relative_error):>15} "
-                f"{self._fmt(r.max_abs_error):>14}  {'pass' if r.passed else 'FAIL'}"
+                f"{self._fmt(r.max_abs_error):>14}  {tr('pass') if r.passed else tr('FAIL')}"
             )
-        verdict = "all pass" if self.passed else f"{len(self.failed)} of {len(self.rows)} fail"
-        lines.append(f"{verdict} (pass: relative error <= {self.tol:g} or max abs error <= {self.atol:g})")
+        if self.passed:
+            verdict = tr("all pass (pass: relative error <= {tol:g} or max abs error <= {atol:g})",
+                         tol=self.tol, atol=self.atol)
+        else:
+            verdict = tr("{n} of {total} fail (pass: relative error <= {tol:g} or max abs error <= {atol:g})",
+                         n=len(self.failed), total=len(self.rows), tol=self.tol, atol=self.atol)
+        lines.append(verdict)
         return "\n".join(lines)
 
     __repr__ = __str__

@@ -217,14 +217,19 @@ class History:
         return float(self.wall_time[step - 1]) if step > 0 else 0.0
 
     def summary(self, seconds: bool = True) -> str:
-        """One line: what ran, how far, how it ended (and, with ``seconds``, how long it took)."""
+        """One line: what ran, how far, how it ended (and, with ``seconds``, how long it took), in
+        the course's language (``lstmlib.course.i18n``; English unless a notebook chose another)."""
+        from .course.i18n import tr  # light (no matplotlib, no widgets); the model layer's one use of it
         if self.diverged_at is not None:
-            result = f"diverged at step {self.diverged_at}"
+            result = tr("diverged at step {step}", step=self.diverged_at)
+        elif self.eval_loss.size:
+            result = tr("held-out loss {loss:.4g}", loss=self.final_eval_loss)
         else:
-            name = "held-out loss" if self.eval_loss.size else "loss"
-            result = f"{name} {self.final_eval_loss:.4g}"
-        took = f" in {self.seconds:.1f} s" if seconds else ""
-        return f"{self.label or 'training'}: {self.steps} steps{took}, {result}"
+            result = tr("loss {loss:.4g}", loss=self.final_eval_loss)
+        fields = dict(label=self.label or tr("training"), steps=self.steps, seconds=self.seconds, result=result)
+        if seconds:
+            return tr("{label}: {steps} steps in {seconds:.1f} s, {result}", **fields)
+        return tr("{label}: {steps} steps, {result}", **fields)
 
     def __repr__(self):
         return f"History({self.summary()})"
@@ -297,7 +302,7 @@ def fit(model: SequenceModel, sample: Callable, *, steps: int, batch_size: int, 
     gen = _check_fit(model, steps, batch_size, optimizer, rng, loss, clip, eval_every, progress)
     record = _Recorder(model, steps, loss, eval_data, progress, label)
     workspace = Workspace()  # one set of buffers for every step's forward and backward pass
-    with _thread_limit(threads):
+    with blas_threads(threads):
         record.evaluate(0)
         for step in range(1, steps + 1):
             X, y = sample(batch_size, gen)  # new sequences at every step: nothing to memorise
@@ -390,7 +395,10 @@ class _NoLimit:
         return False
 
 
-def _thread_limit(threads):
+def blas_threads(threads: int | None):
+    """A context in which BLAS uses ``threads`` threads (``None``: leave BLAS as it is). Small
+    models train faster, and repeatably, on one thread: a second one costs more in
+    synchronisation than it brings."""
     if threads is None:
         return _NoLimit()
     threads = _validate.positive_int(threads, "threads")

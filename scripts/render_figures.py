@@ -1,4 +1,4 @@
-"""Render the README's pictures into notebooks/figures/: one per chapter (ch00.png .. ch06.png)
+"""Render the README's pictures into notebooks/figures/: one per chapter (ch00.png .. ch07.png)
 and one striking picture for the top of the README (hero.png).
 
 Each picture is drawn by the same ``lstmlib.course.plots`` function a chapter calls, on the same
@@ -81,8 +81,8 @@ def _ch03():
 
 
 def _ch04():
-    from lstmlib.course import ch04, plots
-    return plots.plot_gate_hold(ch04.GateLab(seed=0), 0.5, 0.5)
+    from lstmlib.course import plots
+    return plots.plot_gru_cell()
 
 
 def _ch05():
@@ -106,10 +106,12 @@ PICTURES: dict[str, Picture] = {
                     _ch01),
     "ch02": Picture("the LSTM cell, equations (1)-(6)", _ch02),
     "ch03": Picture("the article's three BPTT errata, measured by gradient checks at T = 2 and 5", _ch03),
-    "ch04": Picture("a GRU with its gates held by hand", _ch04),
+    "ch04": Picture("the GRU cell, equations (G1)-(G4)", _ch04),
     "ch05": Picture("gradient flow in an RNN, an LSTM and a GRU", _ch05),
     "ch06": Picture("learning curves of RNN, LSTM and GRU on the adding problem",
                     NotebookImage("06_training.ipynb", 0)),
+    "ch07": Picture("a trained character LSTM's cells over Python source",
+                    NotebookImage("07_char_lstm.ipynb", 5)),
 }
 
 

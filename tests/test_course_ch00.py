@@ -191,7 +191,7 @@ def test_the_map_is_one_row_per_chapter_in_order_with_thumbnail_and_link():
     (table,) = [m for m in _markdown("00_start_here.ipynb") if m.startswith("## 1. The map")]
     rows = [line for line in table.splitlines() if line.startswith("| <img")]
     chapters = sorted(p.name for p in NOTEBOOKS.glob("0[0-9]_*.ipynb"))
-    assert len(rows) == len(chapters) == 7
+    assert len(rows) == len(chapters) == 8
     for n, (row, notebook) in enumerate(zip(rows, chapters)):
         img = re.search(r'<img src="(figures/ch(\d\d)\.png)" width="(\d+)"', row)
         assert img and int(img.group(2)) == n, row

@@ -343,22 +343,6 @@ def test_gradient_flow_picture_draws_an_underflow_without_warning():
     png(plots.plot_gradient_flow(comp, highlight="rnn"))
 
 
-def test_before_after_picture_shares_its_scale():
-    lab = ch05.GradientFlowLab(max_steps=20)
-    a, b = lab.compare(0.0, 1.0, 20), lab.compare(2.0, 0.5, 20)
-    fig = plots.plot_gradient_flow_before_after(a.flows, b.flows)
-    left, right_ = fig.axes
-    assert left.get_ylim() == right_.get_ylim()
-    assert [left.get_title(), right_.get_title()] == ["at initialisation", "after training"]
-    np.testing.assert_allclose(left.lines[2].get_ydata(), a.flows["lstm"].relative("dh"))  # rnn, guide, lstm
-    np.testing.assert_allclose(right_.lines[2].get_ydata(), b.flows["lstm"].relative("dh"))
-    assert left.get_legend() is None and labelled(left)  # one legend for both panels, on the right
-    assert_legend_lists_the_labels(right_)
-    assert "guide line" not in labelled(right_)  # no guides drawn, none listed
-    assert_clean_texts(fig)
-    png(fig)
-
-
 def test_forget_bias_decay_picture_draws_prediction_and_measurements():
     table = ch05.forget_bias_table((0.0, 1.0), steps=10)
     fig = plots.plot_forget_bias_decay(table)

@@ -26,6 +26,8 @@ def _values(control):
     """Both ends, one step in from each, and the middle; every option of a selection."""
     if hasattr(control, "options"):
         return [o[1] if isinstance(o, tuple) else o for o in control.options]
+    if isinstance(control, (W.Textarea, W.Text)):  # chapter 07: the reader's own text
+        return [control.value + "\nx = (1, 2)\n", "def g():\n    return 'abc'\n"]
     lo, hi, step = control.min, control.max, control.step
     mid = (lo + hi) / 2 if isinstance(control.value, float) else (lo + hi) // 2
     return [lo, lo + step, mid, hi - step, hi]
@@ -37,8 +39,9 @@ def _titles(fig):
 
 
 def test_explorers_are_found():
-    assert EXPLORERS == ["activation_explorer", "errata_explorer", "gate_bias_explorer", "gate_explorer",
-                         "gate_hold_explorer", "gradient_flow_explorer", "rnn_gradient_explorer"]
+    assert EXPLORERS == ["activation_explorer", "cell_explorer", "errata_explorer", "gate_bias_explorer",
+                         "gate_explorer", "gate_hold_explorer", "gradient_flow_explorer",
+                         "rnn_gradient_explorer", "sample_explorer"]
 
 
 @pytest.mark.parametrize("name", EXPLORERS)

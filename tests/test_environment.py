@@ -6,7 +6,6 @@ import subprocess
 import sys
 import tomllib
 
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # Not in environment.yml on purpose: the browser driver and the optional PyTorch (see its header)

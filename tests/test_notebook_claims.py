@@ -23,7 +23,7 @@ _NUMBER = re.compile(r"""
     (?P<tenpow>(?:(?P<mant>\d+(?:\.\d+)?)\s*(?:\\cdot|\\times|×|·)\s*)?10\^\{?(?P<exp>[-−]?\d+)\}?)
   | (?P<sci>\d+(?:\.\d+)?[eE][-+−]?\d+)
   | (?P<pct>\d+(?:\.\d+)?)\s*(?:\\%|%)
-  | (?P<dec>(?<![\w.^{])\d+\.\d+(?![\w.]))
+  | (?P<dec>(?<![\w.^{])\d+\.\d+(?!\w|\.\d))
 """, re.VERBOSE)
 _OUTPUT_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
@@ -122,7 +122,7 @@ def claims(nb) -> list[tuple[int, str, str]]:
     return bad
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.relative_to(p.parents[1] if p.parent.name == "zh" else p.parent).as_posix() for p in NOTEBOOKS])
 def test_every_number_in_the_prose_is_printed_by_the_chapter(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     bad = claims(nb)

@@ -16,9 +16,39 @@ from pathlib import Path
 
 import pytest
 
+from lstmlib.course import i18n
+
 NOTEBOOKS = sorted(Path(__file__).resolve().parents[1].glob("notebooks/**/*.ipynb"))
 WIDGET = "application/vnd.jupyter.widget-view+json"
-PROGRESS_LINE = re.compile(r"^.+: \d+ steps, (held-out loss|loss) [-+0-9.e]+$|^.+: \d+ steps, diverged at step \d+$")
+
+
+def _pattern(template: str) -> str:
+    """A regular expression for what ``template.format(...)`` can give: literal text escaped,
+    the label any text, counts whole numbers, losses numbers."""
+    kinds = {"label": ".+", "steps": r"\d+", "step": r"\d+", "loss": r"[-+0-9.e]+"}
+    out = ""
+    for literal, field, _spec, _conv in __import__("string").Formatter().parse(template):
+        out += re.escape(literal) + (kinds.get(field, "(?P<result>.+)") if field else "")
+    return out
+
+
+def progress_lines() -> re.Pattern:
+    """The line a finished progress bar saves, in every language of the course (from
+    ``train.History.summary``'s own messages, so that the test follows the catalogs)."""
+    alternatives = []
+    for lang in i18n.LANGUAGES:
+        i18n.set_language(lang)
+        try:
+            results = "|".join(_pattern(i18n.tr(m)) for m in (
+                "held-out loss {loss:.4g}", "loss {loss:.4g}", "diverged at step {step}"))
+            alternatives.append(_pattern(i18n.tr("{label}: {steps} steps, {result}")).replace(
+                "(?P<result>.+)", f"(?:{results})"))
+        finally:
+            i18n.set_language("en")
+    return re.compile("^(?:" + "|".join(alternatives) + ")$")
+
+
+PROGRESS_LINE = progress_lines()
 
 
 def _outputs(nb):
@@ -31,7 +61,7 @@ def _load(path):
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.relative_to(p.parents[1] if p.parent.name == "zh" else p.parent).as_posix() for p in NOTEBOOKS])
 def test_saved_widgets_read_well_where_widgets_do_not_run(path):
     nb = _load(path)
     for i, _cell, out in _outputs(nb):
@@ -49,7 +79,7 @@ def test_saved_widgets_read_well_where_widgets_do_not_run(path):
                 f"loss x' or '... diverged at step n', got {plain!r}")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.relative_to(p.parents[1] if p.parent.name == "zh" else p.parent).as_posix() for p in NOTEBOOKS])
 def test_run_top_to_bottom_without_errors_or_machine_paths(path):
     nb = _load(path)
     counts = [c.get("execution_count") for c in nb["cells"]

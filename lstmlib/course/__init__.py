@@ -16,10 +16,12 @@ module          what it holds                                                   
 ``ch04``        the GRU: gates held, three conventions, update-gate bias, PyTorch    04
 ``ch05``        gradient flow in RNN, LSTM, GRU; the forget bias; the error's parts  05
 ``ch06``        training experiments that test the papers' claims                    06
+``ch07``        the shipped corpus and models, text features, interpretable cells    07
 ``plots``       the pictures, one module per chapter, and ``diagrams``               all
 ``widgets``     the explorers (sliders over a picture), one function each            all
 ``exercises``   the self-checks of the exercises, one module per chapter             all
-``progress``    the progress bar that ``train.fit`` reports to in a notebook         06
+``progress``    the progress bar that ``train.fit`` reports to in a notebook         06, 07
+``i18n``        ``tr``: the messages above in Chinese, from ``locale/zh.po``         zh
 ==============  ==================================================================  =========
 
 These modules need matplotlib and ipywidgets; ``import lstmlib`` alone does not load them.

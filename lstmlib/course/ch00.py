@@ -15,8 +15,10 @@ from .. import _validate
 from ..lstm import LSTMParams, lstm_backward, lstm_forward
 from ..rnn import RNNParams
 from .ch01 import rnn_gradient_flow
+from .i18n import language, set_language, tr
 
-__all__ = ["NotationRow", "notation_rows", "notation_markdown", "GLOSSARY", "glossary_markdown", "source"]
+__all__ = ["NotationRow", "notation_rows", "notation_markdown", "GLOSSARY", "glossary", "glossary_markdown",
+           "source"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,42 +31,44 @@ class NotationRow:
 
 
 # (symbol, meaning, code, getter of the object from the namespace built below, dims in letters)
-_SPEC = (
-    ("x_t", "input at step t", "X[t-1]", lambda n: n["X"][0], "(B, D)"),
-    ("h_t", "output, hidden state (输出值)", "hs[t-1], cache.h[t-1]", lambda n: n["hs"][0], "(B, H)"),
-    ("c_t", "cell state (单元状态)", "cache.c[t-1]", lambda n: n["cache"].c[0], "(B, H)"),
-    ("f_t", "forget gate (遗忘门)", "cache.f[t-1]", lambda n: n["cache"].f[0], "(B, H)"),
-    ("i_t", "input gate (输入门)", "cache.i[t-1]", lambda n: n["cache"].i[0], "(B, H)"),
-    (r"\tilde c_t", "candidate cell state (当前输入的单元状态)", "cache.c_tilde[t-1]",
-     lambda n: n["cache"].c_tilde[0], "(B, H)"),
-    ("o_t", "output gate (输出门)", "cache.o[t-1]", lambda n: n["cache"].o[0], "(B, H)"),
-    ("W_{fh}", "forget gate's weights on h_{t-1}", "p.W_fh", lambda n: n["p"].W_fh, "(H, H)"),
-    ("W_{fx}", "forget gate's weights on x_t", "p.W_fx", lambda n: n["p"].W_fx, "(H, D)"),
-    ("b_f", "forget gate's bias (偏置项)", "p.b_f", lambda n: n["p"].b_f, "(H,)"),
-    ("W_f = [W_{fh}, W_{fx}]", "the article's joined matrix, acting on [h_{t-1}, x_t]",
-     "p.weights[rows of f]", lambda n: n["p"].weights[:n["H"]], "(H, H+D)"),
-    ("W_{ih}, W_{ch}, W_{oh}", "the other gates' weights on h_{t-1}", "p.W_ih, p.W_ch, p.W_oh",
-     lambda n: n["p"].W_ih, "(H, H)"),
-    ("W_{ix}, W_{cx}, W_{ox}", "the other gates' weights on x_t", "p.W_ix, p.W_cx, p.W_ox",
-     lambda n: n["p"].W_ix, "(H, D)"),
-    ("b_i, b_c, b_o", "the other gates' biases", "p.b_i, p.b_c, p.b_o", lambda n: n["p"].b_i, "(H,)"),
-    ("net_{f,t}", "weighted input of the forget gate (加权输入)", "h @ p.W_fh.T + x @ p.W_fx.T + p.b_f",
-     lambda n: n["net_f"], "(B, H)"),
-    (r"\delta_t = \partial E/\partial h_t", "error term of the output (误差项), all paths",
-     "lstm_backward(..., state_grads=True).dh[t-1]", lambda n: n["g"].dh[0], "(B, H)"),
-    (r"\partial E_t/\partial h_t", "the loss's own gradient at step t (input to BPTT)", "dhs[t-1]",
-     lambda n: n["dhs"][0], "(B, H)"),
-    (r"\partial E/\partial c_t", "error reaching the cell state", "lstm_backward(..., state_grads=True).dc[t-1]",
-     lambda n: n["g"].dc[0], "(B, H)"),
-    (r"\delta_{f,t} = \partial E/\partial net_{f,t}", "error term of a gate's weighted input",
-     "d_f inside lstm_step_backward", lambda n: n["delta_f"], "(B, H)"),
-    (r"\partial E/\partial W_{fh}", "gradient of a weight matrix", "g.W_fh", lambda n: n["g"].W_fh, "(H, H)"),
-    (r"\partial E/\partial x_t", "error passed to the layer below", "g.dX[t-1]", lambda n: n["g"].dX[0], "(B, D)"),
-    ("U", "plain RNN: input weights", "r.U", lambda n: n["r"].U, "(H, D)"),
-    ("W", "plain RNN: recurrent weights (权重矩阵)", "r.W", lambda n: n["r"].W, "(H, H)"),
-    (r"\delta_k = \partial E/\partial net_k", "plain RNN: error term at step k",
-     "rnn_gradient_flow(...).deltas[k-1]", lambda n: n["flow"].deltas[0], "(B, H)"),
-)
+def _spec() -> tuple:
+    """The rows, with the meanings in the current language (``tr``)."""
+    return (
+        ("x_t", tr("input at step t"), "X[t-1]", lambda n: n["X"][0], "(B, D)"),
+        ("h_t", tr("output, hidden state (输出值)"), "hs[t-1], cache.h[t-1]", lambda n: n["hs"][0], "(B, H)"),
+        ("c_t", tr("cell state (单元状态)"), "cache.c[t-1]", lambda n: n["cache"].c[0], "(B, H)"),
+        ("f_t", tr("forget gate (遗忘门)"), "cache.f[t-1]", lambda n: n["cache"].f[0], "(B, H)"),
+        ("i_t", tr("input gate (输入门)"), "cache.i[t-1]", lambda n: n["cache"].i[0], "(B, H)"),
+        (r"\tilde c_t", tr("candidate cell state (当前输入的单元状态)"), "cache.c_tilde[t-1]",
+         lambda n: n["cache"].c_tilde[0], "(B, H)"),
+        ("o_t", tr("output gate (输出门)"), "cache.o[t-1]", lambda n: n["cache"].o[0], "(B, H)"),
+        ("W_{fh}", tr("forget gate's weights on h_{t-1}"), "p.W_fh", lambda n: n["p"].W_fh, "(H, H)"),
+        ("W_{fx}", tr("forget gate's weights on x_t"), "p.W_fx", lambda n: n["p"].W_fx, "(H, D)"),
+        ("b_f", tr("forget gate's bias (偏置项)"), "p.b_f", lambda n: n["p"].b_f, "(H,)"),
+        ("W_f = [W_{fh}, W_{fx}]", tr("the article's joined matrix, acting on [h_{t-1}, x_t]"),
+         "p.weights[rows of f]", lambda n: n["p"].weights[:n["H"]], "(H, H+D)"),
+        ("W_{ih}, W_{ch}, W_{oh}", tr("the other gates' weights on h_{t-1}"), "p.W_ih, p.W_ch, p.W_oh",
+         lambda n: n["p"].W_ih, "(H, H)"),
+        ("W_{ix}, W_{cx}, W_{ox}", tr("the other gates' weights on x_t"), "p.W_ix, p.W_cx, p.W_ox",
+         lambda n: n["p"].W_ix, "(H, D)"),
+        ("b_i, b_c, b_o", tr("the other gates' biases"), "p.b_i, p.b_c, p.b_o", lambda n: n["p"].b_i, "(H,)"),
+        ("net_{f,t}", tr("weighted input of the forget gate (加权输入)"), "h @ p.W_fh.T + x @ p.W_fx.T + p.b_f",
+         lambda n: n["net_f"], "(B, H)"),
+        (r"\delta_t = \partial E/\partial h_t", tr("error term of the output (误差项), all paths"),
+         "lstm_backward(..., state_grads=True).dh[t-1]", lambda n: n["g"].dh[0], "(B, H)"),
+        (r"\partial E_t/\partial h_t", tr("the loss's own gradient at step t (input to BPTT)"), "dhs[t-1]",
+         lambda n: n["dhs"][0], "(B, H)"),
+        (r"\partial E/\partial c_t", tr("error reaching the cell state"), "lstm_backward(..., state_grads=True).dc[t-1]",
+         lambda n: n["g"].dc[0], "(B, H)"),
+        (r"\delta_{f,t} = \partial E/\partial net_{f,t}", tr("error term of a gate's weighted input"),
+         "d_f inside lstm_step_backward", lambda n: n["delta_f"], "(B, H)"),
+        (r"\partial E/\partial W_{fh}", tr("gradient of a weight matrix"), "g.W_fh", lambda n: n["g"].W_fh, "(H, H)"),
+        (r"\partial E/\partial x_t", tr("error passed to the layer below"), "g.dX[t-1]", lambda n: n["g"].dX[0], "(B, D)"),
+        ("U", tr("plain RNN: input weights"), "r.U", lambda n: n["r"].U, "(H, D)"),
+        ("W", tr("plain RNN: recurrent weights (权重矩阵)"), "r.W", lambda n: n["r"].W, "(H, H)"),
+        (r"\delta_k = \partial E/\partial net_k", tr("plain RNN: error term at step k"),
+         "rnn_gradient_flow(...).deltas[k-1]", lambda n: n["flow"].deltas[0], "(B, H)"),
+    )
 
 
 def notation_rows(input_size: int = 3, hidden_size: int = 4, batch: int = 2, steps: int = 5) -> list[NotationRow]:
@@ -90,62 +94,79 @@ def notation_rows(input_size: int = 3, hidden_size: int = 4, batch: int = 2, ste
     flow = rnn_gradient_flow(X, r)
     ns = dict(p=p, X=X, hs=hs, cache=cache, dhs=dhs, g=g, net_f=net_f, delta_f=delta_f,
               r=r, flow=flow, H=H)
-    return [NotationRow(sym, meaning, code, tuple(get(ns).shape), dims) for sym, meaning, code, get, dims in _SPEC]
+    return [NotationRow(sym, meaning, code, tuple(get(ns).shape), dims) for sym, meaning, code, get, dims in _spec()]
 
 
 def notation_markdown(input_size: int = 3, hidden_size: int = 4, batch: int = 2, steps: int = 5) -> str:
     """``notation_rows`` as a markdown table (symbols in LaTeX, shapes in letters and numbers)."""
     rows = notation_rows(input_size, hidden_size, batch, steps)
-    out = [f"| article | meaning | in lstmlib | shape | here (D={input_size}, H={hidden_size}, "
-           f"B={batch}, T={steps}) |",
+    out = [tr("| article | meaning | in lstmlib | shape | here (D={D}, H={H}, B={B}, T={T}) |",
+              D=input_size, H=hidden_size, B=batch, T=steps),
            "|---|---|---|---|---|"]
     for r in rows:
         out.append(f"| ${r.symbol}$ | {r.meaning} | `{r.code}` | {r.dims} | {r.shape} |")
     return "\n".join(out)
 
 
-GLOSSARY: tuple[tuple[str, str, str, str], ...] = (
-    # (English, the article's Chinese term, other Chinese terms for the same thing that a reader meets
-    #  elsewhere ("" when the article's term is the usual one), one line of meaning).
-    # d2l-zh is the Chinese edition of Dive into Deep Learning, 《动手学深度学习》.
-    ("recurrent neural network (RNN)", "循环神经网络", "",
-     "a network that reads a sequence one step at a time, carrying a state"),
-    ("long short-term memory network (LSTM)", "长短时记忆网络", "长短期记忆网络 (d2l-zh)",
-     "an RNN with a second state and three gates"),
-    ("gated recurrent unit (GRU)", "门控循环单元", "", "a lighter gated RNN with two gates"),
-    ("time step t", "时刻", "时间步 (d2l-zh)", "the position in the sequence; t = 1, ..., T"),
-    ("hidden state, output h_t", "输出值 h_t", "隐状态 (d2l-zh), 隐藏状态", "what a step passes up and to the next step"),
-    ("cell state c_t", "单元状态", "记忆元 (d2l-zh, the memory cell), 细胞状态",
-     "the LSTM's long-term memory, updated by + and *"),
-    ("candidate cell state c~_t", "当前输入的单元状态", "候选记忆元 (d2l-zh)", "what the current input proposes to write"),
-    ("gate", "门", "", "a vector of numbers in (0, 1) that multiplies another vector element by element"),
-    ("forget gate f_t", "遗忘门", "", "how much of c_{t-1} survives into c_t"),
-    ("input gate i_t", "输入门", "", "how much of c~_t is written into c_t"),
-    ("output gate o_t", "输出门", "", "how much of tanh(c_t) becomes h_t"),
-    ("update gate, reset gate (GRU)", "更新门, 重置门", "", "the GRU's two gates"),
-    ("weighted input net", "加权输入", "", "W h + U x + b, what an activation function is applied to"),
-    ("activation function", "激活函数", "", "sigmoid, tanh, ... applied element by element"),
-    ("weight matrix", "权重矩阵", "", "W, U, W_fh, ...: what training changes"),
-    ("bias", "偏置项", "", "b_f, b_i, ...: the constant part of a weighted input"),
-    ("element-wise product", "按元素乘", "", "the article's circle operator, * in numpy"),
-    ("diagonal matrix", "对角矩阵", "", "diag[f'(net)] in the RNN's error recursion"),
-    ("error term delta", "误差项", "", "the derivative of the loss E with respect to a weighted input (or output)"),
-    ("backpropagation through time (BPTT)", "沿时间反向传播", "通过时间反向传播 (d2l-zh)",
-     "the chain rule applied backwards over the unrolled steps"),
-    ("vanishing gradient", "梯度消失", "", "error terms shrinking exponentially with the distance in time"),
-    ("exploding gradient", "梯度爆炸", "", "error terms growing exponentially with the distance in time"),
-    ("long-range dependency", "长距离的依赖", "", "an output that depends on an input many steps earlier"),
-    ("gradient check", "梯度检查", "", "comparing a backward pass with finite differences"),
-    ("loss / error function E", "误差函数", "损失函数", "the number training makes small"),
-)
+def glossary() -> tuple[tuple[str, str, str, str], ...]:
+    """``GLOSSARY`` in the current language (``tr``): the English terms and the article's Chinese
+    terms as they are, the meanings (and the English notes among the synonyms) translated."""
+    return (
+        # d2l-zh is the Chinese edition of Dive into Deep Learning, 《动手学深度学习》.
+        ("recurrent neural network (RNN)", "循环神经网络", "",
+         tr("a network that reads a sequence one step at a time, carrying a state")),
+        ("long short-term memory network (LSTM)", "长短时记忆网络", tr("长短期记忆网络 (d2l-zh)"),
+         tr("an RNN with a second state and three gates")),
+        ("gated recurrent unit (GRU)", "门控循环单元", "", tr("a lighter gated RNN with two gates")),
+        ("time step t", "时刻", tr("时间步 (d2l-zh)"), tr("the position in the sequence; t = 1, ..., T")),
+        ("hidden state, output h_t", "输出值 h_t", tr("隐状态 (d2l-zh), 隐藏状态"), tr("what a step passes up and to the next step")),
+        ("cell state c_t", "单元状态", tr("记忆元 (d2l-zh, the memory cell), 细胞状态"),
+         tr("the LSTM's long-term memory, updated by + and *")),
+        ("candidate cell state c~_t", "当前输入的单元状态", tr("候选记忆元 (d2l-zh)"), tr("what the current input proposes to write")),
+        ("gate", "门", "", tr("a vector of numbers in (0, 1) that multiplies another vector element by element")),
+        ("forget gate f_t", "遗忘门", "", tr("how much of c_{t-1} survives into c_t")),
+        ("input gate i_t", "输入门", "", tr("how much of c~_t is written into c_t")),
+        ("output gate o_t", "输出门", "", tr("how much of tanh(c_t) becomes h_t")),
+        ("update gate, reset gate (GRU)", "更新门, 重置门", "", tr("the GRU's two gates")),
+        ("weighted input net", "加权输入", "", tr("W h + U x + b, what an activation function is applied to")),
+        ("activation function", "激活函数", "", tr("sigmoid, tanh, ... applied element by element")),
+        ("weight matrix", "权重矩阵", "", tr("W, U, W_fh, ...: what training changes")),
+        ("bias", "偏置项", "", tr("b_f, b_i, ...: the constant part of a weighted input")),
+        ("element-wise product", "按元素乘", "", tr("the article's circle operator, * in numpy")),
+        ("diagonal matrix", "对角矩阵", "", tr("diag[f'(net)] in the RNN's error recursion")),
+        ("error term delta", "误差项", "", tr("the derivative of the loss E with respect to a weighted input (or output)")),
+        ("backpropagation through time (BPTT)", "沿时间反向传播", tr("通过时间反向传播 (d2l-zh)"),
+         tr("the chain rule applied backwards over the unrolled steps")),
+        ("vanishing gradient", "梯度消失", "", tr("error terms shrinking exponentially with the distance in time")),
+        ("exploding gradient", "梯度爆炸", "", tr("error terms growing exponentially with the distance in time")),
+        ("long-range dependency", "长距离的依赖", "", tr("an output that depends on an input many steps earlier")),
+        ("gradient check", "梯度检查", "", tr("comparing a backward pass with finite differences")),
+        ("loss / error function E", "误差函数", "损失函数", tr("the number training makes small")),
+    )
+
+
+def _in_english(build):
+    """What ``build()`` returns with ``tr`` in English, whatever language was chosen before."""
+    chosen = language()
+    set_language("en")
+    try:
+        return build()
+    finally:
+        set_language(chosen)
+
+
+GLOSSARY: tuple[tuple[str, str, str, str], ...] = _in_english(glossary)
+"""The course's key terms: (English, the article's Chinese term, other Chinese terms for the same
+thing that a reader meets elsewhere ("" when the article's term is the usual one), one line of
+meaning). Always English; ``glossary()`` gives it in the current language."""
 
 
 def glossary_markdown() -> str:
-    """``GLOSSARY`` as a markdown table: the article's Chinese term in its own column, the terms
-    met elsewhere (synonyms, not the article's) in the next."""
-    out = ["| English | 中文: the article's term | 中文: also met elsewhere (synonyms) | meaning |",
+    """``glossary()`` as a markdown table, in the current language: the article's Chinese term in
+    its own column, the terms met elsewhere (synonyms, not the article's) in the next."""
+    out = [tr("| English | 中文: the article's term | 中文: also met elsewhere (synonyms) | meaning |"),
            "|---|---|---|---|"]
-    out += [f"| {en} | {zh} | {other or '—'} | {meaning} |" for en, zh, other, meaning in GLOSSARY]
+    out += [f"| {en} | {zh} | {other or '—'} | {meaning} |" for en, zh, other, meaning in glossary()]
     return "\n".join(out)
 
 

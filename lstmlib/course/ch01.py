@@ -10,6 +10,7 @@ import numpy as np
 from .. import _validate
 from ..activations import ACTIVATIONS, DERIVATIVE_BOUND
 from ..rnn import RNNParams, rnn_backward, rnn_forward, rnn_step_backward, with_activation
+from .i18n import tr
 
 __all__ = ["step_norms", "spectral_norm", "spectral_radius", "rescale_matrix", "orthogonal_matrix", "rnn_with_radius",
            "RNNGradientFlow", "rnn_gradient_flow", "ProductOrderCheck", "product_order_check",
@@ -223,15 +224,17 @@ class ProductOrderCheck:
         def cell(v: float) -> str:
             return f"< {tolerance:.0e}" if v < tolerance else f"{v:.2g}"
 
-        names = f"{'':>3} {'chain rule':>22} {'article, i = t-1..k':>22} {'article, i = k..t-1':>22}"
+        names = (f"{'':>3} {tr('chain rule'):>22} {tr('article, i = t-1..k'):>22} "
+                 f"{tr('article, i = k..t-1'):>22}")
         head = f"{'k':>3} {'W D_(t-1) ... W D_k':>22} {'D_(t-1) W ... D_k W':>22} {'D_k W ... D_(t-1) W':>22}"
-        lines = [f"t = T = {self.steps}, D_i = diag[f'(net_i)]; each entry: ||delta_t^T P - delta_k^T|| / "
-                 "||delta_k^T|| for the product P named above it, delta_k from BPTT", names, head, "-" * len(head)]
+        lines = [tr("t = T = {T}, D_i = diag[f'(net_i)]; each entry: ||delta_t^T P - delta_k^T|| / "
+                    "||delta_k^T|| for the product P named above it, delta_k from BPTT", T=self.steps),
+                 names, head, "-" * len(head)]
         for k in range(1, self.steps):
             lines.append(f"{k:>3} {cell(self.correct[k - 1]):>22} {cell(self.descending[k - 1]):>22} "
                          f"{cell(self.ascending[k - 1]):>22}")
-        lines.append(f"(dE/dh_t)^T D_t W D_(t-1) W ... D_(k+1) W against BPTT's dE/dh_k, largest relative "
-                     f"difference over k: {cell(float(self.state_form.max()))}")
+        lines.append(tr("(dE/dh_t)^T D_t W D_(t-1) W ... D_(k+1) W against BPTT's dE/dh_k, largest relative "
+                        "difference over k: {value}", value=cell(float(self.state_form.max()))))
         return "\n".join(lines)
 
 
@@ -308,10 +311,10 @@ def decay_table(experiment: RadiusExperiment, radii=(0.5, 0.9, 1.0, 1.5, 2.0, 3.
     """A text table, one row per (activation, radius) of ``experiment``: the bound's factor per step
     ``beta_f * beta_W``, what the bound allows over ``steps - 1`` steps, what was measured
     (``||delta_1|| / ||delta_T||``), and ``early_share(early)``. Two significant digits."""
-    head = (f"{'activation':<10} {'ρ':>5} {'beta_f*beta_W':>14} {'bound over T-1':>15} "
-            f"{'measured':>10} {'early share':>12}")
-    lines = [f"T = {steps}: bound and measured are ||delta_1|| / ||delta_T||; early share = what steps "
-             f"1..T-{early} add to grad_W E, relative", head, "-" * len(head)]
+    head = (f"{tr('activation'):<10} {'ρ':>5} {'beta_f*beta_W':>14} {tr('bound over T-1'):>15} "
+            f"{tr('measured'):>10} {tr('early share'):>12}")
+    lines = [tr("T = {T}: bound and measured are ||delta_1|| / ||delta_T||; early share = what steps "
+                "1..T-{early} add to grad_W E, relative", T=steps, early=early), head, "-" * len(head)]
     for act in activations:
         for rho in radii:
             flow = experiment.flow(rho, act, steps)
@@ -371,11 +374,12 @@ class EarlyStepsStudy:
     def table(self, back: int = 3, far: int = 10, threshold: float = 0.01) -> str:
         """One row per setting: the median, smallest and largest share of the steps k <= T-``back``,
         the median share of k <= T-``far``, and the median horizon for ``threshold``."""
-        cols = (f"n = {back}: median", "(smallest - largest)", f"n = {far}: median",
-                f"n for a share < {threshold:.0%}: median")
-        head = f"{'activation':<10} {'ρ':>5} {cols[0]:>15} {cols[1]:>21} {cols[2]:>16} {cols[3]:>27}"
-        lines = [f"T = {self.steps}, loss at step T, {len(self.seeds)} random RNNs per row; the share of "
-                 "||grad_W E|| that the steps k <= T - n carry", head, "-" * len(head)]
+        cols = (tr("n = {n}: median", n=back), tr("(smallest - largest)"), tr("n = {n}: median", n=far),
+                tr("n for a share < {threshold:.0%}: median", threshold=threshold))
+        head = f"{tr('activation'):<10} {'ρ':>5} {cols[0]:>15} {cols[1]:>21} {cols[2]:>16} {cols[3]:>27}"
+        lines = [tr("T = {T}, loss at step T, {n} random RNNs per row; the share of "
+                    "||grad_W E|| that the steps k <= T - n carry", T=self.steps, n=len(self.seeds)),
+                 head, "-" * len(head)]
         near, far_share, hor = self.share(back), self.median_share(far), np.median(self.horizon(threshold), axis=1)
         for j, (act, rho) in enumerate(self.settings):
             spread = f"({near[j].min():.2g} - {near[j].max():.2g})"

@@ -22,6 +22,7 @@ from .. import _validate
 from ..fused import FusedLSTMCache, lstm_forward
 from ..lstm import LSTMParams, lstm_step_forward
 from ..lstm import lstm_forward as readable_lstm_forward
+from .i18n import tr
 
 __all__ = ["INPUT_PATTERNS", "GateTrace", "input_pattern", "gate_switch_trace", "half_life",
            "half_life_table", "StepTrace", "lstm_step_trace", "worked_example", "parameter_table",
@@ -120,7 +121,7 @@ def half_life(f) -> float:
 
 
 def _steps_text(n: float) -> str:
-    return "never" if np.isinf(n) else f"{n:.1f}"
+    return tr("never") if np.isinf(n) else f"{n:.1f}"
 
 
 def half_life_table(forget=(0.3, 0.7, 0.9, 0.97, 1.0)) -> str:
@@ -130,19 +131,21 @@ def half_life_table(forget=(0.3, 0.7, 0.9, 0.97, 1.0)) -> str:
         raise ValueError("forget: expected at least one forget-gate value, got none")
     lives = [_steps_text(half_life(f)) for f in forget]
     w = max(6, *(len(x) + 2 for x in lives))
-    return "\n".join([f"{'forget gate f':<20}" + "".join(f"{f:>{w}g}" for f in forget),
-                      f"{'half-life (steps)':<20}" + "".join(f"{x:>{w}}" for x in lives)])
+    return "\n".join([f"{tr('forget gate f'):<20}" + "".join(f"{f:>{w}g}" for f in forget),
+                      f"{tr('half-life (steps)'):<20}" + "".join(f"{x:>{w}}" for x in lives)])
 
 
 # ---- one LSTM step, equation by equation ---------------------------------------------------------
-_ROWS = (  # (equation, symbol, how it is computed; what it means)
-    ("(1)", "f_t", "sigmoid(W_fh h_{t-1} + W_fx x_t + b_f)", "forget gate: how much of c_{t-1} to keep"),
-    ("(2)", "i_t", "sigmoid(W_ih h_{t-1} + W_ix x_t + b_i)", "input gate: how much of c~_t to write"),
-    ("(3)", "c~_t", "tanh(W_ch h_{t-1} + W_cx x_t + b_c)", "candidate: what could be written"),
-    ("(4)", "c_t", "f_t * c_{t-1} + i_t * c~_t", "cell state: kept part + written part"),
-    ("(5)", "o_t", "sigmoid(W_oh h_{t-1} + W_ox x_t + b_o)", "output gate: how much of tanh(c_t) to show"),
-    ("(6)", "h_t", "o_t * tanh(c_t)", "output"),
-)
+def _rows() -> tuple:
+    """(equation, symbol, how it is computed, what it means), the meaning in the current language."""
+    return (
+        ("(1)", "f_t", "sigmoid(W_fh h_{t-1} + W_fx x_t + b_f)", tr("forget gate: how much of c_{t-1} to keep")),
+        ("(2)", "i_t", "sigmoid(W_ih h_{t-1} + W_ix x_t + b_i)", tr("input gate: how much of c~_t to write")),
+        ("(3)", "c~_t", "tanh(W_ch h_{t-1} + W_cx x_t + b_c)", tr("candidate: what could be written")),
+        ("(4)", "c_t", "f_t * c_{t-1} + i_t * c~_t", tr("cell state: kept part + written part")),
+        ("(5)", "o_t", "sigmoid(W_oh h_{t-1} + W_ox x_t + b_o)", tr("output gate: how much of tanh(c_t) to show")),
+        ("(6)", "h_t", "o_t * tanh(c_t)", tr("output")),
+    )
 
 
 def _vec(v: np.ndarray) -> str:
@@ -168,15 +171,15 @@ class StepTrace:
     def __str__(self) -> str:
         lines = [f"x_t     = {_vec(self.x)}", f"h_{{t-1}} = {_vec(self.h_prev)}",
                  f"c_{{t-1}} = {_vec(self.c_prev)}", ""]
-        for (eq, sym, formula, meaning), gate in zip(_ROWS, ("f", "i", "c", None, "o", None)):
+        for (eq, sym, formula, meaning), gate in zip(_rows(), ("f", "i", "c", None, "o", None)):
             lines.append(f"{eq} {sym} = {formula}      <- {meaning}")
             if gate is not None:
                 fn = "tanh" if gate == "c" else "sigmoid"
                 lines.append(f"      net  = {_vec(self.net[gate])}")
                 lines.append(f"      {sym:<4} = {fn}(net) = {_vec(self.values[sym])}")
             elif sym == "c_t":
-                lines.append(f"      f_t * c_{{t-1}} = {_vec(self.values['f_t*c_{t-1}'])}   (kept)")
-                lines.append(f"      i_t * c~_t    = {_vec(self.values['i_t*c~_t'])}   (written)")
+                lines.append(f"      f_t * c_{{t-1}} = {_vec(self.values['f_t*c_{t-1}'])}   {tr('(kept)')}")
+                lines.append(f"      i_t * c~_t    = {_vec(self.values['i_t*c~_t'])}   {tr('(written)')}")
                 lines.append(f"      c_t           = {_vec(self.values['c_t'])}")
             else:
                 lines.append(f"      tanh(c_t) = {_vec(self.values['tanh(c_t)'])}")
@@ -236,7 +239,7 @@ def parameter_table(p: LSTMParams, decimals: int = 1) -> str:
         return "[" + " ".join(f"{x:{w}.{decimals}f}" for x in v) + "]"
 
     cols = (f"{'W_gh':<{H * (w + 1) + 3}}", f"{'W_gx':<{D * (w + 1) + 3}}", "b_g")
-    lines = ["gate  " + "".join(cols)]
+    lines = [f"{tr('gate'):<6}" + "".join(cols)]
     for g in ("f", "i", "c", "o"):
         Wh, Wx, b = getattr(p, f"W_{g}h"), getattr(p, f"W_{g}x"), getattr(p, f"b_{g}")
         for r in range(H):
@@ -254,7 +257,8 @@ def compare_with_fused(X: np.ndarray, p: LSTMParams, atol: float = 1e-13) -> str
     hs_fast, fast = lstm_forward(X, p)
     hs, slow = readable_lstm_forward(X, p)
     same = bool(np.allclose(hs_fast, hs, rtol=0, atol=atol) and np.allclose(fast.c, slow.c, rtol=0, atol=atol))
-    return f"fused.lstm_forward and lstm_forward agree within {atol:g} (every h_t and c_t): {same}"
+    return tr("fused.lstm_forward and lstm_forward agree within {atol:g} (every h_t and c_t): {same}",
+              atol=atol, same=same)
 
 
 def run_summary(cache, sample: int = 0) -> str:
@@ -266,11 +270,13 @@ def run_summary(cache, sample: int = 0) -> str:
     lines = []
     for name in ("f", "i", "o"):
         g = np.asarray(getattr(cache, name))[:, sample]
-        lines.append(f"{name}_t: mean {g.mean():.3f}, from {g.min():.3f} to {g.max():.3f}")
+        lines.append(tr("{name}_t: mean {mean:.3f}, from {low:.3f} to {high:.3f}", name=name, mean=g.mean(),
+                        low=g.min(), high=g.max()))
     c, h = np.asarray(cache.c)[:, sample], np.asarray(cache.h)[:, sample]
-    lines.append(f"c_t: from {c.min():.3f} to {c.max():.3f};  h_t: from {h.min():.3f} to {h.max():.3f}")
+    lines.append(tr("c_t: from {c_low:.3f} to {c_high:.3f};  h_t: from {h_low:.3f} to {h_high:.3f}",
+                    c_low=c.min(), c_high=c.max(), h_low=h.min(), h_high=h.max()))
     tc = np.abs(np.tanh(c))
-    lines.append(f"|h_t| < |tanh(c_t)| at every step and unit: {bool(np.all(np.abs(h) < tc))}")
+    lines.append(tr("|h_t| < |tanh(c_t)| at every step and unit: {same}", same=bool(np.all(np.abs(h) < tc))))
     return "\n".join(lines)
 
 
@@ -305,19 +311,17 @@ class ForgetBiasMemory:
     caches: dict
 
     def row(self, forget_bias: float) -> MemoryRow:
-        for r in self.rows:
-            if r.forget_bias == forget_bias:
-                return r
-        raise KeyError(forget_bias)
+        """The row of ``forget_bias`` (KeyError when the table has none)."""
+        return {r.forget_bias: r for r in self.rows}[forget_bias]
 
     def __str__(self) -> str:
-        head = (f"{'b_f':>5}  {'mean f_t':>8}  {'half-life (steps)':>17}  {'corr c_t':>8}  "
-                f"{'corr c~_t':>9}  {'largest |c_t|':>13}")
+        head = (f"{'b_f':>5}  {tr('mean f_t'):>8}  {tr('half-life (steps)'):>17}  {tr('corr c_t'):>8}  "
+                f"{tr('corr c~_t'):>9}  {tr('largest |c_t|'):>13}")
         lines = [head, "-" * len(head)]
         for r in self.rows:
             lines.append(f"{r.forget_bias:5.1f}  {r.mean_f:8.3f}  {_steps_text(r.half_life):>17}  "
                          f"{r.c_correlation:8.2f}  {r.candidate_correlation:9.2f}  {r.max_abs_c:13.2f}")
-        lines.append("half-life = ln(1/2) / ln(mean f_t);  corr = correlation of each step with the one before")
+        lines.append(tr("half-life = ln(1/2) / ln(mean f_t);  corr = correlation of each step with the one before"))
         return "\n".join(lines)
 
     __repr__ = __str__

@@ -12,6 +12,7 @@ from ..article import (ARTICLE, CORRECT, ArticleErrata, article_backward_with, a
                        article_lstm_forward)
 from ..gradcheck import GradcheckReport, check_gradients
 from ..lstm import LSTMGrads, LSTMParams, lstm_backward, lstm_forward, lstm_step_backward
+from .i18n import tr
 
 __all__ = ["BPTTTrace", "bptt_trace", "compare_with_fused", "UNIT_ROUNDOFF", "EpsSweep", "eps_sweep", "ERRATA_VARIANTS", "GRADCHECK_ARRAYS", "errata_case",
            "errata_gradcheck", "ErrataTable", "errata_table", "article_own_check", "errata_gap",
@@ -45,8 +46,8 @@ class BPTTTrace:
 
         via_h = self.dc[:, sample] - self.carry[:, sample]
         w = len(vec(self.dh[0, sample]))
-        head = (f"{'t':>3}  {'dE/dh_t':<{w}}  {'dE/dc_t via h_t':<{w}}  {'carry from c_t+1':<{w}}  "
-                f"{'dE/dc_t (total)':<{w}}")
+        head = (f"{'t':>3}  {'dE/dh_t':<{w}}  {tr('dE/dc_t via h_t'):<{w}}  {tr('carry from c_t+1'):<{w}}  "
+                f"{tr('dE/dc_t (total)'):<{w}}")
         lines = [head, "-" * len(head)]
         for t in reversed(range(T)):
             lines.append(f"{t + 1:>3}  {vec(self.dh[t, sample])}  {vec(via_h[t])}  "
@@ -57,7 +58,7 @@ class BPTTTrace:
         """The ``contributions`` as a text table, one row per parameter, one column per step;
         exact zeros print as ``0`` (they are structural, not small)."""
         T = self.dh.shape[0]
-        head = f"{'array':<6}" + "".join(f"{'t=' + str(t + 1):>10}" for t in range(T))
+        head = f"{tr('array'):<6}" + "".join(f"{'t=' + str(t + 1):>10}" for t in range(T))
         rows = [head, "-" * len(head)]
         for name, v in self.contributions.items():
             rows.append(f"{name:<6}" + "".join(f"{'0' if x == 0 else f'{x:.3g}':>10}" for x in v))
@@ -92,7 +93,8 @@ def compare_with_fused(X: np.ndarray, p: LSTMParams, dhs: np.ndarray, h0: np.nda
     fast = fused.lstm_backward(dhs, fast_cache)
     names = p.names + ("dX", "dh0", "dc0")
     same = all(np.allclose(getattr(fast, n), getattr(readable, n), rtol=rtol, atol=atol) for n in names)
-    return f"fused.lstm_backward equals lstm_backward for all {len(names)} arrays ({', '.join(names)}): {same}"
+    return tr("fused.lstm_backward equals lstm_backward for all {n} arrays ({names}): {same}",
+              n=len(names), names=", ".join(names), same=same)
 
 
 UNIT_ROUNDOFF = float(np.finfo(np.float64).eps / 2)
@@ -115,11 +117,13 @@ class EpsSweep:
         return self.eps[int(np.argmin(self.errors))]
 
     def __str__(self) -> str:
-        head = f"{'eps':>7}  {'relative error':>14}  {'eps^2':>8}  {'u/eps':>8}"
+        head = f"{'eps':>7}  {tr('relative error'):>14}  {'eps^2':>8}  {'u/eps':>8}"
         lines = [head, "-" * len(head)]
         for e, err in zip(self.eps, self.errors):
             lines.append(f"{e:7.0e}  {err:14.1e}  {e * e:8.0e}  {UNIT_ROUNDOFF / e:8.1e}")
-        lines.append(f"({self.stencil} difference; u = {UNIT_ROUNDOFF:.1e}, the float64 unit round-off)")
+        stencil = {"centred": tr("centred"), "five-point": tr("five-point")}.get(self.stencil, self.stencil)
+        lines.append(tr("({stencil} difference; u = {u:.1e}, the float64 unit round-off)", stencil=stencil,
+                        u=UNIT_ROUNDOFF))
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -131,8 +135,8 @@ class EpsSweep:
         k = int(np.argmin(errs))
         falls = bool(np.all(np.diff(errs[:k + 1]) < 0))  # eps decreasing towards the bottom
         rises = bool(np.all(np.diff(errs[k:]) > 0))
-        return (f"smallest error at eps = {self.eps[k]:.0e}; it falls all the way down to there: {falls}; "
-                f"it grows all the way past it: {rises}")
+        return tr("smallest error at eps = {eps:.0e}; it falls all the way down to there: {falls}; "
+                  "it grows all the way past it: {rises}", eps=self.eps[k], falls=falls, rises=rises)
 
 
 def eps_sweep(X: np.ndarray, p: LSTMParams, states: dict | None = None, *,
@@ -225,7 +229,7 @@ class ErrataTable:
         cells = {}
         for key, rep in self.reports.items():
             f = rep.failed
-            cells[key] = "none" if not f else f"all {n}" if len(f) == n else " ".join(f)
+            cells[key] = tr("none") if not f else tr("all {n}", n=n) if len(f) == n else " ".join(f)
         widths = {T: max(len(f"T={T}"), *(len(cells[(lab, T)]) for lab in self.labels)) for T in self.steps}
         lw = max(len(lab) for lab in self.labels)
         head = f"{'':<{lw}}  " + "  ".join(f"{'T=' + str(T):<{widths[T]}}" for T in self.steps)
@@ -238,16 +242,16 @@ class ErrataTable:
         cols = [(lab, T) for T in self.steps for lab in self.labels]
         width = max(9, max(len(lab) for lab in self.labels) + 1)
         head1 = f"{'':<6}" + "".join(f"{lab:>{width}}" for lab, _ in cols)
-        head2 = f"{'array':<6}" + "".join(f"{'T=' + str(T):>{width}}" for _, T in cols)
+        head2 = f"{tr('array'):<6}" + "".join(f"{'T=' + str(T):>{width}}" for _, T in cols)
         lines = [head1, head2, "-" * len(head1)]
         names = [r.name for r in self.reports[cols[0]].rows]
         for name in names:
             cells = []
             for col in cols:
                 row = self.reports[col][name]
-                cells.append("ok" if row.passed else f"{row.relative_error:.2g}")
+                cells.append(tr("ok") if row.passed else f"{row.relative_error:.2g}")
             lines.append(f"{name:<6}" + "".join(f"{c:>{width}}" for c in cells))
-        lines.append(f"{'fail':<6}" + "".join(
+        lines.append(f"{tr('fail'):<6}" + "".join(
             f"{str(len(self.reports[c].failed)) + '/' + str(len(names)):>{width}}" for c in cols))
         return "\n".join(lines)
 
@@ -354,7 +358,14 @@ def article_check_ablation(errata: ArticleErrata = ARTICLE, changes: dict | None
 
 
 def _gap_text(v: float) -> str:
-    return "0 (identical)" if v == 0 else f"{v:.2g}"
+    return tr("0 (identical)") if v == 0 else f"{v:.2g}"
+
+
+def _change_labels() -> dict:
+    """``ARTICLE_CHECK_CHANGES``' labels in the current language."""
+    return {"the article's set-up": tr("the article's set-up"), "T = 3 instead of 2": tr("T = 3 instead of 2"),
+            "random h0, c0": tr("random h0, c0"), "weights +-0.5": tr("weights +-0.5"),
+            "loss at every step": tr("loss at every step")}
 
 
 def format_ablation(rows: list[AblationRow], name: str = "W_fh") -> str:
@@ -362,25 +373,28 @@ def format_ablation(rows: list[AblationRow], name: str = "W_fh") -> str:
     true gap (``0 (identical)`` when the mistake changes nothing). The check's own relative error
     is left out on purpose: with weights of 1e-4 the gradients are so small that its digits are
     rounding noise, different on every machine."""
-    head = f"{'what changed':<22}  {'check of ' + name:<13} {'true gap':>14}"
+    head = f"{tr('what changed'):<22}  {tr('check of {name}', name=name):<13} {tr('true gap'):>14}"
     lines = [head, "-" * len(head)]
+    changes = _change_labels()
     for r in rows:
-        lines.append(f"{r.change:<22}  {'pass' if r.passed else 'FAIL':<13} {_gap_text(r.gap):>14}")
+        lines.append(f"{changes.get(r.change, r.change):<22}  {tr('pass') if r.passed else tr('FAIL'):<13} "
+                     f"{_gap_text(r.gap):>14}")
     return "\n".join(lines)
 
 
 def setup_text(steps: int = 2, weight_scale: float = 1e-4, zero_state: bool = True,
                loss_at_every_step: bool = False, seed: int = 0) -> str:
     """The set-up of ``article_own_check`` with these keywords, in words (one line)."""
-    return (f"set-up: T = {steps}, D = 3, H = 2, one sample, weights uniform in +-{weight_scale:g}, zero biases, "
-            f"{'zero' if zero_state else 'random'} initial state, loss at "
-            f"{'every step' if loss_at_every_step else 'the last step only'}")
+    state = tr("zero initial state") if zero_state else tr("random initial state")
+    loss = tr("loss at every step") if loss_at_every_step else tr("loss at the last step only")
+    return tr("set-up: T = {T}, D = 3, H = 2, one sample, weights uniform in +-{scale:g}, zero biases, "
+              "{state}, {loss}", T=steps, scale=weight_scale, state=state, loss=loss)
 
 
 def _pass_text(row, tol: float) -> str:
     if not row.passed:
-        return "FAIL"
-    return "pass" if row.relative_error <= tol else "pass (abs)"
+        return tr("FAIL")
+    return tr("pass") if row.relative_error <= tol else tr("pass (abs)")
 
 
 def article_check_table(errata: ArticleErrata = ARTICLE, **setup) -> str:
@@ -396,12 +410,14 @@ def article_check_table(errata: ArticleErrata = ARTICLE, **setup) -> str:
     _, cache = article_lstm_forward(X, p, states["h"], states["c"])
     wrong = article_lstm_backward(out_grad, cache, errata)
     right = article_lstm_backward(out_grad, cache, CORRECT)
-    head = f"{'array':<6} {'check':<10} {'largest |dE/dw|':>15} {'true gap: relative':>19} {'absolute':>9}"
+    head = (f"{tr('array'):<6} {tr('check'):<10} {tr('largest |dE/dw|'):>15} {tr('true gap: relative'):>19} "
+            f"{tr('absolute'):>9}")
     lines = [setup_text(**setup), head, "-" * len(head)]
     for row in report.rows:
         a, b = getattr(wrong, row.name), getattr(right, row.name)
         absgap = float(np.abs(a - b).max())
         lines.append(f"{row.name:<6} {_pass_text(row, report.tol):<10} {np.abs(b).max():>15.2g} "
                      f"{_gap_text(gaps[row.name]):>19} {'0' if absgap == 0 else f'{absgap:.2g}':>9}")
-    lines.append(f"check: pass when relative error <= {report.tol:g} or every entry within {report.atol:g}")
+    lines.append(tr("check: pass when relative error <= {tol:g} or every entry within {atol:g}", tol=report.tol,
+                    atol=report.atol))
     return "\n".join(lines)

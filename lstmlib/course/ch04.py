@@ -13,6 +13,7 @@ from ..gru import GRUParams, gru_backward, gru_forward, gru_step_backward
 from ..lstm import LSTMParams
 from ..rnn import RNNParams
 from .ch02 import held_gate_bias
+from .i18n import tr
 
 __all__ = ["FixedGateRun", "held_gates", "gru_fixed_gates", "GateLab", "ConventionGap",
            "compare_gru_conventions", "ParameterCount", "parameter_counts", "parameter_count_table",
@@ -111,9 +112,9 @@ class ConventionGap:
     def __str__(self) -> str:
         # below 1e-12 the difference is rounding, whose last bits depend on the BLAS build
         tiny = "< 1e-12" if self.open_reset < 1e-12 else f"{self.open_reset:.1e}"
-        return (f"same weights, reset before vs after the product: max |h difference| = "
-                f"{self.learned_reset:.3f}\nthe same with the reset gate held open (r = 1):     "
-                f"max |h difference| {tiny}")
+        return (tr("same weights, reset before vs after the product: max |h difference| = {gap:.3f}",
+                   gap=self.learned_reset) + "\n"
+                + tr("the same with the reset gate held open (r = 1):     max |h difference| {gap}", gap=tiny))
 
     __repr__ = __str__
 
@@ -169,12 +170,15 @@ def parameter_counts(input_size: int, hidden_size: int) -> tuple[ParameterCount,
 def parameter_count_table(input_size: int, hidden_size: int) -> str:
     """``parameter_counts`` as a text table (PyTorch has no reset-before GRU: shown as '-')."""
     rows = parameter_counts(input_size, hidden_size)
-    head = f"{'model':<34}{'formula':>16}{'lstmlib':>10}{'PyTorch':>10}{'vs LSTM':>9}"
+    head = f"{tr('model'):<34}{tr('formula'):>16}{'lstmlib':>10}{'PyTorch':>10}{tr('vs LSTM'):>9}"
     lstm = rows[-1].lstmlib
     lines = [f"D = {input_size}, H = {hidden_size}", head, "-" * len(head)]
+    names = {"GRU, reset before (article)": tr("GRU, reset before (article)"),
+             "GRU, reset after (cuDNN, PyTorch)": tr("GRU, reset after (cuDNN, PyTorch)")}
     for r in rows:
         torch_n = f"{'-':>10}" if r.pytorch is None else f"{r.pytorch:>10}"
-        lines.append(f"{r.model:<34}{r.formula:>16}{r.lstmlib:>10}{torch_n}{r.lstmlib / lstm:>9.2f}")
+        lines.append(f"{names.get(r.model, r.model):<34}{r.formula:>16}{r.lstmlib:>10}{torch_n}"
+                     f"{r.lstmlib / lstm:>9.2f}")
     return "\n".join(lines)
 
 
@@ -193,13 +197,17 @@ class TorchParity:
 
     def __str__(self) -> str:
         if self.skipped:
-            return f"PyTorch parity: skipped ({self.skipped})"
-        lines = [f"{'array':<14}{'max |lstmlib - torch|':>24}"]
+            reason = tr("torch is not installed") if self.skipped == "torch is not installed" else self.skipped
+            return tr("PyTorch parity: skipped ({reason})", reason=reason)
+        lines = [f"{tr('array'):<14}{'max |lstmlib - torch|':>24}"]
+        names = {"output h": tr("output h"), "input X": tr("input X")}
         for name, v in self.differences.items():
-            lines.append(f"{name:<14}{('< ' + format(self.tol, '.0e')) if v <= self.tol else format(v, '.2e'):>24}")
-        verdict = "agree" if self.passed else "DISAGREE"
-        lines.append(f"PyTorch parity: the output and all {len(self.differences) - 1} gradient arrays "
-                     f"{verdict} to {self.tol:.0e}")
+            lines.append(f"{names.get(name, name):<14}"
+                         f"{('< ' + format(self.tol, '.0e')) if v <= self.tol else format(v, '.2e'):>24}")
+        fields = dict(n=len(self.differences) - 1, tol=self.tol)
+        lines.append(tr("PyTorch parity: the output and all {n} gradient arrays agree to {tol:.0e}", **fields)
+                     if self.passed else
+                     tr("PyTorch parity: the output and all {n} gradient arrays DISAGREE to {tol:.0e}", **fields))
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -305,9 +313,10 @@ class D2LParity:
 
     def __str__(self) -> str:
         tiny = "< 1e-12" if self.mapped < 1e-12 else f"= {self.mapped:.1e}"
-        return (f"d2l's equations vs lstmlib's gru_forward on the same GRU:\n"
-                f"  matrices transposed, update gate negated:   max |h difference| {tiny}\n"
-                f"  matrices transposed, update gate unchanged: max |h difference| = {self.unnegated:.3f}")
+        return "\n".join([
+            tr("d2l's equations vs lstmlib's gru_forward on the same GRU:"),
+            tr("  matrices transposed, update gate negated:   max |h difference| {gap}", gap=tiny),
+            tr("  matrices transposed, update gate unchanged: max |h difference| = {gap:.3f}", gap=self.unnegated)])
 
     __repr__ = __str__
 
@@ -363,6 +372,21 @@ def first_step_share(X: np.ndarray, q: GRUParams) -> float:
     return float(np.linalg.norm(dh[0]) / np.linalg.norm(dh[-1]))
 
 
+def bias_decay_text(title: str, bias: str, keep: tuple[str, int], small_scale: float, rows) -> str:
+    """The text of a gate-bias table (the GRU's ``UpdateBiasTable`` here, the LSTM's
+    ``ForgetBiasTable`` in chapter 05): a title, then per bias how much of the state each step keeps
+    at initialisation, the predicted share of the gradient that reaches step 1 and the two measured
+    ones. ``keep``: the column's header and width; ``rows``: ``(bias, keep, predicted,
+    measured with small weights, measured at the usual initialisation)``."""
+    name, width = keep
+    head = (f"{bias:>5}  {name:>{width}}  {tr('predicted'):>10}  "
+            f"{tr('measured, weights x{scale:g}', scale=small_scale):>24}  {tr('measured, usual init'):>20}")
+    lines = [title, head, "-" * len(head)]
+    for b, k, predicted, small, usual in rows:
+        lines.append(f"{b:>5g}  {k:>{width}.4f}  {predicted:>10.2e}  {small:>24.2e}  {usual:>20.2e}")
+    return "\n".join(lines)
+
+
 @dataclasses.dataclass(frozen=True)
 class UpdateBiasRow:
     """One row of ``UpdateBiasTable``."""
@@ -388,13 +412,10 @@ class UpdateBiasTable:
     rows: tuple[UpdateBiasRow, ...]
 
     def __str__(self) -> str:
-        head = (f"{'b_z':>5}  {'keeps 1 - z':>11}  {'predicted':>10}  "
-                f"{'measured, weights x' + format(self.small_scale, 'g'):>24}  {'measured, usual init':>20}")
-        lines = [f"||dE/dh_1|| / ||dE/dh_T|| of a GRU for T = {self.steps}", head, "-" * len(head)]
-        for r in self.rows:
-            lines.append(f"{r.update_bias:>5g}  {r.keep:>11.4f}  {r.predicted:>10.2e}  "
-                         f"{r.measured_small:>24.2e}  {r.measured_default:>20.2e}")
-        return "\n".join(lines)
+        return bias_decay_text(tr("||dE/dh_1|| / ||dE/dh_T|| of a GRU for T = {T}", T=self.steps),
+                               "b_z", (tr("keeps 1 - z"), 11), self.small_scale,
+                               [(r.update_bias, r.keep, r.predicted, r.measured_small, r.measured_default)
+                                for r in self.rows])
 
     __repr__ = __str__
 
@@ -452,9 +473,12 @@ def equal_size_table(input_size: int, hidden_size: int, output_size: int = 0) ->
     D = _validate.positive_int(input_size, "input_size")
     H = _validate.positive_int(hidden_size, "hidden_size")
     target = model_parameter_count("LSTM", D, H, output_size)
-    head = f"{'model':<6}{f'parameters at H = {H}':>22}{'H for the LSTM count':>22}{'parameters there':>18}"
-    layer = f", output layer of {output_size} included" if output_size else ""
-    lines = [f"D = {D}{layer}: every model at H = {H}, or sized to the LSTM's {target} parameters",
+    head = (f"{tr('model'):<6}{tr('parameters at H = {H}', H=H):>22}{tr('H for the LSTM count'):>22}"
+            f"{tr('parameters there'):>18}")
+    fields = dict(D=D, K=output_size, H=H, target=target)
+    lines = [tr("D = {D}, output layer of {K} included: every model at H = {H}, or sized to the LSTM's {target} "
+                "parameters", **fields) if output_size else
+             tr("D = {D}: every model at H = {H}, or sized to the LSTM's {target} parameters", **fields),
              head, "-" * len(head)]
     for model in ("RNN", "GRU", "LSTM"):
         H2 = matching_hidden_size(model, D, target, output_size)

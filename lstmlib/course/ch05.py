@@ -16,6 +16,8 @@ from ..lstm import LSTMParams
 from ..models import MODELS, model_of
 from ..rnn import RNNParams
 from .ch01 import spectral_norm, step_norms
+from .ch04 import bias_decay_text
+from .i18n import tr
 
 __all__ = ["LastStepGradients", "last_step_gradients", "forget_bias_prediction", "gated_models",
            "ForgetBiasRow", "ForgetBiasTable", "forget_bias_table", "CellJacobian",
@@ -133,13 +135,10 @@ class ForgetBiasTable:
     rows: tuple[ForgetBiasRow, ...]
 
     def __str__(self) -> str:
-        head = (f"{'b_f':>5}  {'sigmoid(b_f)':>12}  {'predicted':>10}  "
-                f"{'measured, weights x' + format(self.small_scale, 'g'):>24}  {'measured, usual init':>20}")
-        lines = [f"||dE/dc_1|| / ||dE/dc_T|| for T = {self.steps}", head, "-" * len(head)]
-        for r in self.rows:
-            lines.append(f"{r.forget_bias:>5g}  {float(sigmoid(r.forget_bias)):>12.4f}  "
-                         f"{r.predicted:>10.2e}  {r.measured_small:>24.2e}  {r.measured_default:>20.2e}")
-        return "\n".join(lines)
+        return bias_decay_text(tr("||dE/dc_1|| / ||dE/dc_T|| for T = {T}", T=self.steps), "b_f",
+                               ("sigmoid(b_f)", 12), self.small_scale,
+                               [(r.forget_bias, float(sigmoid(r.forget_bias)), r.predicted, r.measured_small,
+                                 r.measured_default) for r in self.rows])
 
     __repr__ = __str__
 
@@ -196,8 +195,8 @@ class CellJacobian:
 
     def __str__(self) -> str:
         """The three matrices of the first sample, side by side, 3 decimals."""
-        parts = (("diag(f_t)", self.direct[0]), ("terms through h", self.through_h[0]),
-                 ("total dc_t/dc_(t-1)", self.total[0]))
+        parts = (("diag(f_t)", self.direct[0]), (tr("terms through h"), self.through_h[0]),
+                 (tr("total dc_t/dc_(t-1)"), self.total[0]))
         H = self.direct.shape[1]
         width = 8 * H
         lines = [f"t = {self.step}:  " + "   ".join(f"{name:<{width}}" for name, _ in parts)]
@@ -397,13 +396,14 @@ class CellStateChain:
         H = self.product.shape[0]
         width = 8 * H
         k, T = self.step, self.steps
-        names = (f"product of J_t, t = {k + 1}..{T}", f"dc_{T}/dc_{k} (whole network)")
+        names = (tr("product of J_t, t = {first}..{T}", first=k + 1, T=T),
+                 tr("dc_{T}/dc_{k} (whole network)", T=T, k=k))
         lines = ["   ".join(f"{n:<{width}}" for n in names)]
         for i in range(H):
             lines.append("   ".join("".join(f"{_no_minus_zero(v):>8.3f}" for v in m[i])
                                     for m in (self.product, self.total)))
         diff = "< 1e-12" if self.difference < 1e-12 else f"= {self.difference:.1e}"
-        lines.append(f"max |difference| {diff}")
+        lines.append(tr("max |difference| {diff}", diff=diff))
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -438,8 +438,9 @@ class ProductVsTotal:
     no_output_recurrence: CellStateChain
 
     def __str__(self) -> str:
-        return (f"the LSTM as it is:\n{self.as_is}\n\nthe same LSTM with W_oh = 0 (the output gate no longer "
-                f"reads h_(t-1)):\n{self.no_output_recurrence}")
+        return (tr("the LSTM as it is:") + f"\n{self.as_is}\n\n"
+                + tr("the same LSTM with W_oh = 0 (the output gate no longer reads h_(t-1)):")
+                + f"\n{self.no_output_recurrence}")
 
     __repr__ = __str__
 
@@ -555,9 +556,10 @@ class CellErrorTable:
     parts: tuple[CellErrorParts, ...]
 
     def __str__(self) -> str:
-        head = (f"{'b_f':>4}  {'highway alone':>13}  {'whole step':>10}  {'added via h':>11}  "
-                f"{'cosine':>6}  {'after T-1 steps':>15}  {'W_ch part':>9}")
-        lines = [f"one step back along the cell state, geometric mean over k = 1..{self.steps - 1} (T = {self.steps})",
+        head = (f"{'b_f':>4}  {tr('highway alone'):>13}  {tr('whole step'):>10}  {tr('added via h'):>11}  "
+                f"{tr('cosine'):>6}  {tr('after T-1 steps'):>15}  {tr('W_ch part'):>9}")
+        lines = [tr("one step back along the cell state, geometric mean over k = 1..{n} (T = {T})",
+                    n=self.steps - 1, T=self.steps),
                  head, "-" * len(head)]
         for p in self.parts:
             whole, highway = p.factors()
@@ -586,9 +588,9 @@ class ExplorerReadings:
     rows: tuple
 
     def __str__(self) -> str:
-        head = (f"{'b_f':>4}{'scale':>6}{'T':>5}  {'RNN':>9}{'bound':>10}  {'LSTM dh':>9}{'LSTM dc':>10}"
-                f"{'guide':>10}  {'GRU':>9}{'guide':>10}")
-        lines = ["values at k = 1, relative to ||dE/dh_T|| (guide: the dotted line of the highlighted model)",
+        head = (f"{'b_f':>4}{tr('scale'):>6}{'T':>5}  {'RNN':>9}{tr('bound'):>10}  {'LSTM dh':>9}{'LSTM dc':>10}"
+                f"{tr('guide'):>10}  {'GRU':>9}{tr('guide'):>10}")
+        lines = [tr("values at k = 1, relative to ||dE/dh_T|| (guide: the dotted line of the highlighted model)"),
                  head, "-" * len(head)]
         for (b, s, T), comp in self.rows:
             fl, gd = comp.flows, comp.guides()

@@ -30,6 +30,7 @@ from .. import _validate, losses, tasks, train
 from ..models import MODELS, get_model, model_of
 from ..optim import SGD, Adam
 from .ch05 import model_gradient_flow
+from .i18n import tr
 from .progress import reporter
 
 __all__ = [
@@ -263,11 +264,12 @@ def matched_sizes(task: str, lstm_hidden: int = 16) -> dict[str, int]:
 
 def sizes_table(lstm_hidden: int = 16) -> str:
     """Hidden size H and parameter count of each model on each task, matched to the LSTM."""
-    head = f"{'task':<16}{'model':<7}{'H':>4}{'parameters':>12}"
+    head = f"{tr('task'):<16}{tr('model'):<7}{'H':>4}{tr('parameters'):>12}"
     lines = [head, "-" * len(head)]
+    names = {"adding": tr("adding"), "temporal-order": tr("temporal-order")}
     for task in ("adding", "temporal-order"):
         for kind, H in matched_sizes(task, lstm_hidden).items():
-            lines.append(f"{task:<16}{kind.upper():<7}{H:>4}{parameter_count(kind, task, H):>12}")
+            lines.append(f"{names[task]:<16}{kind.upper():<7}{H:>4}{parameter_count(kind, task, H):>12}")
     return "\n".join(lines)
 
 
@@ -287,14 +289,14 @@ class Claim:
 
     @property
     def verdict(self) -> str:
-        return "reproduced" if self.reproduced else "NOT reproduced"
+        return tr("reproduced") if self.reproduced else tr("NOT reproduced")
 
     def lines(self, width: int = 96) -> list[str]:
         out = []
-        for head, text in (("Paper", f"{self.source}: {self.claim}"), ("Measured", self.measured),
-                           ("Criterion", self.criterion), ("Verdict", self.verdict)):
-            out += textwrap.wrap(text, width, initial_indent=f"{head + ':':<11}",
-                                 subsequent_indent=" " * 11)
+        paper = tr("{source}: {claim}", source=self.source, claim=self.claim)
+        for head, text in ((tr("Paper:"), paper), (tr("Measured:"), self.measured),
+                           (tr("Criterion:"), self.criterion), (tr("Verdict:"), self.verdict)):
+            out += textwrap.wrap(text, width, initial_indent=f"{head:<11}", subsequent_indent=" " * 11)
         return out
 
 
@@ -302,12 +304,12 @@ def _fmt(v: float | None) -> str:
     if v is None:
         return "-"
     if not np.isfinite(v):
-        return "diverged"
+        return tr("diverged")
     return f"{v:.3g}"
 
 
 def _count(results) -> str:
-    return f"{sum(r.solved for r in results)} of {len(results)}"
+    return tr("{k} of {n}", k=sum(r.solved for r in results), n=len(results))
 
 
 def _median_steps(results) -> int | None:
@@ -317,7 +319,9 @@ def _median_steps(results) -> int | None:
 
 def _reached_text(results) -> str:
     med = _median_steps(results)
-    return f"{_count(results)} seeds" + (f" (median step {med})" if med is not None else "")
+    if med is None:
+        return tr("{count} seeds", count=_count(results))
+    return tr("{count} seeds (median step {median})", count=_count(results), median=med)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -334,13 +338,13 @@ class Experiment:
         """One row per run: model, H, parameters, steps run, held-out loss (and accuracy), the
         step at which it first met the task's target, its wall time."""
         classify = any(r.spec.task == "temporal-order" for r in self.results)
-        loss_name = "held-out xent" if classify else "held-out MSE"
-        head = (f"{'run':<34}{'H':>4}{'params':>7}{'steps':>7}{loss_name:>15}"
-                + (f"{'accuracy':>10}" if classify else "") + f"  {'target reached':<22}{'seconds':>8}")
+        loss_name = tr("held-out xent") if classify else tr("held-out MSE")
+        head = (f"{tr('run'):<34}{'H':>4}{tr('params'):>7}{tr('steps'):>7}{loss_name:>15}"
+                + (f"{tr('accuracy'):>10}" if classify else "") + f"  {tr('target reached'):<22}{tr('seconds'):>8}")
         rows = [head, "-" * len(head)]
         for r in self.results:
-            reached = ("diverged at step " + str(r.history.diverged_at) if r.diverged
-                       else ("at step " + str(r.solved_at) if r.solved else "no"))
+            reached = (tr("diverged at step {step}", step=r.history.diverged_at) if r.diverged
+                       else (tr("at step {step}", step=r.solved_at) if r.solved else tr("no")))
             acc = (f"{r.final_accuracy:>10.3f}" if r.final_accuracy is not None else f"{'-':>10}") \
                 if classify else ""
             rows.append(f"{r.spec.label:<34}{r.spec.hidden_size:>4}{r.num_parameters:>7}"
@@ -365,8 +369,9 @@ class Experiment:
         """Only the verdicts, one per claim."""
         lines = []
         for c in self.claims:
-            lines += textwrap.wrap(f"{c.source}: {c.claim}", width,
-                                   initial_indent=f"{c.verdict + ':':<16}", subsequent_indent=" " * 16)
+            head = tr("reproduced:") if c.reproduced else tr("NOT reproduced:")
+            lines += textwrap.wrap(tr("{source}: {claim}", source=c.source, claim=c.claim), width,
+                                   initial_indent=f"{head:<16}", subsequent_indent=" " * 16)
         return "\n".join(lines)
 
     def by_label(self, label: str) -> RunResult:
@@ -412,10 +417,10 @@ def _task_specs(task, T, steps, seeds, biases, lstm_hidden, batch_size, lr, eval
 
 
 def _group_lines(ex_results, groups, target_text) -> list[str]:
-    lines = [f"{'model':<13}{'params':>7}   reached the target ({target_text})"]
+    lines = [f"{tr('model'):<13}{tr('params'):>7}   " + tr("reached the target ({target})", target=target_text)]
     for g in groups:
         rs = [r for r in ex_results if r.spec.group == g]
-        lines.append(f"{g:<13}{rs[0].num_parameters:>7}   {_count(rs)} seeds")
+        lines.append(f"{g:<13}{rs[0].num_parameters:>7}   " + tr("{count} seeds", count=_count(rs)))
     return lines
 
 
@@ -443,27 +448,28 @@ def adding_experiment(T: int = 50, *, steps: int, seeds=(0, 1, 2), biases=(1.0,)
     n = len(seeds)
     claims = (
         Claim("Hochreiter & Schmidhuber 1997",
-              f"an LSTM learns the adding problem (here T = {T}); a plain RNN does not get "
-              "beyond predicting the average.",
-              f"LSTM (b_f = 1) reached the target on {_reached_text(lstm)}; RNN on {_count(rnn)}, "
-              f"final held-out MSE {', '.join(_fmt(r.final_loss) for r in rnn)} after {steps} "
-              f"steps (baseline 1/6 = {baseline:.3f}).",
-              f"the LSTM reaches MSE < {target} within {steps} steps on every seed and every RNN "
-              "ends above half the baseline.",
+              tr("an LSTM learns the adding problem (here T = {T}); a plain RNN does not get "
+                 "beyond predicting the average.", T=T),
+              tr("LSTM (b_f = 1) reached the target on {lstm}; RNN on {rnn}, final held-out MSE {losses} "
+                 "after {steps} steps (baseline 1/6 = {baseline:.3f}).", lstm=_reached_text(lstm),
+                 rnn=_count(rnn), losses=", ".join(_fmt(r.final_loss) for r in rnn), steps=steps,
+                 baseline=baseline),
+              tr("the LSTM reaches MSE < {target} within {steps} steps on every seed and every RNN "
+                 "ends above half the baseline.", target=target, steps=steps),
               all(r.solved for r in lstm) and rnn_stuck),
         Claim("Chung et al. 2014",
-              "gated units (LSTM, GRU) beat the tanh RNN at about the same number of parameters.",
-              f"parameters: RNN {rnn[0].num_parameters}, LSTM {lstm[0].num_parameters}, GRU "
-              f"{gru[0].num_parameters}. Reached the target: LSTM {_reached_text(lstm)}, GRU "
-              f"{_reached_text(gru)}, RNN {_count(rnn)}.",
-              f"the LSTM and the GRU each reach the target on more of the {n} seeds than the RNN.",
+              tr("gated units (LSTM, GRU) beat the tanh RNN at about the same number of parameters."),
+              tr("parameters: RNN {rnn_n}, LSTM {lstm_n}, GRU {gru_n}. Reached the target: LSTM {lstm}, GRU "
+                 "{gru}, RNN {rnn}.", rnn_n=rnn[0].num_parameters, lstm_n=lstm[0].num_parameters,
+                 gru_n=gru[0].num_parameters, lstm=_reached_text(lstm), gru=_reached_text(gru), rnn=_count(rnn)),
+              tr("the LSTM and the GRU each reach the target on more of the {n} seeds than the RNN.", n=n),
               min(sum(r.solved for r in lstm), sum(r.solved for r in gru)) > sum(r.solved for r in rnn)),
     )
-    title = (f"Adding problem, T = {T}: RNN vs LSTM vs GRU, matched parameters, seeds "
-             f"{', '.join(map(str, seeds))}, at most {steps} Adam steps (lr {lr:g})")
+    title = tr("Adding problem, T = {T}: RNN vs LSTM vs GRU, matched parameters, seeds {seeds}, at most "
+               "{steps} Adam steps (lr {lr:g})", T=T, seeds=", ".join(map(str, seeds)), steps=steps, lr=lr)
     sooner = sum(1 for s in seeds if _sooner(ex, "GRU", "LSTM b_f=1", s))
     lines = _group_lines(results, ex.groups, f"MSE < {target}") + [
-        f"the GRU reached it before the LSTM (b_f = 1) on {sooner} of {n} seeds"]
+        tr("the GRU reached it before the LSTM (b_f = 1) on {k} of {n} seeds", k=sooner, n=n)]
     return Experiment(title, results, claims, tuple(lines))
 
 
@@ -499,34 +505,40 @@ def temporal_order_experiment(T: int = 50, *, steps: int, seeds=(0, 1, 2), biase
     chance = float(np.log(len(tasks.TEMPORAL_ORDER_CLASSES)))
     acc = TASK_TARGETS["temporal-order"]
     lstm_learns = 2 * sum(r.solved for r in lstm1) > len(seeds)
-    learns = (f"LSTM (b_f = 1) reached the target on {_reached_text(lstm1)}",
-              f"the LSTM reaches held-out accuracy >= {acc} within {steps} steps on most seeds")
+    fields = dict(lstm=_reached_text(lstm1), acc=acc, steps=steps, T=T)
     if rnn:
         plain = ex.group("RNN")
         first = Claim("Hochreiter & Schmidhuber 1997",
-                      f"an LSTM learns temporal order (here T = {T}); a plain RNN stays at chance.",
-                      f"{learns[0]}; RNN on {_count(plain)}, final held-out cross-entropy "
-                      f"{', '.join(_fmt(r.final_loss) for r in plain)} (chance ln 4 = {chance:.3f}).",
-                      f"{learns[1]} and every RNN ends above half of ln 4.",
+                      tr("an LSTM learns temporal order (here T = {T}); a plain RNN stays at chance.", T=T),
+                      tr("LSTM (b_f = 1) reached the target on {lstm}; RNN on {rnn}, final held-out cross-entropy "
+                         "{losses} (chance ln 4 = {chance:.3f}).", rnn=_count(plain),
+                         losses=", ".join(_fmt(r.final_loss) for r in plain), chance=chance, **fields),
+                      tr("the LSTM reaches held-out accuracy >= {acc} within {steps} steps on most seeds and "
+                         "every RNN ends above half of ln 4.", **fields),
                       lstm_learns and all(r.final_loss > 0.5 * chance for r in plain))
     else:
         first = Claim("Hochreiter & Schmidhuber 1997",
-                      f"an LSTM learns temporal order (here T = {T}).",
-                      f"{learns[0]}.", f"{learns[1]}.", lstm_learns)
+                      tr("an LSTM learns temporal order (here T = {T}).", T=T),
+                      tr("LSTM (b_f = 1) reached the target on {lstm}.", **fields),
+                      tr("the LSTM reaches held-out accuracy >= {acc} within {steps} steps on most seeds.",
+                         **fields), lstm_learns)
     claims = (
         first,
         Claim("Jozefowicz, Zaremba & Sutskever 2015",
-              "initialising the forget-gate bias to 1 instead of 0 makes the LSTM learn "
-              "long-range dependencies.",
-              f"reached the target: b_f = 0 on {_reached_text(lstm0)}, b_f = 1 on "
-              f"{_reached_text(lstm1)}.",
-              "more seeds reach the target with b_f = 1 than with b_f = 0.",
+              tr("initialising the forget-gate bias to 1 instead of 0 makes the LSTM learn "
+                 "long-range dependencies."),
+              tr("reached the target: b_f = 0 on {zero}, b_f = 1 on {one}.", zero=_reached_text(lstm0),
+                 one=_reached_text(lstm1)),
+              tr("more seeds reach the target with b_f = 1 than with b_f = 0."),
               sum(r.solved for r in lstm1) > sum(r.solved for r in lstm0)),
     )
-    title = (f"Temporal order, T = {T}: {'RNN vs ' if rnn else ''}LSTM (b_f = "
-             f"{', '.join(f'{b:g}' for b in biases)}) vs GRU, matched parameters, seeds "
-             f"{', '.join(map(str, seeds))}, at most {steps} Adam steps (lr {lr:g})")
-    lines = _group_lines(results, ex.groups, f"accuracy >= {acc}")
+    fields = dict(T=T, biases=", ".join(f"{b:g}" for b in biases), seeds=", ".join(map(str, seeds)), steps=steps,
+                  lr=lr)
+    title = (tr("Temporal order, T = {T}: RNN vs LSTM (b_f = {biases}) vs GRU, matched parameters, seeds {seeds}, "
+                "at most {steps} Adam steps (lr {lr:g})", **fields) if rnn else
+             tr("Temporal order, T = {T}: LSTM (b_f = {biases}) vs GRU, matched parameters, seeds {seeds}, "
+                "at most {steps} Adam steps (lr {lr:g})", **fields))
+    lines = _group_lines(results, ex.groups, tr("accuracy >= {acc}", acc=acc))
     return Experiment(title, results, claims, tuple(lines))
 
 
@@ -558,32 +570,42 @@ def gru_vs_lstm(*experiments: Experiment) -> Experiment:
     for ex in experiments:
         lstm, gru = ex.group("LSTM b_f=1"), ex.group("GRU")
         results += [*lstm, *gru]
-        task = lstm[0].spec.make_task().name
+        task = _task_name(lstm[0].spec)
         wins = _races(lstm, gru)
         winner = "LSTM" if wins[0] > wins[1] else "GRU" if wins[1] > wins[0] else "neither"
         rows.append((task, lstm, gru, wins, winner))
         if winner == "GRU":
             worse.append(task)
-    measured = "; ".join(
-        f"{task}: first to the target LSTM {w[0]}, GRU {w[1]} of {len(lstm)} seeds (reached: LSTM "
-        f"{_reached_text(lstm)}, GRU {_reached_text(gru)})" for task, lstm, gru, w, _ in rows) + "."
+    measured = tr("; ").join(
+        tr("{task}: first to the target LSTM {lstm_wins}, GRU {gru_wins} of {n} seeds (reached: LSTM {lstm}, GRU "
+           "{gru})", task=task, lstm_wins=w[0], gru_wins=w[1], n=len(lstm), lstm=_reached_text(lstm),
+           gru=_reached_text(gru)) for task, lstm, gru, w, _ in rows) + tr(".")
     winners = {w for *_, w in rows}
-    rule = "better: first to the target on more of the seeds; a run that never gets there loses"
+    rule = tr("better: first to the target on more of the seeds; a run that never gets there loses")
     claims = (
         Claim("Chung et al. 2014",
-              "the GRU and the LSTM are comparable: which is better depends on the task.",
-              measured, f"neither model is better on every task ({rule}).",
+              tr("the GRU and the LSTM are comparable: which is better depends on the task."),
+              measured, tr("neither model is better on every task ({rule}).", rule=rule),
               not (winners == {"GRU"} or winners == {"LSTM"})),
         Claim("Jozefowicz, Zaremba & Sutskever 2015",
-              "with the forget-gate bias at 1, the LSTM closes the gap to the GRU.",
-              f"the GRU was better on {', '.join(worse) if worse else 'no task'}.",
-              f"the LSTM with b_f = 1 is not worse than the GRU on any task ({rule}).",
+              tr("with the forget-gate bias at 1, the LSTM closes the gap to the GRU."),
+              tr("the GRU was better on {tasks}.", tasks=", ".join(worse)) if worse else
+              tr("the GRU was better on no task."),
+              tr("the LSTM with b_f = 1 is not worse than the GRU on any task ({rule}).", rule=rule),
               not worse),
     )
-    lines = [f"{'task':<22}{'first to the target: LSTM':>27}{'GRU':>6}   better"]
-    lines += [f"{task:<22}{w[0]:>27}{w[1]:>6}   {winner}" for task, *_, w, winner in rows]
-    return Experiment("GRU vs LSTM (b_f = 1), same seeds and matched parameters", tuple(results),
+    lines = [f"{tr('task'):<22}{tr('first to the target: LSTM'):>27}{'GRU':>6}   {tr('better')}"]
+    lines += [f"{task:<22}{w[0]:>27}{w[1]:>6}   {tr('neither') if winner == 'neither' else winner}"
+              for task, *_, w, winner in rows]
+    return Experiment(tr("GRU vs LSTM (b_f = 1), same seeds and matched parameters"), tuple(results),
                       claims, tuple(lines))
+
+
+def _task_name(spec: RunSpec) -> str:
+    """The task of ``spec`` as ``tasks`` names it (``"adding T=50"``), in the current language."""
+    if spec.task == "adding":
+        return tr("adding T={T}", T=spec.T)
+    return tr("temporal order T={T}", T=spec.T)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -627,40 +649,51 @@ def clipping_experiment(T: int = 50, *, steps: int = 300, seeds=(0, 1, 2), scale
     stable = {g: sum(stability(r) == "stable" for r in rs) for g, rs in by.items()}
     first = {g: float(np.median([r.history.grad_norm[0] for r in rs])) for g, rs in by.items()}
     default, large, clipped = _CLIP_GROUPS
-    outcome = lambda g: ", ".join(  # noqa: E731
-        f"{sum(stability(r) == s for r in by[g])} {s}" for s in ("stable", "failed", "overflowed")
+    counted = {"stable": lambda k: tr("{k} stable", k=k), "failed": lambda k: tr("{k} failed", k=k),
+               "overflowed": lambda k: tr("{k} overflowed", k=k)}
+    outcome = lambda g: tr(", ").join(  # noqa: E731
+        counted[s](sum(stability(r) == s for r in by[g])) for s in ("stable", "failed", "overflowed")
         if any(stability(r) == s for r in by[g]))
     limit = STABLE_FACTOR * tasks.ADDING_BASELINE_MSE
     claims = (
         Claim("Pascanu, Mikolov & Bengio 2013",
-              "when gradients explode, a plain SGD step can throw the parameters far away and "
-              "training breaks down; rescaling the gradient to norm theta when it is larger keeps "
-              "training stable.",
-              f"median gradient norm at the first step: {first[default]:.3g} with default weights, "
-              f"{first[large]:.3g} with U(-{scale:g}, {scale:g}) weights. Outcomes (of {n}): "
-              f"default weights {outcome(default)}; large weights {outcome(large)}; large weights "
-              f"clipped at {clip:g}: {outcome(clipped)}.",
-              f"stable = finished all {steps} steps with held-out MSE at most {STABLE_FACTOR:g} x "
-              f"the baseline ({limit:.3f}). The large weights start with a gradient at least 10x "
-              "the default one, at least one of their unclipped runs is not stable, and every "
-              "clipped run and every default run is.",
+              tr("when gradients explode, a plain SGD step can throw the parameters far away and "
+                 "training breaks down; rescaling the gradient to norm theta when it is larger keeps "
+                 "training stable."),
+              tr("median gradient norm at the first step: {default_norm:.3g} with default weights, "
+                 "{large_norm:.3g} with U(-{scale:g}, {scale:g}) weights. Outcomes (of {n}): "
+                 "default weights {default}; large weights {large}; large weights "
+                 "clipped at {clip:g}: {clipped}.", default_norm=first[default], large_norm=first[large],
+                 scale=scale, n=n, default=outcome(default), large=outcome(large), clip=clip,
+                 clipped=outcome(clipped)),
+              tr("stable = finished all {steps} steps with held-out MSE at most {factor:g} x "
+                 "the baseline ({limit:.3f}). The large weights start with a gradient at least 10x "
+                 "the default one, at least one of their unclipped runs is not stable, and every "
+                 "clipped run and every default run is.", steps=steps, factor=STABLE_FACTOR, limit=limit),
               first[large] > 10 * first[default] and stable[large] < n
               and stable[clipped] == n and stable[default] == n),
     )
-    lines = [f"{'runs':<26}stable (of {n})   not stable (overflowed or failed)"]
-    lines += [f"{g:<26}{stable[g]:<18}{n - stable[g]}" for g in _CLIP_GROUPS]
+    names = _clip_group_names()
+    lines = [f"{tr('runs'):<26}" + tr("stable (of {n})   not stable (overflowed or failed)", n=n)]
+    lines += [f"{names[g]:<26}{stable[g]:<18}{n - stable[g]}" for g in _CLIP_GROUPS]
     ratio = first[large] / first[default]
-    lines.append(f"the first gradient of the large weights is {_order_words(ratio)} the default one")
-    title = (f"Gradient clipping: tanh RNN, adding problem T = {T}, SGD lr {lr:g}, {steps} steps, "
-             f"seeds {', '.join(map(str, seeds))}")
+    lines.append(tr("the first gradient of the large weights is {ratio} the default one", ratio=_order_words(ratio)))
+    title = tr("Gradient clipping: tanh RNN, adding problem T = {T}, SGD lr {lr:g}, {steps} steps, seeds {seeds}",
+               T=T, lr=lr, steps=steps, seeds=", ".join(map(str, seeds)))
     return Experiment(title, results, claims, tuple(lines))
+
+
+def _clip_group_names() -> dict:
+    """The clipping experiment's groups as its tables name them, in the current language."""
+    return {"default weights": tr("default weights"), "large weights": tr("large weights"),
+            "large weights, clipped": tr("large weights, clipped")}
 
 
 def _order_words(ratio: float) -> str:
     """``ratio`` as a coarse phrase: "over 10 times", "over 100 times", ... ("less than 10 times")."""
     if ratio < 10:
-        return "less than 10 times"
-    return f"over {10 ** int(np.floor(np.log10(ratio))):d} times"
+        return tr("less than 10 times")
+    return tr("over {factor:d} times", factor=10 ** int(np.floor(np.log10(ratio))))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -688,25 +721,31 @@ class ExplosionWatch:
     def at(self, step: int) -> str:
         """One line per run: the measurements after ``step`` steps."""
         lines = []
+        names = _run_names()
         for name in ("unclipped", "clipped"):
             k = int(step)
             if k >= len(self.weight_norm[name]) or not np.isfinite(self.weight_norm[name][k]):
-                lines.append(f"{name:<10} step {k:>4}: overflowed (at step {self.overflow[name]})")
+                lines.append(f"{names[name]:<10} " + tr("step {k:>4}: overflowed (at step {at})", k=k,
+                                                        at=self.overflow[name]))
                 continue
-            lines.append(f"{name:<10} step {k:>4}: ||W||_2 {self.weight_norm[name][k]:>9.3g}   "
-                         f"saturated {self.saturated[name][k]:>6.1%}   lr x curvature "
-                         f"{self.head_curvature[name][k]:>6.2f}   ||W_y|| {self.head_norm[name][k]:>9.3g}")
+            lines.append(f"{names[name]:<10} " + tr(
+                "step {k:>4}: ||W||_2 {w:>9.3g}   saturated {s:>6.1%}   lr x curvature {c:>6.2f}   ||W_y|| {h:>9.3g}",
+                k=k, w=self.weight_norm[name][k], s=self.saturated[name][k], c=self.head_curvature[name][k],
+                h=self.head_norm[name][k]))
         return "\n".join(lines)
 
     def table(self, at=(0, 1, 10, 20, 30, 50)) -> str:
-        lines = [f"saturated: the share of hidden values with |h| > 0.99 (where tanh' = 1 - h^2 < "
-                 f"{1 - 0.99 ** 2:.2f}) over {self.batch} held-out sequences and all their steps;",
-                 "lr x curvature: the learning rate times the largest eigenvalue of the head's Hessian",
+        lines = [tr("saturated: the share of hidden values with |h| > 0.99 (where tanh' = 1 - h^2 < "
+                    "{limit:.2f}) over {batch} held-out sequences and all their steps;", limit=1 - 0.99 ** 2,
+                    batch=self.batch),
+                 tr("lr x curvature: the learning rate times the largest eigenvalue of the head's Hessian"),
                  "", *(self.at(s) for s in at), ""]
+        names = _run_names()
         for name in ("unclipped", "clipped"):
             c = float(np.nanmax(self.head_curvature[name]))
-            lines.append(f"{name:<10} largest lr x curvature {c:.2f}: a step on the head alone "
-                         f"multiplies the head's error by up to |1 - {c:.2f}| = {abs(1 - c):.2f}")
+            lines.append(f"{names[name]:<10} " + tr("largest lr x curvature {c:.2f}: a step on the head alone "
+                                                    "multiplies the head's error by up to |1 - {c:.2f}| = "
+                                                    "{factor:.2f}", c=c, factor=abs(1 - c)))
         return "\n".join(lines)
 
     __str__ = __repr__ = table
@@ -715,16 +754,25 @@ class ExplosionWatch:
         """Coarse (the same on every CPU): did ``||W||_2`` grow over 100-fold, did over half of the
         hidden values saturate, was the head's learning rate x curvature above 2 at the last step
         measured, did the run overflow?"""
-        head = (f"{'large weights':<15}{'||W||_2 grew over 100-fold':<29}{'over half saturated':<22}"
-                f"{'lr x curvature over 2 at the end':<35}overflowed")
+        head = (f"{tr('large weights'):<15}{tr('||W||_2 grew over 100-fold'):<29}{tr('over half saturated'):<22}"
+                f"{tr('lr x curvature over 2 at the end'):<35}{tr('overflowed')}")
         lines = [head, "-" * len(head)]
-        yes = lambda b: "yes" if b else "no"  # noqa: E731
+        names = _run_names()
         for name in ("unclipped", "clipped"):
             w, s, c = self.weight_norm[name], self.saturated[name], self.head_curvature[name]
             last = c[np.isfinite(c)][-1]
-            lines.append(f"{name:<15}{yes(np.nanmax(w) > 100 * w[0]):<29}{yes(np.nanmax(s) > 0.5):<22}"
-                         f"{yes(last > 2):<35}{yes(self.overflow[name] is not None)}")
+            lines.append(f"{names[name]:<15}{_yes(np.nanmax(w) > 100 * w[0]):<29}{_yes(np.nanmax(s) > 0.5):<22}"
+                         f"{_yes(last > 2):<35}{_yes(self.overflow[name] is not None)}")
         return "\n".join(lines)
+
+
+def _run_names() -> dict:
+    """``ExplosionWatch``'s two runs as its tables name them, in the current language."""
+    return {"unclipped": tr("unclipped"), "clipped": tr("clipped")}
+
+
+def _yes(b) -> str:
+    return tr("yes") if b else tr("no")
 
 
 def watch_explosion(T: int = 50, *, steps: int = 100, seed: int = 0, scale: float = 0.5,
@@ -781,13 +829,13 @@ class BeforeAfter:
 
     def table(self) -> str:
         T = next(iter(self.before.values())).steps
-        head = f"{'model':<7}{'held-out MSE':>16}   {'||dy/dh_1|| / ||dy/dh_T||':>26}"
-        sub = f"{'':<7}{'after training':>16}   {'before':>12}{'after':>14}"
+        head = f"{tr('model'):<7}{tr('held-out MSE'):>16}   {'||dy/dh_1|| / ||dy/dh_T||':>26}"
+        sub = f"{'':<7}{tr('after training'):>16}   {tr('before'):>12}{tr('after'):>14}"
         lines = [head, sub, "-" * len(head)]
         for name, r in self.results.items():
             b, a = self.before[name].relative("dh")[0], self.after[name].relative("dh")[0]
             lines.append(f"{name.upper():<7}{r.final_loss:>16.3g}   {b:>12.2e}{a:>14.2e}")
-        return f"adding problem, T = {T}; y = the model's prediction\n" + "\n".join(lines)
+        return tr("adding problem, T = {T}; y = the model's prediction", T=T) + "\n" + "\n".join(lines)
 
     __repr__ = __str__ = table
 
@@ -796,13 +844,14 @@ class BeforeAfter:
         reach step 1 before and after training? Coarse on purpose: these answers do not change
         with the float32 rounding of another CPU, while the table's digits can."""
         target = TASK_TARGETS["adding"]
-        head = f"{'model':<7}{'learned the task':<20}share of the gradient reaching step 1"
-        sub = f"{'':<7}{f'(MSE < {target:g})':<20}{'before training':<20}after training"
+        head = f"{tr('model'):<7}{tr('learned the task'):<20}{tr('share of the gradient reaching step 1')}"
+        sub = f"{'':<7}{f'(MSE < {target:g})':<20}{tr('before training'):<20}{tr('after training')}"
         lines = [head, sub, "-" * len(head)]
-        side = lambda v: f"{'above' if v > threshold else 'below'} {threshold:.0%}"  # noqa: E731
+        side = lambda v: (tr("above {threshold:.0%}", threshold=threshold) if v > threshold  # noqa: E731
+                          else tr("below {threshold:.0%}", threshold=threshold))
         for name, r in self.results.items():
             b, a = self.before[name].relative("dh")[0], self.after[name].relative("dh")[0]
-            lines.append(f"{name.upper():<7}{'yes' if r.solved else 'no':<20}{side(b):<20}{side(a)}")
+            lines.append(f"{name.upper():<7}{_yes(r.solved):<20}{side(b):<20}{side(a)}")
         return "\n".join(lines)
 
 
@@ -869,14 +918,14 @@ class ReachOverTraining:
         return float(self.reach[name][at_baseline[-1]])
 
     def table(self, above: float = 1e-3) -> str:
-        head = (f"{'model':<7}{'reach at step 0':>16}{'just before learning':>22}{'at the end':>12}"
-                f"{f'first > {above:g} at step':>24}{'target met at step':>20}")
+        head = (f"{tr('model'):<7}{tr('reach at step 0'):>16}{tr('just before learning'):>22}{tr('at the end'):>12}"
+                f"{tr('first > {above:g} at step', above=above):>24}{tr('target met at step'):>20}")
         lines = [head, "-" * len(head)]
         for name in self.reach:
             r = self.reach[name]
             hit = np.flatnonzero(r > above)
-            first = "never" if not hit.size else int(self.steps[name][hit[0]])
-            solved = "never" if self.solved_at[name] is None else self.solved_at[name]
+            first = tr("never") if not hit.size else int(self.steps[name][hit[0]])
+            solved = tr("never") if self.solved_at[name] is None else self.solved_at[name]
             lines.append(f"{name.upper():<7}{r[0]:>16.2e}{self.takeoff_reach(name):>22.2e}{r[-1]:>12.2e}"
                          f"{first:>24}{solved:>20}")
         return "\n".join(lines)
@@ -886,12 +935,13 @@ class ReachOverTraining:
     def summary(self, above: float = 1e-3) -> str:
         """Coarse (the same on every CPU): was the reach above ``above`` just before the model began
         to learn (the last snapshot with the held-out MSE at the baseline), and at the end?"""
-        side = lambda v: f"{'above' if v > above else 'below'} {above:g}"  # noqa: E731
-        head = f"{'model':<7}{'reach just before learning':<29}{'at the end':<16}target met"
+        side = lambda v: (tr("above {above:g}", above=above) if v > above  # noqa: E731
+                          else tr("below {above:g}", above=above))
+        head = f"{tr('model'):<7}{tr('reach just before learning'):<29}{tr('at the end'):<16}{tr('target met')}"
         lines = [head, "-" * len(head)]
         for name in self.reach:
             lines.append(f"{name.upper():<7}{side(self.takeoff_reach(name)):<29}"
-                         f"{side(self.reach[name][-1]):<16}{'yes' if self.solved_at[name] else 'no'}")
+                         f"{side(self.reach[name][-1]):<16}{_yes(self.solved_at[name])}")
         return "\n".join(lines)
 
 
@@ -925,9 +975,10 @@ class GateHold:
     hold_after: dict
 
     def table(self) -> str:
-        head = (f"{'model':<7}{'gate':<8}{'mean keep, all units':>22}{'largest keep':>16}"
-                f"{'largest hold':>16}")
-        sub = f"{'':<15}{'before':>11}{'after':>11}{'before':>8}{'after':>8}{'before':>8}{'after':>8}"
+        head = (f"{tr('model'):<7}{tr('gate'):<8}{tr('mean keep, all units'):>22}{tr('largest keep'):>16}"
+                f"{tr('largest hold'):>16}")
+        b, a = tr("before"), tr("after")
+        sub = f"{'':<15}{b:>11}{a:>11}{b:>8}{a:>8}{b:>8}{a:>8}"
         lines = [head, sub, "-" * len(head)]
         for name, gate in (("lstm", "f"), ("gru", "1 - z")):
             kb, ka, hb, ha = (d[name] for d in (self.keep_before, self.keep_after, self.hold_before,
@@ -941,9 +992,10 @@ class GateHold:
     def summary(self, keep: float = 0.95, hold: float = 0.1) -> str:
         """Coarse: how many units keep more than ``keep`` per step, and hold more than ``hold`` of
         the first marked value to the end ("none", "some"), before and after training."""
-        word = lambda n: "none" if n == 0 else "some"  # noqa: E731
-        head = f"{'model':<7}{f'units with keep > {keep:g}':<26}units holding > {hold:g} to the end"
-        sub = f"{'':<7}{'before':<13}{'after':<13}{'before':<13}after"
+        word = lambda n: tr("none") if n == 0 else tr("some")  # noqa: E731
+        head = (f"{tr('model'):<7}{tr('units with keep > {keep:g}', keep=keep):<26}"
+                f"{tr('units holding > {hold:g} to the end', hold=hold)}")
+        sub = f"{'':<7}{tr('before'):<13}{tr('after'):<13}{tr('before'):<13}{tr('after')}"
         lines = [head, sub, "-" * len(head)]
         for name in ("lstm", "gru"):
             lines.append(f"{name.upper():<7}{word(np.sum(self.keep_before[name] > keep)):<13}"
@@ -985,12 +1037,13 @@ class GateTraces:
     def table(self, top: int = 1) -> str:
         """Each gate's mean over the ``top`` most holding units and over all units, at the two
         marked steps and at the other steps; the models' predictions of the target."""
-        name = "the most holding unit" if top == 1 else f"{top} most holding units"
-        head = (f"{'gate':<22}{name:^24}{'all units':^24}")
-        sub = f"{'':<22}" + f"{'marked':>12}{'other':>12}" * 2
-        lines = [f"sequence with marked steps {self.marked[0]} and {self.marked[1]}: target "
-                 f"{self.target:.3f}, LSTM predicts {self.predictions['lstm']:.3f}, GRU predicts "
-                 f"{self.predictions['gru']:.3f}", "", head, sub, "-" * len(sub)]
+        name = tr("the most holding unit") if top == 1 else tr("{top} most holding units", top=top)
+        head = (f"{tr('gate'):<22}{name:^24}{tr('all units'):^24}")
+        sub = f"{'':<22}" + f"{tr('marked'):>12}{tr('other'):>12}" * 2
+        lines = [tr("sequence with marked steps {first} and {second}: target {target:.3f}, LSTM predicts "
+                    "{lstm:.3f}, GRU predicts {gru:.3f}", first=self.marked[0], second=self.marked[1],
+                    target=self.target, lstm=self.predictions["lstm"], gru=self.predictions["gru"]),
+                 "", head, sub, "-" * len(sub)]
         T = len(self.values)
         marked = np.zeros(T, bool)
         marked[np.array(self.marked) - 1] = True
@@ -1043,8 +1096,9 @@ def loss_gradient_check(seed: int = 0, eps: float = 1e-6) -> str:
     cases = (("mse", losses.mse, rng.standard_normal((8, 1)), rng.standard_normal((8, 1))),
              ("softmax cross-entropy", losses.softmax_cross_entropy, rng.standard_normal((8, 4)),
               rng.integers(0, 4, size=8)))
-    head = f"{'loss':<24}{'value':>8}{'largest relative difference, formula vs numerical':>52}"
+    head = f"{tr('loss'):<24}{tr('value'):>8}{tr('largest relative difference, formula vs numerical'):>52}"
     lines = [head, "-" * len(head)]
+    names = {"softmax cross-entropy": tr("softmax cross-entropy")}
     for name, fn, z, y in cases:
         value, grad = fn(z, y)
         num = np.zeros_like(z)
@@ -1054,7 +1108,7 @@ def loss_gradient_check(seed: int = 0, eps: float = 1e-6) -> str:
             zm[j] -= eps
             num[j] = (fn(zp, y)[0] - fn(zm, y)[0]) / (2 * eps)
         rel = np.max(np.abs(grad - num) / np.maximum(np.abs(grad) + np.abs(num), 1e-12))
-        lines.append(f"{name:<24}{value:>8.4f}{rel:>52.1e}")
+        lines.append(f"{names.get(name, name):<24}{value:>8.4f}{rel:>52.1e}")
     return "\n".join(lines)
 
 
@@ -1071,10 +1125,10 @@ def first_steps_table(grad=(2.0, -0.1, 300.0), lr: float = 0.05) -> str:
         opt.step(w, [g.copy()])
         rows.append((type(opt).__name__, w[0]))
     head = f"{'':<18}" + "".join(f"{f'g = {v:g}':>12}" for v in g)
-    lines = [f"the first update w_1 - w_0 of {SGD(lr)!r}", f"and of {Adam(lr)!r}:",
+    lines = [tr("the first update w_1 - w_0 of {sgd}", sgd=repr(SGD(lr))), tr("and of {adam}:", adam=repr(Adam(lr))),
              "", head, "-" * len(head)]
     for name, step in rows:
-        lines.append(f"{name + ' step':<18}" + "".join(f"{s:>12.4g}" for s in step))
+        lines.append(f"{tr('{name} step', name=name):<18}" + "".join(f"{s:>12.4g}" for s in step))
     return "\n".join(lines)
 
 
@@ -1084,19 +1138,19 @@ def first_steps_table(grad=(2.0, -0.1, 300.0), lr: float = 0.05) -> str:
 def timing_table(*experiments: Experiment) -> str:
     """Wall time of every run of ``experiments`` (seconds on this machine; they vary from machine
     to machine, which is why no test and no saved output depends on them)."""
-    head = f"{'run':<34}{'steps':>7}{'seconds':>9}{'ms/step':>9}"
+    head = f"{tr('run'):<34}{tr('steps'):>7}{tr('seconds'):>9}{'ms/step':>9}"
     lines = [head, "-" * len(head)]
     total, seen = 0.0, set()
     for ex in experiments:
         for r in ex.results:
             h = r.history
             if r.spec in seen:  # a run reused by a second experiment cost nothing the second time
-                lines.append(f"{r.spec.label:<34}{h.steps:>7}{'reused':>9}")
+                lines.append(f"{r.spec.label:<34}{h.steps:>7}{tr('reused'):>9}")
                 continue
             seen.add(r.spec)
             total += h.seconds
             lines.append(f"{r.spec.label:<34}{h.steps:>7}{h.seconds:>9.2f}{1e3 * h.seconds / h.steps:>9.2f}")
-    lines.append(f"{'total':<34}{'':>7}{total:>9.1f}")
+    lines.append(f"{tr('total'):<34}{'':>7}{total:>9.1f}")
     return "\n".join(lines)
 
 
@@ -1124,7 +1178,7 @@ def chapter06_settings(full: bool = False) -> dict:
 def claims_summary(*experiments: Experiment, width: int = 44) -> str:
     """Every claim of ``experiments`` in one table: the paper, its claim beside what we measured
     (both wrapped to ``width`` characters), and the verdict."""
-    head = f"{'paper':<26}{'claim':<{width + 2}}{'measured':<{width + 2}}verdict"
+    head = f"{tr('paper'):<26}{tr('claim'):<{width + 2}}{tr('measured'):<{width + 2}}{tr('verdict')}"
     lines = [head, "-" * (len(head) + 8)]
     for ex in experiments:
         for c in ex.claims:

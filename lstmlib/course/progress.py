@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..train import PrintProgress
+from .i18n import tr
 
 __all__ = ["ProgressBar", "reporter", "in_notebook"]
 
@@ -35,7 +36,7 @@ class ProgressBar(W.HBox):
         super().__init__([self.bar, self.text])
         self._show = display
         self._handle = None
-        self.line = "training has not started"
+        self.line = tr("training has not started")
         self.label = ""
         self.total = 1
         self._every = 1
@@ -44,7 +45,7 @@ class ProgressBar(W.HBox):
         self.total, self.label = total, label
         self.bar.max, self.bar.description = total, label
         self._every = max(1, total // 50)  # about 50 redraws however long the run
-        self.line = f"{label or 'training'}: started, {total} steps to go"
+        self.line = tr("{label}: started, {total} steps to go", label=label or tr("training"), total=total)
         if self._show:
             from IPython.display import display
             self._handle = display(self, display_id=True)
@@ -52,7 +53,7 @@ class ProgressBar(W.HBox):
     def update(self, step: int, loss: float) -> None:
         if step % self._every == 0 or step == self.total:
             self.bar.value = step
-            self.text.value = f"step {step}/{self.total}, loss {loss:.4f}"
+            self.text.value = tr("step {step}/{total}, loss {loss:.4f}", step=step, total=self.total, loss=loss)
 
     def close(self, history=None) -> None:
         """``train.fit``'s last call, with its ``History``: the bar shows how training ended. Without
@@ -63,7 +64,7 @@ class ProgressBar(W.HBox):
         self.bar.value = history.steps  # an early stop ends the bar where training ended
         self.bar.bar_style = "danger" if history.diverged_at is not None else "success"
         self.line = history.summary(seconds=False)
-        self.text.value = f"{history.steps} steps, {history.seconds:.1f} s"
+        self.text.value = tr("{steps} steps, {seconds:.1f} s", steps=history.steps, seconds=history.seconds)
         if self._handle is not None:
             self._handle.update(self)  # the saved output now carries the final line
 

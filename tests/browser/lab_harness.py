@@ -36,8 +36,10 @@ ARTIFACTS = REPO / "artifacts" / "browser"
 
 
 def chapter_notebooks() -> list[str]:
-    """Every notebook in notebooks/, by name: chapters are covered as they land."""
-    return sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+    """Every notebook under notebooks/ (the Chinese ones in zh/ included), by path relative to
+    it: chapters are covered as they land."""
+    return sorted(p.relative_to(NOTEBOOKS).as_posix() for p in NOTEBOOKS.glob("**/*.ipynb")
+                  if ".ipynb_checkpoints" not in p.parts)
 
 # Without the networking flags Chromium keeps trying to reach hosts this network refuses.
 CHROMIUM_ARGS = [
@@ -628,7 +630,7 @@ class NotebookDriver:
     # -- opening and running -------------------------------------------------------------------
 
     def open(self) -> None:
-        stem = re.sub(r"[^A-Za-z0-9_-]", "-", Path(self.name).stem)
+        stem = re.sub(r"[^A-Za-z0-9_-]", "-", self.name.removesuffix(".ipynb"))
         self.page.goto(self.server.lab_url(self.name, f"t-{stem}-{secrets.token_hex(3)}"),
                        timeout=KERNEL_READY_TIMEOUT_S * 1000)
         self.page.wait_for_function(JS_NOTEBOOK_OPEN, arg=self.name,
@@ -873,7 +875,7 @@ class NotebookDriver:
         if self.artifacts is None:
             return
         self.artifacts.mkdir(parents=True, exist_ok=True)
-        stem = Path(self.name).stem
+        stem = self.name.removesuffix(".ipynb").replace("/", "-")
         first = self.page.locator(".lstmlib-explorer")
         if first.count():
             first.first.scroll_into_view_if_needed()
@@ -912,7 +914,7 @@ def drive_notebook(browser, server: JupyterLabServer, name: str,
         if artifacts is not None:
             try:
                 artifacts.mkdir(parents=True, exist_ok=True)
-                d.page.screenshot(path=str(artifacts / f"{Path(name).stem}--FAILED.png"))
+                d.page.screenshot(path=str(artifacts / f"{name.removesuffix('.ipynb').replace('/', '-')}--FAILED.png"))
             except Exception:
                 pass
         raise

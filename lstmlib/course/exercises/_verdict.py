@@ -5,6 +5,8 @@ import dataclasses
 
 import numpy as np
 
+from ..i18n import tr
+
 
 @dataclasses.dataclass(frozen=True)
 class Verdict:
@@ -21,13 +23,14 @@ class Verdict:
         return self.correct
 
     def __str__(self) -> str:
-        return ("Right: " if self.correct else "Not yet: ") + self.message
+        return tr("Right: {message}", message=self.message) if self.correct else \
+            tr("Not yet: {message}", message=self.message)
 
     __repr__ = __str__
 
 def _unanswered(answer) -> Verdict | None:
     if answer is None or answer is Ellipsis:
-        return Verdict(False, "replace the ... with your answer and run the cell again.")
+        return Verdict(False, tr("replace the ... with your answer and run the cell again."))
     return None
 
 
@@ -37,9 +40,10 @@ def _number(answer, what: str) -> tuple[float | None, Verdict | None]:
     try:
         x = float(answer)
     except (TypeError, ValueError):
-        return None, Verdict(False, f"expected {what} as a number, got {type(answer).__name__} {answer!r}.")
+        return None, Verdict(False, tr("expected {what} as a number, got {kind} {answer!r}.", what=what,
+                                     kind=type(answer).__name__, answer=answer))
     if not np.isfinite(x):
-        return None, Verdict(False, f"expected {what} as a finite number, got {x}.")
+        return None, Verdict(False, tr("expected {what} as a finite number, got {x}.", what=what, x=x))
     return x, None
 
 
@@ -52,13 +56,13 @@ def _call(fn, *args):
     if (v := _unanswered(fn)) is not None:
         return None, v
     if not callable(fn):
-        return None, Verdict(False, f"expected a function, got {type(fn).__name__}.")
+        return None, Verdict(False, tr("expected a function, got {kind}.", kind=type(fn).__name__))
     try:
         return fn(*args), None
     except NotImplementedError:
-        return None, Verdict(False, "your function still raises NotImplementedError: fill in its body.")
+        return None, Verdict(False, tr("your function still raises NotImplementedError: fill in its body."))
     except Exception as err:  # the reader's code: report whatever went wrong, as a verdict
-        return None, Verdict(False, f"your function raised {type(err).__name__}: {err}")
+        return None, Verdict(False, tr("your function raised {kind}: {err}", kind=type(err).__name__, err=err))
 
 
 def _same(a, b, atol=1e-10) -> bool:

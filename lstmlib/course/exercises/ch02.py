@@ -5,6 +5,7 @@ import numpy as np
 
 from ...lstm import LSTMParams, lstm_step_forward
 from .. import ch02
+from ..i18n import tr
 from ._verdict import Verdict, _call, _close, _number, _same
 
 
@@ -32,41 +33,44 @@ def check_cell_update(c, h, *, f: float = 0.9, i: float = 0.5, c_tilde: float = 
         return v
     want_c, want_h = _one_unit_step(f, i, c_tilde, c_prev, o)
     if not _close(c, want_c):
-        hints = [(c_prev + i * c_tilde, "the forget gate is missing: the old state is kept only in part, f * c_{t-1}."),
-                 (f * c_prev + c_tilde, "the input gate is missing: only i * c~_t is written."),
-                 (f * c_prev * i * c_tilde, "equation (4) adds the kept part and the written part."),
-                 (f * c_tilde + i * c_prev, "f multiplies the old state c_{t-1}, i the candidate c~_t.")]
-        why = next((m for val, m in hints if _close(c, val)), "use c_t = f * c_{t-1} + i * c~_t.")
-        return Verdict(False, f"c_t = {c:.4g} is not right: {why}")
+        hints = [(c_prev + i * c_tilde, tr("the forget gate is missing: the old state is kept only in part, f * c_{t-1}.")),
+                 (f * c_prev + c_tilde, tr("the input gate is missing: only i * c~_t is written.")),
+                 (f * c_prev * i * c_tilde, tr("equation (4) adds the kept part and the written part.")),
+                 (f * c_tilde + i * c_prev, tr("f multiplies the old state c_{t-1}, i the candidate c~_t."))]
+        why = next((m for val, m in hints if _close(c, val)), tr("use c_t = f * c_{t-1} + i * c~_t."))
+        return Verdict(False, tr("c_t = {c:.4g} is not right: {why}", c=c, why=why))
     if not _close(h, want_h):
-        hints = [(o * want_c, "h_t = o_t * tanh(c_t): the tanh is missing."),
-                 (float(np.tanh(o * want_c)), "the tanh applies to c_t alone; o_t multiplies after it."),
-                 (float(np.tanh(want_c)), "the output gate is missing: h_t = o_t * tanh(c_t).")]
-        why = next((m for val, m in hints if _close(h, val)), "use h_t = o_t * tanh(c_t).")
-        return Verdict(False, f"c_t = {want_c:.4g} is right, but h_t = {h:.4g} is not: {why}")
-    return Verdict(True, f"c_t = {f:g}*{c_prev:g} + {i:g}*{c_tilde:g} = {want_c:.4g}, and "
-                         f"h_t = {o:g}*tanh({want_c:.4g}) = {want_h:.4g}.")
+        hints = [(o * want_c, tr("h_t = o_t * tanh(c_t): the tanh is missing.")),
+                 (float(np.tanh(o * want_c)), tr("the tanh applies to c_t alone; o_t multiplies after it.")),
+                 (float(np.tanh(want_c)), tr("the output gate is missing: h_t = o_t * tanh(c_t)."))]
+        why = next((m for val, m in hints if _close(h, val)), tr("use h_t = o_t * tanh(c_t)."))
+        return Verdict(False, tr("c_t = {c:.4g} is right, but h_t = {h:.4g} is not: {why}", c=want_c, h=h, why=why))
+    return Verdict(True, tr("c_t = {f:g}*{c_prev:g} + {i:g}*{c_tilde:g} = {c:.4g}, and "
+                            "h_t = {o:g}*tanh({c:.4g}) = {h:.4g}.", f=f, c_prev=c_prev, i=i, c_tilde=c_tilde,
+                            c=want_c, o=o, h=want_h))
 
 
 def check_memory_steps(answer, *, f: float = 0.95) -> Verdict:
     """Exercise 02.2: after one write (then i = 0), how many steps until ``c`` falls below half of
     what was written, with the forget gate held at ``f``? (From ``ch02.gate_switch_trace``.)"""
-    x, v = _number(answer, "a number of steps")
+    x, v = _number(answer, tr("a number of steps"))
     if v is not None:
         return v
     trace = ch02.gate_switch_trace(f, 1.0, 1.0, 1.0, steps=500, pattern="pulse")
     below = np.nonzero(trace.c < trace.c[0] / 2)[0]
     want = int(below[0])  # c_{1+n} = f^n c_1: index 1+n-1 = n
     if x == want:
-        return Verdict(True, f"{f:g}^{want - 1} = {f ** (want - 1):.3f} is still above 1/2, {f:g}^{want} = "
-                             f"{f ** want:.3f} is below: {want} steps. The memory fades geometrically.")
+        return Verdict(True, tr("{f:g}^{before} = {above:.3f} is still above 1/2, {f:g}^{want} = "
+                                "{below:.3f} is below: {want} steps. The memory fades geometrically.",
+                                f=f, before=want - 1, above=f ** (want - 1), want=want, below=f ** want))
     if x == want - 1:
-        return Verdict(False, f"after {want - 1} steps c is {f ** (want - 1):.3f} of what was written: not yet below half.")
+        return Verdict(False, tr("after {n} steps c is {left:.3f} of what was written: not yet below half.",
+                                 n=want - 1, left=f ** (want - 1)))
     if not float(x).is_integer():
-        return Verdict(False, f"{x:g} is not a whole number of steps: c_(1+n) = f^n c_1 crosses 1/2 between two "
-                              f"steps; count the first step at which it is below.")
-    return Verdict(False, f"after {x:g} steps c is {f ** x:.3g} of what was written; find the first n with "
-                          f"{f:g}^n < 1/2.")
+        return Verdict(False, tr("{x:g} is not a whole number of steps: c_(1+n) = f^n c_1 crosses 1/2 between two "
+                                 "steps; count the first step at which it is below.", x=x))
+    return Verdict(False, tr("after {x:g} steps c is {left:.3g} of what was written; find the first n with "
+                             "{f:g}^n < 1/2.", x=x, left=f ** x, f=f))
 
 
 def check_lstm_step(fn) -> Verdict:
@@ -82,32 +86,32 @@ def check_lstm_step(fn) -> Verdict:
         try:
             h, c = out
         except (TypeError, ValueError):
-            return Verdict(False, f"expected your function to return (h, c), got {type(out).__name__}.")
+            return Verdict(False, tr("expected your function to return (h, c), got {kind}.", kind=type(out).__name__))
         want_h, want_c, k = lstm_step_forward(x, p, h_prev, c_prev)
         if not _same(c, want_c):
             if _same(c, k.f * c_prev + k.c_tilde):
-                why = "c is missing the input gate: c = f * c_prev + i * c~."
+                why = tr("c is missing the input gate: c = f * c_prev + i * c~.")
             elif _same(c, c_prev + k.i * k.c_tilde):
-                why = "c is missing the forget gate: c = f * c_prev + i * c~."
+                why = tr("c is missing the forget gate: c = f * c_prev + i * c~.")
             else:
-                why = "check equations (1)-(4); with rows, W_fh @ h becomes h_prev @ p.W_fh.T."
-            return Verdict(False, f"(B={B}, D={D}, H={H}) c differs from the library's: {why}")
+                why = tr("check equations (1)-(4); with rows, W_fh @ h becomes h_prev @ p.W_fh.T.")
+            return Verdict(False, tr("(B={B}, D={D}, H={H}) c differs from the library's: {why}", B=B, D=D, H=H, why=why))
         if not _same(h, want_h):
             if _same(h, k.o * want_c):
-                why = "h = o * tanh(c): the tanh is missing."
+                why = tr("h = o * tanh(c): the tanh is missing.")
             elif _same(h, np.tanh(want_c)):
-                why = "the output gate is missing: h = o * tanh(c)."
+                why = tr("the output gate is missing: h = o * tanh(c).")
             else:
-                why = "check equations (5)-(6): o = sigmoid(...), h = o * tanh(c)."
-            return Verdict(False, f"(B={B}, D={D}, H={H}) c is right but h differs: {why}")
-    return Verdict(True, "your step matches lstm_step_forward on three random problems, batches included.")
+                why = tr("check equations (5)-(6): o = sigmoid(...), h = o * tanh(c).")
+            return Verdict(False, tr("(B={B}, D={D}, H={H}) c is right but h differs: {why}", B=B, D=D, H=H, why=why))
+    return Verdict(True, tr("your step matches lstm_step_forward on three random problems, batches included."))
 
 
 def check_forget_bias_for_half_life(answer, *, half_life: float = 20.0) -> Verdict:
     """Exercise 02.4: the forget-gate bias ``b_f`` that, with zero forget-gate weights, holds the
     gate at the value whose ``ch02.half_life`` is ``half_life`` steps. The gate's value is read
     from a real one-unit LSTM with that bias (``ch02.held_gates_lstm``), not from a formula."""
-    b, v = _number(answer, "the bias b_f")
+    b, v = _number(answer, tr("the bias b_f"))
     if v is not None:
         return v
     n = float(half_life)
@@ -121,14 +125,18 @@ def check_forget_bias_for_half_life(answer, *, half_life: float = 20.0) -> Verdi
     f = float(k.f[0, 0])
     got = ch02.half_life(f) if 0.0 < f <= 1.0 else 0.0
     if abs(got - n) <= 0.01 * n:
-        return Verdict(True, f"sigmoid({b:.3g}) = {f:.4f}, and ln(1/2) / ln({f:.4f}) = {got:.1f} steps. "
-                             f"A bias of 1 would give a half-life of {ch02.half_life(1 / (1 + np.exp(-1.0))):.1f} "
-                             f"steps; long memories need the forget gate very close to 1.")
+        return Verdict(True, tr("sigmoid({b:.3g}) = {f:.4f}, and ln(1/2) / ln({f:.4f}) = {got:.1f} steps. "
+                                "A bias of 1 would give a half-life of {one:.1f} "
+                                "steps; long memories need the forget gate very close to 1.",
+                                b=b, f=f, got=got, one=ch02.half_life(1 / (1 + np.exp(-1.0)))))
     if _close(b, want_f, rtol=1e-2):
-        return Verdict(False, f"{b:.4g} is the forget gate's value f, not its bias: the gate is sigmoid(b_f), so "
-                              f"b_f = ln(f / (1 - f)).")
+        return Verdict(False, tr("{b:.4g} is the forget gate's value f, not its bias: the gate is sigmoid(b_f), so "
+                                 "b_f = ln(f / (1 - f)).", b=b))
     if _close(b, np.log(2) / n, rtol=1e-2) or _close(b, n, rtol=1e-2):
-        return Verdict(False, "first find f from f^n = 1/2, then the bias from f = sigmoid(b_f).")
-    return Verdict(False, f"with b_f = {b:.4g} the gate is f = {f:.4f}, whose half-life is "
-                          + ("infinite" if np.isinf(got) else f"{got:.1f} steps")
-                          + f", not {n:g}. Solve f^{n:g} = 1/2 for f, then f = sigmoid(b_f) for b_f.")
+        return Verdict(False, tr("first find f from f^n = 1/2, then the bias from f = sigmoid(b_f)."))
+    if np.isinf(got):
+        return Verdict(False, tr("with b_f = {b:.4g} the gate is f = {f:.4f}, whose half-life is infinite, not {n:g}. "
+                                 "Solve f^{n:g} = 1/2 for f, then f = sigmoid(b_f) for b_f.", b=b, f=f, n=n))
+    return Verdict(False, tr("with b_f = {b:.4g} the gate is f = {f:.4f}, whose half-life is {got:.1f} steps, "
+                             "not {n:g}. Solve f^{n:g} = 1/2 for f, then f = sigmoid(b_f) for b_f.",
+                             b=b, f=f, got=got, n=n))

@@ -5,6 +5,7 @@ import numpy as np
 
 from ...lstm import LSTMParams, lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 from .. import ch03
+from ..i18n import tr
 from ._verdict import Verdict, _call, _close, _number, _same, _unanswered
 
 
@@ -24,33 +25,36 @@ def check_lstm_step_backward(fn) -> Verdict:
         try:
             dx, dh_prev, dc_prev, grads = out
         except (TypeError, ValueError):
-            return Verdict(False, "expected your function to return (dx, dh_prev, dc_prev, grads).")
+            return Verdict(False, tr("expected your function to return (dx, dh_prev, dc_prev, grads)."))
         want = lstm_step_backward(dh, dc, k)
         dc_total = dc + dh * k.o * (1 - k.tanh_c ** 2)
         if not _same(dc_prev, want.dc0):
             if _same(dc_prev, dc_total):
-                why = "dc_prev must pass through the forget gate: dc_prev = dE/dc_t * f_t."
+                why = tr("dc_prev must pass through the forget gate: dc_prev = dE/dc_t * f_t.")
             elif _same(dc_prev, (dh * k.o * (1 - k.tanh_c ** 2)) * k.f):
-                why = "the incoming carry dc is missing: dE/dc_t = dc + dh * o * (1 - tanh(c)^2)."
+                why = tr("the incoming carry dc is missing: dE/dc_t = dc + dh * o * (1 - tanh(c)^2).")
             else:
                 why = "dc_prev = (dc + dh * o * (1 - tanh(c)^2)) * f."
-            return Verdict(False, f"(B={B}, D={D}, H={H}) dc_prev differs from the library's: {why}")
+            return Verdict(False, tr("(B={B}, D={D}, H={H}) dc_prev differs from the library's: {why}",
+                                     B=B, D=D, H=H, why=why))
         g = grads.named() if hasattr(grads, "named") else dict(grads) if isinstance(grads, dict) else None
         if g is None:
-            return Verdict(False, "grads should be a dict {'W_fh': ..., ...} or an LSTMGrads.")
+            return Verdict(False, tr("grads should be a dict {'W_fh': ..., ...} or an LSTMGrads."))
         bad = [n for n in p.names if n not in g or not _same(g[n], getattr(want, n))]
         if bad:
-            hint = ""
+            fields = dict(B=B, D=D, H=H, names=", ".join(bad))
             if any(n.endswith("_f") or n.startswith("W_f") for n in bad):
-                hint = " The forget gate's error term uses the cell state it multiplied: dE/dc_t * c_prev * f(1-f)."
-            return Verdict(False, f"(B={B}, D={D}, H={H}) wrong or missing gradients: {', '.join(bad)}.{hint}")
+                return Verdict(False, tr("(B={B}, D={D}, H={H}) wrong or missing gradients: {names}. The forget "
+                                         "gate's error term uses the cell state it multiplied: dE/dc_t * c_prev * "
+                                         "f(1-f).", **fields))
+            return Verdict(False, tr("(B={B}, D={D}, H={H}) wrong or missing gradients: {names}.", **fields))
         if not _same(dh_prev, want.dh0):
-            return Verdict(False, "the parameter gradients are right but dh_prev is not: it is the sum over the "
-                                  "four gates of  delta_g @ W_gh  (rows).")
+            return Verdict(False, tr("the parameter gradients are right but dh_prev is not: it is the sum over the "
+                                     "four gates of  delta_g @ W_gh  (rows)."))
         if not _same(dx, want.dX):
-            return Verdict(False, "everything but dx is right: dx is the sum over the four gates of  delta_g @ W_gx.")
-    return Verdict(True, "your backward step matches lstm_step_backward: the carry enters dE/dc_t and leaves "
-                         "through f_t, and every gate's error term is right.")
+            return Verdict(False, tr("everything but dx is right: dx is the sum over the four gates of  delta_g @ W_gx."))
+    return Verdict(True, tr("your backward step matches lstm_step_backward: the carry enters dE/dc_t and leaves "
+                            "through f_t, and every gate's error term is right."))
 
 
 def check_no_carry_failures(answer, *, zero_state: bool = False) -> Verdict:
@@ -60,38 +64,47 @@ def check_no_carry_failures(answer, *, zero_state: bool = False) -> Verdict:
     if (v := _unanswered(answer)) is not None:
         return v
     if isinstance(answer, str) or not hasattr(answer, "__iter__"):
-        return Verdict(False, "expected a set of names such as {'W_ix', 'b_c'}.")
+        return Verdict(False, tr("expected a set of names such as {'W_ix', 'b_c'}."))
     got = set(answer)
     unknown = got - set(ch03.GRADCHECK_ARRAYS)
     if unknown:
-        return Verdict(False, f"unknown names {sorted(unknown)}; choose from {', '.join(ch03.GRADCHECK_ARRAYS)}.")
+        return Verdict(False, tr("unknown names {unknown}; choose from {names}.", unknown=sorted(unknown),
+                                 names=", ".join(ch03.GRADCHECK_ARRAYS)))
     want = set(ch03.errata_gradcheck(ch03.ERRATA_VARIANTS["no carry"], 2, zero_state=zero_state).failed)
-    state = "zero" if zero_state else "random"
     if got == want:
-        why = ("of step 1's terms, those multiplied by h_0 = 0 (every W_gh) or by c_0 = 0 (delta_f,1, hence "
-               "W_fx and b_f) vanish anyway" if zero_state else
-               "with h_0 and c_0 not zero, every gate's step-1 term that depends on dE/dc_1 is wrong")
-        return Verdict(True, f"{', '.join(n for n in ch03.GRADCHECK_ARRAYS if n in want)}. At T = 2 the carry only "
-                             f"changes the error terms at step 1 ({state} initial state): {why}; the output "
-                             f"gate's error term delta_o,1 uses dE/dh_1 only, which step 2 (the last, with no "
-                             f"carry to lose) sends back correctly, so W_oh, W_ox and b_o pass. From T = 3 on "
-                             f"they fail too: dE/dh_1 then comes from a step whose dE/dc lacked the carry.")
+        names = ", ".join(n for n in ch03.GRADCHECK_ARRAYS if n in want)
+        if zero_state:
+            return Verdict(True, tr(
+                "{names}. At T = 2 the carry only changes the error terms at step 1 (zero initial state): of "
+                "step 1's terms, those multiplied by h_0 = 0 (every W_gh) or by c_0 = 0 (delta_f,1, hence W_fx and "
+                "b_f) vanish anyway; the output gate's error term delta_o,1 uses dE/dh_1 only, which step 2 (the "
+                "last, with no carry to lose) sends back correctly, so W_oh, W_ox and b_o pass. From T = 3 on they "
+                "fail too: dE/dh_1 then comes from a step whose dE/dc lacked the carry.", names=names))
+        return Verdict(True, tr(
+            "{names}. At T = 2 the carry only changes the error terms at step 1 (random initial state): with h_0 "
+            "and c_0 not zero, every gate's step-1 term that depends on dE/dc_1 is wrong; the output gate's error "
+            "term delta_o,1 uses dE/dh_1 only, which step 2 (the last, with no carry to lose) sends back "
+            "correctly, so W_oh, W_ox and b_o pass. From T = 3 on they fail too: dE/dh_1 then comes from a step "
+            "whose dE/dc lacked the carry.", names=names))
     reasons = {}
     for n in got - want:
         if n in ("W_oh", "W_ox", "b_o"):
-            reasons[n] = ("delta_o,t = dE/dh_t * tanh(c_t) * o(1-o) does not involve dE/dc_t, and at T = 2 the "
-                          "step-2 error terms that feed dE/dh_1 need no carry (from T = 3 on they would)")
+            reasons[n] = tr("delta_o,t = dE/dh_t * tanh(c_t) * o(1-o) does not involve dE/dc_t, and at T = 2 the "
+                            "step-2 error terms that feed dE/dh_1 need no carry (from T = 3 on they would)")
         elif zero_state and n.endswith("h") and n.startswith("W_"):
-            reasons[n] = "its step-1 term is delta_g,1 h_0^T, and h_0 = 0"
+            reasons[n] = tr("its step-1 term is delta_g,1 h_0^T, and h_0 = 0")
         elif zero_state and n in ("W_fx", "b_f"):
-            reasons[n] = "delta_f,1 = dE/dc_1 * c_0 * f(1-f) is 0 because c_0 = 0, carry or not"
+            reasons[n] = tr("delta_f,1 = dE/dc_1 * c_0 * f(1-f) is 0 because c_0 = 0, carry or not")
         else:
-            reasons[n] = "it does not change"
+            reasons[n] = tr("it does not change")
     for n in want - got:
-        reasons[n] = ("its step-1 part depends on dE/dc_1, which lacks the carry dE/dc_2 * f_2"
-                      + ("" if zero_state else ", and with h_0, c_0 not zero that part does not vanish"))
-    lines = "; ".join(f"{n}: {r}" for n, r in sorted(reasons.items()))
-    return Verdict(False, f"not quite ({state} initial state). {lines}.")
+        reasons[n] = (tr("its step-1 part depends on dE/dc_1, which lacks the carry dE/dc_2 * f_2") if zero_state else
+                      tr("its step-1 part depends on dE/dc_1, which lacks the carry dE/dc_2 * f_2, and with h_0, "
+                         "c_0 not zero that part does not vanish"))
+    lines = tr("; ").join(tr("{name}: {reason}", name=n, reason=r) for n, r in sorted(reasons.items()))
+    if zero_state:
+        return Verdict(False, tr("not quite (zero initial state). {reasons}.", reasons=lines))
+    return Verdict(False, tr("not quite (random initial state). {reasons}.", reasons=lines))
 
 
 def _held_gate_carry(f: float, steps: int) -> float:
@@ -111,19 +124,21 @@ def _held_gate_carry(f: float, steps: int) -> float:
 def check_carry_ratio(answer, *, f: float = 0.95, steps: int = 20) -> Verdict:
     """Exercise 03.3: one unit, forget gate held at ``f``, no recurrent weights, loss at step
     ``steps`` only: the ratio ``|dE/dc_1| / |dE/dc_T|`` (computed by ``lstm_backward``)."""
-    x, v = _number(answer, "the ratio")
+    x, v = _number(answer, tr("the ratio"))
     if v is not None:
         return v
     want = _held_gate_carry(f, steps)
     if _close(x, want):
-        return Verdict(True, f"{f:g}^{steps - 1} = {want:.4g}: with no recurrent weights the only way back is the "
-                             f"carry, one factor f per step. A tanh RNN would also multiply by W and by slopes "
-                             f"below 1 at every step; here a forget gate near 1 keeps the error alive.")
-    hints = [(f ** steps, f"off by one: from c_{steps} back to c_1 there are {steps - 1} steps, one factor f each."),
-             (f ** (steps - 2), f"off by one: from c_{steps} back to c_1 there are {steps - 1} steps, one factor f each."),
-             (f * (steps - 1), "the carry multiplies at every step: f times f times ..., not f times the number of steps."),
-             (0.0, "with the carry the error does reach c_1; only the article's version (no carry) would give 0 here."),
-             (1.0, "each step back multiplies dE/dc by f_t (equation 4: c_t = f_t c_{t-1} + ...).")]
+        return Verdict(True, tr("{f:g}^{n} = {want:.4g}: with no recurrent weights the only way back is the "
+                                "carry, one factor f per step. A tanh RNN would also multiply by W and by slopes "
+                                "below 1 at every step; here a forget gate near 1 keeps the error alive.",
+                                f=f, n=steps - 1, want=want))
+    off = tr("off by one: from c_{T} back to c_1 there are {n} steps, one factor f each.", T=steps, n=steps - 1)
+    hints = [(f ** steps, off),
+             (f ** (steps - 2), off),
+             (f * (steps - 1), tr("the carry multiplies at every step: f times f times ..., not f times the number of steps.")),
+             (0.0, tr("with the carry the error does reach c_1; only the article's version (no carry) would give 0 here.")),
+             (1.0, tr("each step back multiplies dE/dc by f_t (equation 4: c_t = f_t c_{t-1} + ...)."))]
     why = next((m for val, m in hints if _close(x, val) or (val == 0.0 and x == 0.0)),
-               "follow dE/dc_t back one step at a time: dE/dc_{t-1} = dE/dc_t * f_t when nothing enters through h.")
-    return Verdict(False, f"{x:.4g} is not the ratio: {why}")
+               tr("follow dE/dc_t back one step at a time: dE/dc_{t-1} = dE/dc_t * f_t when nothing enters through h."))
+    return Verdict(False, tr("{x:.4g} is not the ratio: {why}", x=x, why=why))

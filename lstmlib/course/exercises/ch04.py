@@ -6,6 +6,7 @@ import numpy as np
 from ...activations import sigmoid
 from ...gru import GRUParams, gru_step_backward, gru_step_forward
 from .. import ch04
+from ..i18n import tr
 from ._verdict import Verdict, _close, _number
 
 
@@ -14,43 +15,45 @@ def check_gru_parameter_count(answer, *, input_size: int = 10, hidden_size: int 
     """Exercise 04.1: how many numbers does a GRU with input size D and hidden size H store?
     ``convention``: ``"article"`` (reset before the product, one bias per gate, as lstmlib
     stores it) or ``"pytorch"`` (``nn.GRU``: two bias vectors of 3H each)."""
-    x, v = _number(answer, "a parameter count")
+    x, v = _number(answer, tr("a parameter count"))
     if v is not None:
         return v
     rows = {r.model: r for r in ch04.parameter_counts(input_size, hidden_size)}
     D, H = input_size, hidden_size
     if convention == "article":
         want = rows["GRU, reset before (article)"].lstmlib
-        how = f"3 weighted inputs (z, r, h~) of H(H+D) weights and H biases each: 3*{H}*({H}+{D}) + 3*{H}"
+        how = tr("3 weighted inputs (z, r, h~) of H(H+D) weights and H biases each: 3*{H}*({H}+{D}) + 3*{H}",
+                 H=H, D=D)
     elif convention == "pytorch":
         want = rows["GRU, reset after (cuDNN, PyTorch)"].pytorch
-        how = (f"weight_ih (3H x D) + weight_hh (3H x H) + bias_ih (3H) + bias_hh (3H): "
-               f"3*{H}*({H}+{D}) + 6*{H}")
+        how = f"weight_ih (3H x D) + weight_hh (3H x H) + bias_ih (3H) + bias_hh (3H): 3*{H}*({H}+{D}) + 6*{H}"
     else:
         raise ValueError(f"convention: expected 'article' or 'pytorch', got {convention!r}")
     if x == want:
         return Verdict(True, f"{want} = {how}.")
-    hints = {3 * H * (H + D): "the biases are missing.",
-             4 * H * (H + D) + 4 * H: "that is the LSTM's count: the GRU has three weighted inputs, not four.",
-             3 * H * (H + D) + 3 * H: "that is the article's count (one bias per gate); nn.GRU keeps two.",
-             3 * H * (H + D) + 6 * H: "that is PyTorch's count (two bias vectors); the article has one."}
-    return Verdict(False, f"{x:g} is not it: {hints.get(int(x), 'count W_gh, W_gx and the biases of z, r and h~.')}")
+    hints = {3 * H * (H + D): tr("the biases are missing."),
+             4 * H * (H + D) + 4 * H: tr("that is the LSTM's count: the GRU has three weighted inputs, not four."),
+             3 * H * (H + D) + 3 * H: tr("that is the article's count (one bias per gate); nn.GRU keeps two."),
+             3 * H * (H + D) + 6 * H: tr("that is PyTorch's count (two bias vectors); the article has one.")}
+    why = hints.get(int(x)) or tr("count W_gh, W_gx and the biases of z, r and h~.")
+    return Verdict(False, tr("{x:g} is not it: {why}", x=x, why=why))
 
 
 def check_torch_update_gate(answer, *, z_article: float = 0.3) -> Verdict:
     """Exercise 04.2: the article's update gate is ``z_article``; what value does PyTorch's
     ``nn.GRU`` report for its z at the same step?"""
-    x, v = _number(answer, "a gate value")
+    x, v = _number(answer, tr("a gate value"))
     if v is not None:
         return v
     want = 1.0 - z_article
     if _close(x, want, rtol=1e-6):
-        return Verdict(True, f"PyTorch writes h = (1 - z) n + z h_prev, so its z is the share of the "
-                             f"past: 1 - {z_article:g} = {want:g}. Same gate, negated weights and bias.")
+        return Verdict(True, tr("PyTorch writes h = (1 - z) n + z h_prev, so its z is the share of the "
+                                "past: 1 - {z:g} = {want:g}. Same gate, negated weights and bias.",
+                                z=z_article, want=want))
     if _close(x, z_article, rtol=1e-6):
-        return Verdict(False, "the same number would mean the same role, but in PyTorch z weighs the OLD "
-                              "state h_prev, in the article it weighs the candidate.")
-    return Verdict(False, "compare h = (1 - z) h_prev + z h~ (article) with h = (1 - z) n + z h_prev (PyTorch).")
+        return Verdict(False, tr("the same number would mean the same role, but in PyTorch z weighs the OLD "
+                                 "state h_prev, in the article it weighs the candidate."))
+    return Verdict(False, tr("compare h = (1 - z) h_prev + z h~ (article) with h = (1 - z) n + z h_prev (PyTorch)."))
 
 
 GRU_HAND_EXAMPLE = {"W_zh": 0.5, "W_zx": 1.0, "b_z": 0.0, "W_rh": -1.0, "W_rx": 0.5, "b_r": 0.0,
@@ -78,20 +81,20 @@ def gru_hand_example_grad(values: dict | None = None) -> float:
 
 def check_gru_step_gradient(answer) -> Verdict:
     """Exercise 04.3: ``dh_t/dh_{t-1}`` by hand for the one-unit GRU step ``GRU_HAND_EXAMPLE``."""
-    x, v = _number(answer, "a derivative")
+    x, v = _number(answer, tr("a derivative"))
     if v is not None:
         return v
     want = gru_hand_example_grad()
     if _close(x, want, rtol=1e-3):
-        return Verdict(True, f"dh_t/dh_(t-1) = {want:.4f}: the direct path (1 - z), plus the paths "
-                             "through z, through r and through the candidate's W_ch (r * h).")
+        return Verdict(True, tr("dh_t/dh_(t-1) = {want:.4f}: the direct path (1 - z), plus the paths "
+                                "through z, through r and through the candidate's W_ch (r * h).", want=want))
     e = dict(GRU_HAND_EXAMPLE)
     z = float(sigmoid(np.float64(e["W_zh"] * e["h_prev"] + e["W_zx"] * e["x"])))
     if _close(x, 1.0 - z, rtol=1e-3):
-        return Verdict(False, f"{x:.4f} is the direct path (1 - z) alone; h_(t-1) also enters z, r "
-                              "and the candidate.")
-    return Verdict(False, f"{x:.4g} is not it. Go forward first (z, r, h~), then add the four paths "
-                          "from h_(t-1) to h_t, as in gru_step_backward.")
+        return Verdict(False, tr("{x:.4f} is the direct path (1 - z) alone; h_(t-1) also enters z, r "
+                                 "and the candidate.", x=x))
+    return Verdict(False, tr("{x:.4g} is not it. Go forward first (z, r, h~), then add the four paths "
+                             "from h_(t-1) to h_t, as in gru_step_backward.", x=x))
 
 
 def check_update_gate_bias(answer, *, forget_bias: float = 1.0, convention: str = "article") -> Verdict:
@@ -99,7 +102,7 @@ def check_update_gate_bias(answer, *, forget_bias: float = 1.0, convention: str 
     near-zero weights, the same share of its state as an LSTM with forget bias ``forget_bias``:
     ``1 - sigmoid(b_z) = sigmoid(b_f)``, so ``b_z = -b_f`` in the article's convention (its z
     weighs the candidate) and ``b_z = +b_f`` in PyTorch's (its z weighs the old state)."""
-    x, v = _number(answer, "a bias")
+    x, v = _number(answer, tr("a bias"))
     if v is not None:
         return v
     if convention not in ("article", "pytorch"):
@@ -107,15 +110,22 @@ def check_update_gate_bias(answer, *, forget_bias: float = 1.0, convention: str 
     want = -forget_bias if convention == "article" else forget_bias
     keep = float(sigmoid(np.float64(forget_bias)))
     if _close(x, want, rtol=1e-3) or (want == 0 and abs(x) < 1e-9):
-        which = ("the article's z weighs the candidate, so the kept share is 1 - z" if convention == "article"
-                 else "PyTorch's z weighs the old state, so the kept share is z itself")
-        return Verdict(True, f"b_z = {want:g}: {which}, and "
-                             f"{keep:.4f} = sigmoid({forget_bias:g}) is kept per step, as by the LSTM's forget gate. "
-                             f"The share reaching step 1 after T - 1 steps is then {keep:.4f}^(T-1) for both.")
+        fields = dict(want=want, keep=keep, b_f=forget_bias)
+        if convention == "article":
+            return Verdict(True, tr("b_z = {want:g}: the article's z weighs the candidate, so the kept share is "
+                                    "1 - z, and {keep:.4f} = sigmoid({b_f:g}) is kept per step, as by the LSTM's "
+                                    "forget gate. The share reaching step 1 after T - 1 steps is then "
+                                    "{keep:.4f}^(T-1) for both.", **fields))
+        return Verdict(True, tr("b_z = {want:g}: PyTorch's z weighs the old state, so the kept share is z "
+                                "itself, and {keep:.4f} = sigmoid({b_f:g}) is kept per step, as by the LSTM's "
+                                "forget gate. The share reaching step 1 after T - 1 steps is then "
+                                "{keep:.4f}^(T-1) for both.", **fields))
     if _close(x, -want, rtol=1e-3):
-        other = "PyTorch's" if convention == "article" else "the article's"
-        return Verdict(False, f"{x:g} is the answer in {other} convention. Which term does z weigh here? "
-                              "Compare h = (1 - z) h_prev + z h~ with h = z h_prev + (1 - z) h~.")
+        other = (tr("{x:g} is the answer in PyTorch's convention.", x=x) if convention == "article" else
+                 tr("{x:g} is the answer in the article's convention.", x=x))
+        return Verdict(False, other + tr(" Which term does z weigh here? "
+                                         "Compare h = (1 - z) h_prev + z h~ with h = z h_prev + (1 - z) h~."))
     kept = "1 - sigmoid(b_z)" if convention == "article" else "sigmoid(b_z)"
-    return Verdict(False, f"{x:g} is not it: the share kept per step is {kept} in this convention; set it "
-                          f"equal to sigmoid(b_f) = {keep:.4f} (and 1 - sigmoid(a) = sigmoid(-a)).")
+    return Verdict(False, tr("{x:g} is not it: the share kept per step is {kept} in this convention; set it "
+                             "equal to sigmoid(b_f) = {keep:.4f} (and 1 - sigmoid(a) = sigmoid(-a)).",
+                             x=x, kept=kept, keep=keep))

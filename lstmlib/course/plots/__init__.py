@@ -14,13 +14,17 @@ from .ch02 import (
     plot_gate_biases
 )
 from .ch03 import (GradcheckPicture, plot_gradcheck, plot_eps_sweep, plot_errata_heatmap, plot_bptt_carries)
-from .ch04 import plot_gru_cell, GateHoldPicture, plot_gate_hold, plot_update_bias_decay
+from .ch04 import (plot_gru_cell, GateHoldPicture, plot_gate_hold, plot_bias_decay, plot_update_bias_decay)
 from .ch05 import (
-    GradientFlowPicture, plot_gradient_flow, plot_gradient_flow_before_after,
-    plot_forget_bias_decay, plot_cell_jacobian, plot_cell_error_parts
+    GradientFlowPicture, plot_gradient_flow, plot_forget_bias_decay, plot_cell_jacobian,
+    plot_cell_error_parts
 )
 from .ch06 import (
     plot_learning_curves, plot_forget_bias_runs, plot_clipping, plot_explosion,
-    plot_reach_over_training, plot_gate_traces
+    plot_gradient_flow_before_after, plot_reach_over_training, plot_gate_traces
+)
+from .ch07 import (
+    MONO, NEWLINE_GLYPH, CELL_CMAP, PROB_CMAP, grid_positions, TextGrid, CellPicture, SamplePicture,
+    plot_stack_and_chunks, plot_closers, plot_cell_search, plot_best_cells, plot_saturation
 )
 from ._style import blank_figure, new_figure

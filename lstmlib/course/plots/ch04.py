@@ -186,23 +186,34 @@ def plot_gate_hold(lab, z: float, r: float):
     return fig
 
 
-def plot_update_bias_decay(table):
-    """``(1 - sigmoid(b_z))^(T-1)`` as a curve over the update-gate bias ``b_z`` (log scale), with
-    the measured ratios of a ``ch04.UpdateBiasTable`` as markers: near-zero weights (on the
-    curve) and the usual initialisation."""
-    from .. import ch04
-    fig, ax = new_figure(7, 3.4)
-    b = np.linspace(-4, 2, 121)
-    ax.semilogy(b, ch04.update_bias_prediction(b, table.steps), color=_C_MODEL["gru"], lw=2,
-                label=f"predicted  (1 − sigmoid(b_z))^(T−1),  T = {table.steps}")
-    xs = [r.update_bias for r in table.rows]
+def plot_bias_decay(table, grid, predicted, label: str, color, xs, legend_at: str,
+                    texts: tuple[str, str, str], height: float = 3.4):
+    """The picture of a gate-bias table (the GRU's here, the LSTM's in chapter 05): the prediction
+    ``predicted (len(grid),)`` over the biases ``grid`` as a curve labelled ``label``, and the
+    table's measured ratios at the biases ``xs`` as markers (near-zero weights, usual weights);
+    ``texts``: the x label, the y label and the title. Returns the figure."""
+    fig, ax = new_figure(7, height)
+    ax.semilogy(grid, predicted, color=color, lw=2, label=label)
     ax.semilogy(xs, [r.measured_small for r in table.rows], "o", ms=8, mfc="none", mew=2, color="k",
                 label=f"measured, weights × {table.small_scale:g}")
     ax.semilogy(xs, [r.measured_default for r in table.rows], "s", ms=6, color="#ff7f0e",
                 label="measured, usual initialisation")
     ax.axhline(1.0, color="0.6", lw=0.8, zorder=0, label="1: all of it")
-    ax.set_xlabel("update-gate bias b_z (the article's convention)")
-    ax.set_ylabel("‖∂E/∂h_1‖ / ‖∂E/∂h_T‖")
-    ax.legend(fontsize=8, loc="lower left")
-    ax.set_title("how much of the gradient reaches step 1 at initialisation (GRU)", fontsize=10)
+    ax.legend(fontsize=8, loc=legend_at)
+    ax.set_xlabel(texts[0])
+    ax.set_ylabel(texts[1])
+    ax.set_title(texts[2], fontsize=10)
     return fig
+
+
+def plot_update_bias_decay(table):
+    """``(1 - sigmoid(b_z))^(T-1)`` as a curve over the update-gate bias ``b_z`` (log scale), with
+    the measured ratios of a ``ch04.UpdateBiasTable`` as markers: near-zero weights (on the
+    curve) and the usual initialisation."""
+    from .. import ch04
+    b = np.linspace(-4, 2, 121)
+    texts = ("update-gate bias b_z (the article's convention)", "‖∂E/∂h_1‖ / ‖∂E/∂h_T‖",
+             "how much of the gradient reaches step 1 at initialisation (GRU)")
+    return plot_bias_decay(table, b, ch04.update_bias_prediction(b, table.steps),
+                           f"predicted  (1 − sigmoid(b_z))^(T−1),  T = {table.steps}", _C_MODEL["gru"],
+                           [r.update_bias for r in table.rows], "lower left", texts)

@@ -7,6 +7,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ...models import MODELS
 from .. import ch05
+from .ch04 import plot_bias_decay
 from ._style import new_figure, blank_figure, _plain_log_axis, _C_MODEL, _NAME, _positive
 
 
@@ -96,41 +97,16 @@ def plot_gradient_flow(comparison, highlight: str = "lstm", title: str = ""):
     return fig
 
 
-def plot_gradient_flow_before_after(before: dict, after: dict, *, titles=("at initialisation",
-                                                                         "after training")):
-    """Two ``GradientFlowPicture`` panels side by side (shared y axis): ``before`` and ``after``
-    each map model names to ``LastStepGradients``."""
-    fig = blank_figure(10, 3.8)
-    axes = fig.subplots(1, 2, sharey=True)
-    lo = []
-    for ax, flows, title, legend in zip(axes, (before, after), titles, (False, True)):
-        pic = GradientFlowPicture(ax, legend=legend, guides=False)
-        pic.update(flows, title=title)
-        lo.append(ax.get_ylim())
-    axes[0].set_ylim(min(a for a, _ in lo), max(b for _, b in lo))
-    axes[1].set_ylabel("")
-    return fig
-
-
 def plot_forget_bias_decay(table, *, biases=None):
     """``sigmoid(b_f)^(T-1)`` as a curve over ``b_f`` (log scale) with the measured ratios of a
     ``ForgetBiasTable`` as markers: near-zero weights (on the curve) and the usual
     initialisation (where the paths through h add to the highway)."""
-    fig, ax = new_figure(7, 3.6)
     b = np.linspace(-1, 6, 141) if biases is None else np.asarray(biases, float)
-    ax.semilogy(b, ch05.forget_bias_prediction(b, table.steps), color=_C_MODEL["lstm"],
-                lw=2, label=f"predicted  sigmoid(b_f)^(T−1),  T = {table.steps}")
-    xs = [r.forget_bias for r in table.rows]
-    ax.semilogy(xs, [r.measured_small for r in table.rows], "o", ms=8, mfc="none", mew=2,
-                color="k", label=f"measured, weights × {table.small_scale:g}")
-    ax.semilogy(xs, [r.measured_default for r in table.rows], "s", ms=6, color="#ff7f0e",
-                label="measured, usual initialisation")
-    ax.axhline(1.0, color="0.6", lw=0.8, zorder=0, label="1: all of it")
-    ax.set_xlabel("forget-gate bias b_f")
-    ax.set_ylabel("‖∂E/∂c_1‖ / ‖∂E/∂c_T‖")
-    ax.legend(fontsize=8, loc="lower right")
-    ax.set_title("how much of the cell-state gradient survives T − 1 steps (LSTM)", fontsize=10)
-    return fig
+    label = f"predicted  sigmoid(b_f)^(T−1),  T = {table.steps}"
+    texts = ("forget-gate bias b_f", "‖∂E/∂c_1‖ / ‖∂E/∂c_T‖",
+             "how much of the cell-state gradient survives T − 1 steps (LSTM)")
+    return plot_bias_decay(table, b, ch05.forget_bias_prediction(b, table.steps), label, _C_MODEL["lstm"],
+                           [r.forget_bias for r in table.rows], "lower right", texts, height=3.6)
 
 
 def plot_cell_jacobian(norms_by_bias: dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .. import plots
+from ..i18n import tr
 from ..plots._style import blank_figure
 from .explorer import _WIDE, Explorer, _margins, _slider
 
@@ -15,10 +16,10 @@ def activation_explorer() -> Explorer:
     pic = plots.ActivationPicture(fig)
     _margins(fig, left=0.07, right=0.98, bottom=0.16, top=0.89, wspace=0.22)
     controls = {
-        "name": W.Dropdown(options=["tanh", "sigmoid", "relu"], value="tanh", description="activation",
+        "name": W.Dropdown(options=["tanh", "sigmoid", "relu"], value="tanh", description=tr("activation"),
                            style=_WIDE),
-        "a": _slider(1.0, -6.0, 6.0, 0.1, "weighted input a"),
+        "a": _slider(1.0, -6.0, 6.0, 0.1, tr("weighted input a")),
     }
     controls["a"].continuous_update = True  # a redraw takes about 40 ms: follow the slider as it moves
     return Explorer(controls, fig, lambda fig, name, a: pic.update(name, a),
-                    title="An activation and its derivative")
+                    title=tr("An activation and its derivative"))

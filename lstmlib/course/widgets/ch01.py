@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .. import ch01, plots
+from ..i18n import tr
 from ..plots._style import blank_figure
 from .explorer import _WIDE, Explorer, _margins, _slider
 
@@ -18,10 +19,10 @@ def rnn_gradient_explorer(*, max_steps: int = 100, seed: int = 0) -> Explorer:
     # room below the left panel for its legend; sliders redraw on release (a redraw takes ~70 ms)
     _margins(fig, left=0.09, right=0.98, bottom=0.25, top=0.91, wspace=0.34)
     controls = {
-        "radius": _slider(0.9, 0.1, 5.0, 0.05, "spectral radius ρ of W"),
-        "activation": W.Dropdown(options=["tanh", "sigmoid"], value="tanh", description="activation",
+        "radius": _slider(0.9, 0.1, 5.0, 0.05, tr("spectral radius ρ of W")),
+        "activation": W.Dropdown(options=["tanh", "sigmoid"], value="tanh", description=tr("activation"),
                                  style=_WIDE),
-        "steps": W.IntSlider(value=30, min=2, max=exp.max_steps, description="sequence length T",
+        "steps": W.IntSlider(value=30, min=2, max=exp.max_steps, description=tr("sequence length T"),
                              continuous_update=False, style=_WIDE, layout=W.Layout(width="300px")),
     }
 
@@ -30,4 +31,4 @@ def rnn_gradient_explorer(*, max_steps: int = 100, seed: int = 0) -> Explorer:
         pic.update(flow, title=(f"{activation}, ρ = {radius:.2f}:  β_f·β_W = {flow.beta_f * flow.beta_W:.3g},"
                                 f"  ‖δ_1‖/‖δ_T‖ = {flow.gain:.2g}"))
 
-    return Explorer(controls, fig, update, title="Vanishing and exploding gradients in a plain RNN")
+    return Explorer(controls, fig, update, title=tr("Vanishing and exploding gradients in a plain RNN"))

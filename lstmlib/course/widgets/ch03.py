@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .. import ch03, plots
+from ..i18n import tr
 from ..plots._style import blank_figure
 from .explorer import _WIDE, Explorer, _margins
 
@@ -17,13 +18,14 @@ def errata_explorer(*, max_steps: int = 8, seed: int = 0) -> Explorer:
     fig = blank_figure(6.8, 4.6, layout=None)
     pic = plots.GradcheckPicture(fig)
     _margins(fig, left=0.11, right=0.97, bottom=0.11, top=0.93)
+    labels = {"zero (the article's)": tr("zero (the article's)"), "random": tr("random")}
     controls = {
         "variant": W.Dropdown(options=list(ch03.ERRATA_VARIANTS), value="article",
-                              description="backward", style=_WIDE),
+                              description=tr("backward"), style=_WIDE),
         "steps": W.IntSlider(value=2, min=1, max=max_steps, description="T", continuous_update=False,
                              style=_WIDE),
-        "state": W.Dropdown(options=list(ERRATA_STATES), value="zero (the article's)",
-                            description="initial state", style=_WIDE),
+        "state": W.Dropdown(options=[(labels[s], s) for s in ERRATA_STATES], value="zero (the article's)",
+                            description=tr("initial state"), style=_WIDE),
     }
 
     def update(fig, variant, steps, state):
@@ -31,4 +33,4 @@ def errata_explorer(*, max_steps: int = 8, seed: int = 0) -> Explorer:
                                            zero_state=ERRATA_STATES[state], stencil="centred")
         pic.update(report, title=f"{variant}, T = {steps}, {state.split(' ')[0]} state: ")
 
-    return Explorer(controls, fig, update, title="Gradient-check the article's backward pass")
+    return Explorer(controls, fig, update, title=tr("Gradient-check the article's backward pass"))

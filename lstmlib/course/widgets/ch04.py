@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import ch04, plots
+from ..i18n import tr
 from ..plots._style import blank_figure
 from .explorer import Explorer, _slider
 
@@ -16,8 +17,8 @@ def gate_hold_explorer(*, steps: int = 40, seed: int = 0) -> Explorer:
     pic = plots.GateHoldPicture(fig, units=lab.params.hidden_size, steps=steps, h0=lab.h0)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.91, wspace=0.2, hspace=0.12)
     controls = {
-        "z": _slider(0.5, 0.0, 1.0, 0.05, "update gate z"),
-        "r": _slider(0.5, 0.0, 1.0, 0.05, "reset gate r"),
+        "z": _slider(0.5, 0.0, 1.0, 0.05, tr("update gate z")),
+        "r": _slider(0.5, 0.0, 1.0, 0.05, tr("reset gate r")),
     }
     for slider in controls.values():
         slider.continuous_update = True
@@ -28,4 +29,4 @@ def gate_hold_explorer(*, steps: int = 40, seed: int = 0) -> Explorer:
         pic.update(run, x)
 
     return Explorer(controls, fig, update,
-                    title="GRU gates held by hand, h_t = (1 − z)·h_(t−1) + z·h̃_t: follow the past or ignore it")
+                    title=tr("GRU gates held by hand, h_t = (1 − z)·h_(t−1) + z·h̃_t: follow the past or ignore it"))

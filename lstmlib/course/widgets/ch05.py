@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .. import ch05, plots
+from ..i18n import tr
 from ..plots._style import blank_figure
 from .explorer import _WIDE, Explorer, _slider
 
@@ -20,10 +21,10 @@ def gradient_flow_explorer(*, max_steps: int = 200, seed: int = 0) -> Explorer:
     fig.subplots_adjust(left=0.1, right=0.98, bottom=0.13, top=0.9)
     controls = {
         "highlight": W.Dropdown(options=[("LSTM", "lstm"), ("GRU", "gru"), ("RNN", "rnn")],
-                                value="lstm", description="highlight", style=_WIDE),
-        "forget_bias": _slider(1.0, -2.0, 5.0, 0.25, "LSTM forget bias b_f"),
-        "scale": _slider(1.0, 0.1, 3.0, 0.1, "weight scale"),
-        "steps": W.IntSlider(value=50, min=5, max=lab.max_steps, description="sequence length T",
+                                value="lstm", description=tr("highlight"), style=_WIDE),
+        "forget_bias": _slider(1.0, -2.0, 5.0, 0.25, tr("LSTM forget bias b_f")),
+        "scale": _slider(1.0, 0.1, 3.0, 0.1, tr("weight scale")),
+        "steps": W.IntSlider(value=50, min=5, max=lab.max_steps, description=tr("sequence length T"),
                              continuous_update=False, style=_WIDE,
                              layout=W.Layout(width="280px")),
     }
@@ -39,4 +40,4 @@ def gradient_flow_explorer(*, max_steps: int = 200, seed: int = 0) -> Explorer:
                           f"RNN {first['rnn']:.1e}, LSTM {first['lstm']:.1e}, GRU {first['gru']:.1e}"))
 
     return Explorer(controls, fig, update, layout_rows=rows,
-                    title="How far back does the gradient reach? RNN vs LSTM vs GRU")
+                    title=tr("How far back does the gradient reach? RNN vs LSTM vs GRU"))

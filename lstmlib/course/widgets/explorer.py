@@ -15,6 +15,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
+from ..i18n import tr
+
 
 class Explorer(W.VBox):
     """Controls above a picture. ``update(fig, **values)`` changes the figure's artists for the
@@ -78,7 +80,8 @@ class Explorer(W.VBox):
     def __repr__(self) -> str:
         # What a reader sees where the widget should be when a saved notebook is opened without
         # running it (JupyterLab does not restore saved widget state).
-        return f"{type(self).__name__}: run the notebook's cells (Run > Run All Cells) to use this explorer"
+        return tr("{name}: run the notebook's cells (Run > Run All Cells) to use this explorer",
+                  name=type(self).__name__)
 
     def _repr_mimebundle_(self, **kwargs):
         # Beside the live view, the picture at the settings it was displayed with: GitHub, nbviewer

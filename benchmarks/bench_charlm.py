@@ -1,0 +1,176 @@
+"""One training step of the character model: lstmlib against PyTorch, in one process.
+
+A step is what ``lstmlib.charlm.train`` does per chunk: embedding lookup, one LSTM layer, a linear
+head and the softmax cross-entropy at every step, backward through all of it (truncated BPTT, the
+state carried in from the previous chunk), gradient-norm clipping and an Adam update. The peer
+does the same with ``nn.Embedding`` + ``nn.LSTM`` + ``nn.Linear`` + ``F.cross_entropy`` +
+``clip_grad_norm_`` + ``torch.optim.Adam`` on the CPU, float32 both. Sizes: B = 32 streams,
+T = 64 steps, H = 256, the corpus's 96 characters, embedding 32.
+
+Timed alternating (A B A B) with pauses, medians; BLAS/torch threads 1 and 2. Then lstmlib's step
+taken apart: where the time goes. Prints tables; asserts nothing about time. Usage::
+
+    python benchmarks/bench_charlm.py            # about a minute
+    python benchmarks/bench_charlm.py --quick
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from lstmlib import charlm, fused
+from lstmlib.losses import softmax_cross_entropy
+from lstmlib.optim import Adam, clip_grad_norm
+
+try:
+    import torch
+except ImportError:  # the benchmark still runs, without the torch column
+    torch = None
+
+B, T, H, V, E = 32, 64, 256, 96, 32
+
+
+def median_time(fn, repeats: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def data(steps: int = 64):
+    """A fixed stream of character ids (B, steps*T + 1) cut into chunks, as in training."""
+    rng = np.random.default_rng(0)
+    s = rng.integers(0, V, size=(B, steps * T + 1))
+    return [(s[:, k * T:(k + 1) * T].T.copy(), s[:, k * T + 1:(k + 1) * T + 1].T.copy()) for k in range(steps)]
+
+
+def ours():
+    model = charlm.init_model("lstm", V, H, 0, embedding_size=E)
+    opt, ws, chunks = Adam(2e-3), fused.Workspace(), data()
+    state = {"s": None, "k": 0}
+    params = model.arrays()
+
+    def step():
+        x, y = chunks[state["k"] % len(chunks)]
+        loss, g, state["s"] = charlm.loss_and_grads(x, y, model, state["s"], workspace=ws)
+        grads = g.arrays()
+        clip_grad_norm(grads, 5.0)
+        opt.step(params, grads)
+        state["k"] += 1
+
+    return step, model
+
+
+def peer():
+    torch.manual_seed(0)
+    emb = torch.nn.Embedding(V, E)
+    lstm = torch.nn.LSTM(E, H)
+    head = torch.nn.Linear(H, V)
+    params = list(emb.parameters()) + list(lstm.parameters()) + list(head.parameters())
+    opt = torch.optim.Adam(params, lr=2e-3)
+    chunks = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in data()]
+    state = {"s": None, "k": 0}
+
+    def step():
+        x, y = chunks[state["k"] % len(chunks)]
+        opt.zero_grad(set_to_none=True)
+        out, (h, c) = lstm(emb(x), state["s"])
+        loss = torch.nn.functional.cross_entropy(head(out).reshape(-1, V), y.reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        opt.step()
+        state["s"] = (h.detach(), c.detach())
+        state["k"] += 1
+
+    return step
+
+
+def breakdown(threads: int, repeats: int) -> list[tuple[str, float]]:
+    """lstmlib's step in parts (ms, medians): forward, head and loss, backward of head, LSTM and
+    embedding, clipping, Adam."""
+    model = charlm.init_model("lstm", V, H, 0, embedding_size=E)
+    ws = fused.Workspace()
+    x, y = data(1)[0]
+    p = model.layers[0]
+    rows = []
+    with threadpool_limits(threads):
+        X = model.embedding[x]
+        rows.append(("embedding lookup", median_time(lambda: model.embedding[x], repeats)))
+        rows.append(("LSTM forward (fused)", median_time(lambda: fused.lstm_forward(X, p, workspace=ws), repeats)))
+        hs, cache = fused.lstm_forward(X, p, workspace=ws)
+        W, b = model.head.weights, model.head.bias
+
+        def head_loss():
+            z = (hs.reshape(T * B, H) @ W.T + b).reshape(T, B, V)
+            return softmax_cross_entropy(z, y)
+        rows.append(("head + softmax cross-entropy", median_time(head_loss, repeats)))
+        _, dz = head_loss()
+        d2 = dz.reshape(T * B, V).astype(np.float32)
+
+        def head_back():
+            return d2.T @ hs.reshape(T * B, H), d2.sum(0), (d2 @ W).reshape(T, B, H)
+        rows.append(("head backward", median_time(head_back, repeats)))
+        dhs = head_back()[2]
+        rows.append(("LSTM backward (fused)", median_time(lambda: fused.lstm_backward(dhs, cache, workspace=ws),
+                                                          repeats)))
+        g = fused.lstm_backward(dhs, cache, workspace=ws)
+
+        def emb_back():
+            dE = np.zeros_like(model.embedding)
+            np.add.at(dE, x.ravel(), g.dX.reshape(T * B, E))
+        rows.append(("embedding backward (np.add.at)", median_time(emb_back, repeats)))
+        _, grads, _ = charlm.loss_and_grads(x, y, model)
+        arrays = grads.arrays()
+        rows.append(("clip_grad_norm", median_time(lambda: clip_grad_norm(arrays, 1e9), repeats)))
+        opt = Adam(1e-9)
+        rows.append(("Adam step", median_time(lambda: opt.step(model.arrays(), arrays), repeats)))
+    return rows
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args(argv)
+    reps = 7 if args.quick else 21
+    print(f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ", torch not installed"))
+    print(f"one training step: B={B}, T={T}, H={H}, V={V}, embedding {E}, float32\n")
+    cols = ["threads", "lstmlib (ms)"] + (["torch (ms)", "lstmlib / torch"] if torch else [])
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for threads in (1, 2):
+        f_ours, _ = ours()
+        f_torch = peer() if torch else None
+        a, b = [], []
+        with threadpool_limits(threads):
+            if torch:
+                torch.set_num_threads(threads)
+            for _ in range(3):  # A B A B A B
+                a.append(median_time(f_ours, reps))
+                time.sleep(0.3)
+                if f_torch is not None:
+                    b.append(median_time(f_torch, reps))
+                    time.sleep(0.3)
+        row = [str(threads), f"{1e3 * statistics.median(a):.1f}"]
+        if torch:
+            row += [f"{1e3 * statistics.median(b):.1f}", f"{statistics.median(a) / statistics.median(b):.2f}"]
+        print("| " + " | ".join(row) + " |", flush=True)
+    for threads in (1, 2):
+        rows = breakdown(threads, reps)
+        total = sum(t for _, t in rows)
+        print(f"\nlstmlib's step in parts, {threads} thread(s) (medians; the parts add up to {1e3 * total:.1f} ms)")
+        for name, t in rows:
+            print(f"  {name:<32} {1e3 * t:7.2f} ms  {100 * t / total:5.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
