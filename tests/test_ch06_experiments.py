@@ -42,7 +42,7 @@ def _count_fits(monkeypatch):
         calls.append(kw["label"])
         return real(*a, **kw)
 
-    monkeypatch.setattr(E.train, "fit", counting)
+    monkeypatch.setattr(train, "fit", counting)  # the run looks it up on lstmlib.train
     return calls
 
 
@@ -149,7 +149,7 @@ def _serve(monkeypatch, results):
                 return r
         raise AssertionError(f"no fake result for {spec.label}")
 
-    monkeypatch.setattr(E, "run", fake_run)
+    monkeypatch.setattr(E.experiments, "run", fake_run)  # where the experiments look it up
 
 
 def _adding(monkeypatch, rnn_loss=0.16, lstm=(True, True), gru=(True, True), lstm_at=500, gru_at=200):

@@ -49,14 +49,16 @@ class CellExplorer(Explorer):
         self.redraw()
 
 
-def cell_explorer(*, model=None, search=None, passage: str = "random: choice and shuffle") -> Explorer:
+def cell_explorer(*, model=None, search=None, corpus=None,
+                  passage: str = "random: choice and shuffle") -> Explorer:
     """Chapter 07's cell explorer: a passage (pick one of the validation passages or type Python
     in the box), coloured by the value of one cell of the 2-layer LSTM; below, that value, the
     cell's input, forget and output gates, and the ground truth of a feature (grey). Choosing a
     feature jumps to its best cell (``ch07.cell_search``); the layer and cell controls then let
     you compare any other cell with it. ``search``: a ``CellSearch`` of ``model`` (computed on a
-    part of the validation text when not given)."""
-    corpus = ch07.load_corpus()
+    part of the validation text when not given); ``corpus``: the shipped ``ch07.Corpus`` (read
+    when not given)."""
+    corpus = ch07.load_corpus() if corpus is None else corpus
     if model is None:
         model = ch07.shipped_models()["lstm2"].model
     if search is None:
