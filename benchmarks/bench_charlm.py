@@ -23,6 +23,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from bench_rnns import median_time  # the same timer as the RNN benchmark (same folder)
 from lstmlib import charlm, fused
 from lstmlib.losses import softmax_cross_entropy
 from lstmlib.optim import Adam, clip_grad_norm
@@ -33,17 +34,6 @@ except ImportError:  # the benchmark still runs, without the torch column
     torch = None
 
 B, T, H, V, E = 32, 64, 256, 96, 32
-
-
-def median_time(fn, repeats: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def data(steps: int = 64):

@@ -381,12 +381,18 @@ def test_lstm_cell_diagram_with_the_error_signals():
 
 
 # ---- what the chapter's text says about the numbers it prints ------------------------------------------------------
-def test_chapter03_claims(table):
+def _worked_example():
+    """Chapter 03's worked example: D = H = 2, three steps, a loss at the last step only."""
     rng = np.random.default_rng(3)
     p2 = ll.LSTMParams.init(input_size=2, hidden_size=2, rng=rng)
     X2 = rng.standard_normal((3, 1, 2))
     dhs = np.zeros((3, 1, 2))
     dhs[-1] = 1.0
+    return X2, p2, dhs
+
+
+def test_chapter03_claims(table):
+    X2, p2, dhs = _worked_example()
     tr = ch03.bptt_trace(X2, p2, dhs)
     via_h = tr.dc - tr.carry
     assert not tr.carry[-1].any()  # "at t = 3 the carry is zero"
@@ -566,11 +572,7 @@ def test_eps_sweep_picture(sweep):
 
 
 def test_compare_with_fused():
-    rng = np.random.default_rng(3)
-    p2 = ll.LSTMParams.init(input_size=2, hidden_size=2, rng=rng)
-    X2 = rng.standard_normal((3, 1, 2))
-    dhs = np.zeros((3, 1, 2))
-    dhs[-1] = 1.0
+    X2, p2, dhs = _worked_example()
     text = ch03.compare_with_fused(X2, p2, dhs)
     assert text.startswith("fused.lstm_backward equals lstm_backward for all 15 arrays (W_fh,") and text.endswith(": True")
     # a check that can fail: compared with the gradient of another loss, they differ

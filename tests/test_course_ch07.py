@@ -8,10 +8,11 @@ import math
 import warnings
 from pathlib import Path
 
-import ipywidgets as W
 import numpy as np
 import pytest
 from PIL import Image
+
+from test_course_explorers import _values  # one sweep of control values for every explorer
 
 from lstmlib import charlm
 from lstmlib.course import ch07
@@ -269,16 +270,6 @@ def test_grid_positions_wrap_lines_and_newlines():
 
 def _png(ex):
     return Image.open(io.BytesIO(ex.image.value))
-
-
-def _values(control):
-    if hasattr(control, "options"):
-        return [o[1] if isinstance(o, tuple) else o for o in control.options]
-    if isinstance(control, W.Textarea):
-        return [control.value + "\nx = (1, 2)\n", "def g():\n    return 'abc'\n"]
-    lo, hi, step = control.min, control.max, control.step
-    mid = (lo + hi) / 2 if isinstance(control.value, float) else (lo + hi) // 2
-    return [lo, lo + step, mid, hi - step, hi]
 
 
 @pytest.mark.parametrize("make", ["cell_explorer", "sample_explorer"])
