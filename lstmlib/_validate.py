@@ -43,10 +43,9 @@ def array(a, name: str, *, ndim: int, dims: str, shape: tuple, dtype: np.dtype) 
     """Check an array argument and return it as an array of ``dtype``.
 
     ``dims`` spells the expected shape for the message, e.g. ``"(T, B, D)"``; ``shape`` holds the
-    expected sizes with ``None`` where any size >= 1 goes. Lists and integer or boolean arrays are
-    converted to ``dtype`` (``np.ones((5, 1, 3), dtype=int)`` is a fine input); a floating-point
-    array must already have ``dtype``: mixing float32 and float64 would silently promote and lose
-    the point of either.
+    expected sizes with ``None`` where any size >= 1 goes. Lists, integer and boolean arrays, and
+    float32 arrays given to a float64 model are converted (exactly: nothing is lost); a float64
+    array given to a float32 model is refused, since converting it would silently round.
     """
     given = a
     if not isinstance(a, np.ndarray):
@@ -64,20 +63,37 @@ def array(a, name: str, *, ndim: int, dims: str, shape: tuple, dtype: np.dtype) 
             raise ValueError(f"{name}: expected shape {dims} with {label} >= 1, got shape {a.shape}")
         if want is not None and got != want:
             raise ValueError(f"{name}: expected shape {_fill(dims, shape)}, got shape {a.shape}")
-    if a.dtype.kind in "iub" or not isinstance(given, np.ndarray):
-        a = a.astype(dtype)  # whole numbers and lists carry no precision to keep
+    if a.dtype.kind in "iub" or not isinstance(given, np.ndarray) or a.dtype.itemsize < np.dtype(dtype).itemsize:
+        a = a.astype(dtype)  # whole numbers, lists and float32 into float64: nothing is lost
     elif a.dtype != dtype:
         raise ValueError(f"{name}: expected dtype {dtype} (the parameters' dtype), got {a.dtype}; "
-                         f"convert with .astype(np.{dtype})")
+                         f"convert with .astype(np.{dtype}) (this rounds) or use a float64 model")
     finite(a, name)
     return a
 
 
-def state(a, name: str, *, batch: int, size: int, dtype: np.dtype) -> np.ndarray:
-    """An initial state or a state gradient ``(B, H)``; ``None`` means zeros."""
-    if a is None:
-        return np.zeros((batch, size), dtype=dtype)
-    return array(a, name, ndim=2, dims="(B, H)", shape=(batch, size), dtype=dtype)
+def state(value, name: str, *, cell: bool, batch: int, size: int, dtype: np.dtype):
+    """A state (or its gradient) in the one form of ``lstmlib.state``: ``h (B, H)``, or for a
+    model with a cell state (the LSTM) a pair ``(h, c)``, returned as an ``LSTMState``. ``None``
+    gives zeros; so does ``None`` for either half of the LSTM's pair."""
+    from .state import LSTMState
+
+    def part(a, label):
+        if a is None:
+            return np.zeros((batch, size), dtype=dtype)
+        return array(a, label, ndim=2, dims="(B, H)", shape=(batch, size), dtype=dtype)
+
+    if not cell:
+        if isinstance(value, tuple):
+            raise ValueError(f"{name}: expected the array h (B, H) (the state of an RNN or GRU), got a "
+                             f"tuple of {len(value)}" + (" (an LSTM's (h, c)?)" if len(value) == 2 else ""))
+        return part(value, name)
+    if value is None:
+        return LSTMState(part(None, name), part(None, name))
+    if isinstance(value, np.ndarray) or not isinstance(value, (tuple, list)) or len(value) != 2:
+        got = f"an array of shape {value.shape}" if isinstance(value, np.ndarray) else type(value).__name__
+        raise ValueError(f"{name}: expected the LSTM's pair (h, c), each (B, H) (an LSTMState), got {got}")
+    return LSTMState(part(value[0], f"{name}.h"), part(value[1], f"{name}.c"))
 
 
 def _fill(dims: str, shape: tuple) -> str:
@@ -110,40 +126,54 @@ def params(p, cls) -> None:
         raise ValueError(f"p: expected {cls.__name__}, got {type(p).__name__}")
 
 
-def sequence_inputs(p, cls, X, **states):
-    """Check ``X (T, B, D)`` against the parameters and each initial state ``(B, H)`` (``None``
-    gives zeros). Returns ``[X, state, ...]`` as arrays of the parameters' dtype."""
+def sequence_inputs(p, cls, X, state0, *, cell: bool = False):
+    """Check ``X (T, B, D)`` and the initial state against the parameters ``p`` (an instance of
+    ``cls``, every entry finite). Returns ``(X, state)`` in the parameters' dtype, zeros for a
+    ``None`` state."""
     params(p, cls)
     X = array(X, "X", ndim=3, dims="(T, B, D)", shape=(None, None, p.input_size), dtype=p.dtype)
-    B, H = X.shape[1], p.hidden_size
-    return [X] + [state(a, name, batch=B, size=H, dtype=p.dtype) for name, a in states.items()]
+    p.check_finite()
+    try:
+        return X, state(state0, "state", cell=cell, batch=X.shape[1], size=p.hidden_size, dtype=p.dtype)
+    except ValueError as err:
+        if "shape" in str(err):  # a batch that disagrees: often X given batch-major
+            raise ValueError(f"{err} (B is X's second axis: sequences are time-major, X (T, B, D))") from None
+        raise
 
 
-def step_inputs(p, cls, batch=None, **arrays):
-    """Check one step's arrays: ``x (B, D)``, every other one ``(B, H)``, all with the same B.
-    A state given as ``None`` becomes zeros (once B is known from an earlier argument)."""
+def step_inputs(p, cls, x, state0, *, cell: bool = False):
+    """Check one step's ``x (B, D)`` and the state it starts from (``None``: zeros). Returns
+    ``(x, state)``. When the state holds NaN, the message also says whether ``p`` does (a NaN in
+    the weights reaches the state one step later)."""
     params(p, cls)
-    out = []
-    for name, a in arrays.items():
-        if a is None and batch is not None and name != "x":
-            out.append(np.zeros((batch, p.hidden_size), dtype=p.dtype))
-            continue
-        is_x = name == "x"
-        a = array(a, name, ndim=2, dims="(B, D)" if is_x else "(B, H)",
-                  shape=(batch, p.input_size if is_x else p.hidden_size), dtype=p.dtype)
-        batch = a.shape[0]
-        out.append(a)
-    return out
+    x = array(x, "x", ndim=2, dims="(B, D)", shape=(None, p.input_size), dtype=p.dtype)
+    try:
+        return x, state(state0, "state", cell=cell, batch=x.shape[0], size=p.hidden_size, dtype=p.dtype)
+    except ValueError as err:
+        if "finite" in str(err):
+            p.check_finite()  # names the parameter when that is where the NaN came from
+        raise
 
 
-def backward_inputs(dhs, cache, cache_types, forward_name: str, **final_grads):
+def step_grad(dstate, cache, cls, *, cell: bool = False):
+    """Check a step backward's ``cache`` (an instance of ``cls``) and ``dstate``, the gradient
+    arriving at the state the step returned (``None``: zeros)."""
+    if not isinstance(cache, cls):
+        raise ValueError(f"cache: expected the {cls.__name__} returned by the step forward, got "
+                         f"{type(cache).__name__}" + (" (a sequence's cache: use the sequence backward)"
+                                                      if hasattr(cache, "steps") or hasattr(cache, "hs") else ""))
+    p = cache.params
+    return state(dstate, "dstate", cell=cell, batch=cache.x.shape[0], size=p.hidden_size, dtype=p.dtype)
+
+
+def backward_inputs(dhs, cache, cache_types, forward_name: str, dstate, *, cell: bool = False):
     """Check a sequence backward's ``dhs`` (which must match the forward's outputs ``(T, B, H)``),
-    its ``cache`` and the gradients on the final states (``dhT``, ``dcT``; ``None`` gives zeros).
-    Returns ``[dhs, final grad, ...]``."""
+    its ``cache`` and ``dstate``, the gradient arriving at the final state (``None``: zeros).
+    Returns ``(dhs, dstate)``."""
     if not isinstance(cache, cache_types):
         names = " or ".join(c.__name__ for c in (cache_types if isinstance(cache_types, tuple) else (cache_types,)))
         raise ValueError(f"cache: expected the {names} returned by {forward_name}, got {type(cache).__name__}")
     T, B = cache.X.shape[:2]
     H, dt = cache.params.hidden_size, cache.params.dtype
     dhs = array(dhs, "dhs", ndim=3, dims="(T, B, H)", shape=(T, B, H), dtype=dt)
-    return [dhs] + [state(a, name, batch=B, size=H, dtype=dt) for name, a in final_grads.items()]
+    return dhs, state(dstate, "dstate", cell=cell, batch=B, size=H, dtype=dt)

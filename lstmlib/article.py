@@ -66,12 +66,11 @@ class ArticleCache:
     o: list
 
 
-def article_lstm_forward(X: np.ndarray, p: LSTMParams, h0=None, c0=None):
+def article_lstm_forward(X: np.ndarray, p: LSTMParams, state=None):
     """Same function as ``lstm_forward``, computed sample by sample and gate by gate.
-
-    Returns ``(hs (T, B, H), ArticleCache)``.
+    ``state = (h0, c0)`` (zeros when ``None``). Returns ``(hs (T, B, H), ArticleCache)``.
     """
-    X, h0, c0 = _validate.sequence_inputs(p, LSTMParams, X, h0=h0, c0=c0)
+    X, (h0, c0) = _validate.sequence_inputs(p, LSTMParams, X, state, cell=True)
     T, B, _ = X.shape
     W = {g: (getattr(p, f"W_{g}h"), getattr(p, f"W_{g}x"), getattr(p, f"b_{g}")[:, None]) for g in _GATES}
     lists = {k: [] for k in ("h", "c", "f", "i", "c_tilde", "o")}
@@ -99,9 +98,11 @@ def article_lstm_forward(X: np.ndarray, p: LSTMParams, h0=None, c0=None):
     return hs, ArticleCache(X, p, **lists)
 
 
-def article_lstm_backward(dhs: np.ndarray, cache: ArticleCache, errata: ArticleErrata = CORRECT) -> LSTMGrads:
+def article_lstm_backward(dhs: np.ndarray, cache: ArticleCache, dstate=None, *,
+                          errata: ArticleErrata = CORRECT) -> LSTMGrads:
     """BPTT sample by sample. With ``errata=CORRECT`` it equals ``lstm_backward``; each switch in
-    ``errata`` re-creates one of the article's mistakes."""
+    ``errata`` re-creates one of the article's mistakes. ``dstate = (dhT, dcT)``: gradients
+    arriving at the final state (zeros when ``None``; the article's code has no such input)."""
     if not isinstance(cache, ArticleCache):
         raise ValueError(f"cache: expected the ArticleCache of article_lstm_forward, got {type(cache).__name__}")
     if not isinstance(errata, ArticleErrata):
@@ -110,6 +111,7 @@ def article_lstm_backward(dhs: np.ndarray, cache: ArticleCache, errata: ArticleE
     T, B, D = cache.X.shape
     H = p.hidden_size
     dhs = _validate.array(dhs, "dhs", ndim=3, dims="(T, B, H)", shape=(T, B, H), dtype=p.dtype)
+    dhT, dcT = _validate.state(dstate, "dstate", cell=True, batch=B, size=H, dtype=p.dtype)
     g = LSTMGrads(np.zeros_like(p.weights), np.zeros_like(p.bias))
     dX = np.zeros_like(cache.X)
     dh0 = np.zeros((B, H), dtype=p.dtype)
@@ -117,8 +119,8 @@ def article_lstm_backward(dhs: np.ndarray, cache: ArticleCache, errata: ArticleE
     for b in range(B):
         h, c = cache.h[b], cache.c[b]
         f, i, ct, o = cache.f[b], cache.i[b], cache.c_tilde[b], cache.o[b]
-        dh = np.zeros((H, 1), dtype=p.dtype)
-        dc_next = np.zeros((H, 1), dtype=p.dtype)
+        dh = dhT[b][:, None].copy()
+        dc_next = dcT[b][:, None].copy()
         for t in range(T - 1, -1, -1):  # list index t holds step t+1; h[t], c[t] are the previous states
             x = cache.X[t, b][:, None]
             dh = dh + dhs[t, b][:, None]
@@ -152,10 +154,10 @@ def article_backward_with(errata: ArticleErrata):
     """A backward function with ``lstm_backward``'s signature that runs the article-style pass
     with ``errata``, for ``check_gradients(X, p, backward=article_backward_with(ARTICLE))``."""
 
-    def backward(dhs, cache):
+    def backward(dhs, cache, dstate=None):
         # check_gradients hands us an lstm_forward cache; recompute the article-style one
-        _, acache = article_lstm_forward(cache.X, cache.params, cache.h0, cache.c0)
-        return article_lstm_backward(dhs, acache, errata)
+        _, acache = article_lstm_forward(cache.X, cache.params, (cache.h0, cache.c0))
+        return article_lstm_backward(dhs, acache, dstate, errata=errata)
 
     backward.__name__ = f"article_backward[{errata}]"
     return backward

@@ -23,11 +23,9 @@ import dataclasses
 import numpy as np
 
 from . import _validate
-from .unroll import SequenceCache
 from .activations import ACTIVATIONS, sigmoid_
-from .gru import GRUGrads, GRUParams
-from .lstm import LSTMGrads, LSTMParams
-from .rnn import RNNGrads, RNNParams, with_activation
+from .params import GRUGrads, GRUParams, LSTMGrads, LSTMParams, RNNGrads, RNNParams
+from .state import LSTMState, SequenceCache
 
 __all__ = ["Workspace", "FusedLSTMCache", "FusedGRUCache", "FusedRNNCache", "lstm_forward",
            "lstm_backward", "gru_forward", "gru_backward", "rnn_forward", "rnn_backward"]
@@ -98,10 +96,10 @@ def _check_fresh(cache) -> None:
                          "got one whose arrays a later forward pass has overwritten")
 
 
-def _begin_backward(dhs, cache, cache_type, model: str, workspace, **final_grads):
-    """A backward pass's checks: its ``dhs`` and final-state gradients (returned, with zeros for
+def _begin_backward(dhs, cache, cache_type, model: str, workspace, dstate, cell: bool = False):
+    """A backward pass's checks: its ``dhs`` and final-state gradient (returned, zeros for
     ``None``), a cache that no later forward has overwritten; and its allocator."""
-    checked = _validate.backward_inputs(dhs, cache, cache_type, f"fused.{model}_forward", **final_grads)
+    checked = _validate.backward_inputs(dhs, cache, cache_type, f"fused.{model}_forward", dstate, cell=cell)
     _check_fresh(cache)
     return checked, _allocator(workspace, model + ".")
 
@@ -110,6 +108,13 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     view = a.view()
     view.flags.writeable = False
     return view
+
+
+def _own(a: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``a``: the cache's own, which no one else can change."""
+    a = a.copy()
+    a.flags.writeable = False
+    return a
 
 
 def _input_grads(deltas: np.ndarray, X: np.ndarray, Wx: np.ndarray):
@@ -153,24 +158,35 @@ class FusedLSTMCache(SequenceCache):
     def _gate(self, name):
         H = self.params.hidden_size
         k = self.params.gate_index(name)
-        return self.gates[:, k * H:(k + 1) * H, :].transpose(0, 2, 1)
+        return _read_only(self.gates[:, k * H:(k + 1) * H, :].transpose(0, 2, 1))
 
-    f = property(lambda self: self._gate("f"), doc="forget gate f_t, (T, B, H)")
-    i = property(lambda self: self._gate("i"), doc="input gate i_t, (T, B, H)")
-    o = property(lambda self: self._gate("o"), doc="output gate o_t, (T, B, H)")
-    c_tilde = property(lambda self: self._gate("c"), doc="candidate c~_t, (T, B, H)")
-    c = property(lambda self: self.cells[1:].transpose(0, 2, 1), doc="cell state c_t, (T, B, H)")
-    c0 = property(lambda self: self.cells[0].T, doc="initial cell state c_0, (B, H)")
-    cT = property(lambda self: self.cells[-1].T, doc="final cell state c_T, (B, H)")
-    states = ("h", "c")
+    f = property(lambda self: self._gate("f"), doc="forget gate f_t, (T, B, H), read-only")
+    i = property(lambda self: self._gate("i"), doc="input gate i_t, (T, B, H), read-only")
+    o = property(lambda self: self._gate("o"), doc="output gate o_t, (T, B, H), read-only")
+    c_tilde = property(lambda self: self._gate("c"), doc="candidate c~_t, (T, B, H), read-only")
+    c = property(lambda self: _read_only(self.cells[1:].transpose(0, 2, 1)), doc="cell state c_t, (T, B, H), read-only")
+    c0 = property(lambda self: _read_only(self.cells[0].T), doc="initial cell state c_0, (B, H), read-only")
+    cT = property(lambda self: _read_only(self.cells[-1].T), doc="final cell state c_T, (B, H), read-only")
+    has_cell = True
 
 
-def lstm_forward(X: np.ndarray, p: LSTMParams, h0: np.ndarray | None = None,
-                 c0: np.ndarray | None = None, *, workspace: Workspace | None = None):
-    """``lstm.lstm_forward``, fast. ``X (T, B, D)``; ``h0``, ``c0 (B, H)`` (zeros when ``None``).
-    Returns ``(hs, cache)``: ``hs (T, B, H)`` read-only, and a ``FusedLSTMCache``."""
-    X, h0, c0 = _validate.sequence_inputs(p, LSTMParams, X, h0=h0, c0=c0)
-    h0, c0 = h0.copy(), c0.copy()  # they may be views of a workspace this call overwrites
+# The forward below activates f, i, o with one sigmoid call and c~ with one tanh: that needs the
+# three sigmoid gates first and the candidate last in LSTMParams' row blocks.
+_F, _I, _O, _C = (LSTMParams.gate_index(g) for g in ("f", "i", "o", "c"))
+assert sorted((_F, _I, _O)) == [0, 1, 2] and _C == 3, "fused.py expects the LSTM's candidate block last"
+
+
+def _lstm_blocks(a: np.ndarray, H: int):
+    """The f, i, o, c~ blocks of a ``(4H, ...)`` array, in the row order of ``LSTMParams.gates``."""
+    return tuple(a[k * H:(k + 1) * H] for k in (_F, _I, _O, _C))
+
+
+def lstm_forward(X: np.ndarray, p: LSTMParams, state: LSTMState | None = None, *,
+                 workspace: Workspace | None = None):
+    """``lstm.lstm_forward``, fast. ``X (T, B, D)``; ``state = (h0, c0)``, each ``(B, H)`` (zeros
+    when ``None``). Returns ``(hs, cache)``: ``hs (T, B, H)`` read-only, and a ``FusedLSTMCache``."""
+    X, (h0, c0) = _validate.sequence_inputs(p, LSTMParams, X, state, cell=True)
+    h0, c0 = _own(h0), c0.copy()  # they may be views of a workspace this call overwrites
     new = _allocator(workspace, "lstm.")
     T, B, _ = X.shape
     H, dt = p.hidden_size, p.dtype
@@ -191,7 +207,7 @@ def lstm_forward(X: np.ndarray, p: LSTMParams, h0: np.ndarray | None = None,
         a += recurrent
         sigmoid_(a[:3 * H])  # f, i, o
         np.tanh(a[3 * H:], out=a[3 * H:])  # c~
-        f, i, o, c_tilde = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+        f, i, o, c_tilde = _lstm_blocks(a, H)
         c = cells[t + 1]
         np.multiply(f, cells[t], out=c)
         np.multiply(i, c_tilde, out=scratch)
@@ -203,14 +219,13 @@ def lstm_forward(X: np.ndarray, p: LSTMParams, h0: np.ndarray | None = None,
     return hs, FusedLSTMCache(X, p, h0, hs, gates, cells, tanh_cells, _stamp_forward(workspace))
 
 
-def lstm_backward(dhs: np.ndarray, cache: FusedLSTMCache, dhT: np.ndarray | None = None,
-                  dcT: np.ndarray | None = None, *, state_grads: bool = False,
-                  workspace: Workspace | None = None) -> LSTMGrads:
-    """``lstm.lstm_backward``, fast. ``dhs (T, B, H)``: ``dE/dh_t`` from the loss; ``dhT``,
-    ``dcT (B, H)``: gradients arriving at the final states (zeros when ``None``). Returns an
+def lstm_backward(dhs: np.ndarray, cache: FusedLSTMCache, dstate: LSTMState | None = None, *,
+                  state_grads: bool = False, workspace: Workspace | None = None) -> LSTMGrads:
+    """``lstm.lstm_backward``, fast. ``dhs (T, B, H)``: ``dE/dh_t`` from the loss; ``dstate =
+    (dhT, dcT)``: gradients arriving at the final state (zeros when ``None``). Returns an
     ``LSTMGrads``; with ``state_grads=True`` also the per-step totals ``dh`` and ``dc (T, B, H)``
     (what chapter 05 plots)."""
-    (dhs, dhT, dcT), new = _begin_backward(dhs, cache, FusedLSTMCache, "lstm", workspace, dhT=dhT, dcT=dcT)
+    (dhs, (dhT, dcT)), new = _begin_backward(dhs, cache, FusedLSTMCache, "lstm", workspace, dstate, cell=True)
     p = cache.params
     T, B, D = cache.X.shape
     H, dt = p.hidden_size, p.dtype
@@ -220,7 +235,7 @@ def lstm_backward(dhs: np.ndarray, cache: FusedLSTMCache, dhT: np.ndarray | None
     # weight gradients below are single matrix products over all steps.
     deltas = new("deltas", (4 * H, T, B), dt)
     d = np.empty((4 * H, B), dtype=dt)  # this step's error terms, contiguous
-    d_f, d_i, d_o, d_c = d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:]
+    d_f, d_i, d_o, d_c = _lstm_blocks(d, H)
     dh = dhT.T.copy()  # dE/dh_t through the future
     dc = dcT.T.copy()  # the carry dE/dc_{t+1} * f_{t+1}
     s = np.empty((H, B), dtype=dt)
@@ -228,7 +243,7 @@ def lstm_backward(dhs: np.ndarray, cache: FusedLSTMCache, dhT: np.ndarray | None
     dc_steps = np.empty((T, B, H), dtype=dt) if state_grads else None
     for t in range(T - 1, -1, -1):
         a = cache.gates[t]
-        f, i, o, c_tilde = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+        f, i, o, c_tilde = _lstm_blocks(a, H)
         tanh_c = cache.tanh_cells[t]
         dh += dhs[t].T
         # dc_t = carry + dh * o * (1 - tanh^2 c)
@@ -288,21 +303,22 @@ class FusedGRUCache(SequenceCache):
     extra: np.ndarray  # reset_after: (T, H, B) W_ch h + b_ch; else (T, B, H) rows of r * h
     stamp: tuple | None = None
 
-    def _gate(self, k):
+    def _gate(self, name):
         H = self.params.hidden_size
-        return self.gates[:, k * H:(k + 1) * H, :].transpose(0, 2, 1)
+        k = self.params.gate_index(name)
+        return _read_only(self.gates[:, k * H:(k + 1) * H, :].transpose(0, 2, 1))
 
-    z = property(lambda self: self._gate(0), doc="update gate z_t, (T, B, H)")
-    r = property(lambda self: self._gate(1), doc="reset gate r_t, (T, B, H)")
-    h_tilde = property(lambda self: self._gate(2), doc="candidate h~_t, (T, B, H)")
+    z = property(lambda self: self._gate("z"), doc="update gate z_t, (T, B, H), read-only")
+    r = property(lambda self: self._gate("r"), doc="reset gate r_t, (T, B, H), read-only")
+    h_tilde = property(lambda self: self._gate("c"), doc="candidate h~_t, (T, B, H), read-only")
 
 
-def gru_forward(X: np.ndarray, p: GRUParams, h0: np.ndarray | None = None, *,
+def gru_forward(X: np.ndarray, p: GRUParams, state: np.ndarray | None = None, *,
                 workspace: Workspace | None = None):
-    """``gru.gru_forward``, fast. ``X (T, B, D)``, ``h0 (B, H)`` (zeros when ``None``).
+    """``gru.gru_forward``, fast. ``X (T, B, D)``, ``state``: ``h0 (B, H)`` (zeros when ``None``).
     Returns ``(hs, cache)``: ``hs (T, B, H)`` read-only, and a ``FusedGRUCache``."""
-    X, h0 = _validate.sequence_inputs(p, GRUParams, X, h0=h0)
-    h0 = h0.copy()  # it may be a view of a workspace this call overwrites (a carried state)
+    X, h0 = _validate.sequence_inputs(p, GRUParams, X, state)
+    h0 = _own(h0)  # it may be a view of a workspace this call overwrites (a carried state)
     new = _allocator(workspace, "gru.")
     T, B, _ = X.shape
     H, dt = p.hidden_size, p.dtype
@@ -350,11 +366,11 @@ def gru_forward(X: np.ndarray, p: GRUParams, h0: np.ndarray | None = None, *,
     return hs, FusedGRUCache(X, p, h0, hs, hidden, gates, extra, _stamp_forward(workspace))
 
 
-def gru_backward(dhs: np.ndarray, cache: FusedGRUCache, dhT: np.ndarray | None = None, *,
+def gru_backward(dhs: np.ndarray, cache: FusedGRUCache, dstate: np.ndarray | None = None, *,
                  state_grads: bool = False, workspace: Workspace | None = None) -> GRUGrads:
-    """``gru.gru_backward``, fast. ``dhs (T, B, H)``; ``dhT (B, H)`` (zeros when ``None``).
+    """``gru.gru_backward``, fast. ``dhs (T, B, H)``; ``dstate``: ``dhT (B, H)`` (zeros when ``None``).
     Returns a ``GRUGrads``; with ``state_grads=True`` also the per-step total ``dh (T, B, H)``."""
-    (dhs, dhT), new = _begin_backward(dhs, cache, FusedGRUCache, "gru", workspace, dhT=dhT)
+    (dhs, dhT), new = _begin_backward(dhs, cache, FusedGRUCache, "gru", workspace, dstate)
     p = cache.params
     T, B, D = cache.X.shape
     H, dt = p.hidden_size, p.dtype
@@ -435,19 +451,18 @@ class FusedRNNCache(SequenceCache):
     stamp: tuple | None = None
 
 
-def rnn_forward(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
-                activation: str | None = None, *, workspace: Workspace | None = None):
-    """``rnn.rnn_forward``, fast. ``X (T, B, D)``, ``h0 (B, H)`` (zeros when ``None``);
-    ``activation`` replaces ``p.activation`` when given. Returns ``(hs, cache)``.
+def rnn_forward(X: np.ndarray, p: RNNParams, state: np.ndarray | None = None, *,
+                workspace: Workspace | None = None):
+    """``rnn.rnn_forward``, fast. ``X (T, B, D)``, ``state``: ``h0 (B, H)`` (zeros when
+    ``None``). Returns ``(hs, cache)``.
 
     With a single weighted input per step there are no gate blocks to keep contiguous, so unlike
     the LSTM and GRU this loop works on rows throughout: the buffer that receives every step's
     input projection becomes ``hs`` in place, and nothing is transposed.
     """
-    p = with_activation(p, activation)
+    X, h0 = _validate.sequence_inputs(p, RNNParams, X, state)
     f, _ = ACTIVATIONS[p.activation]
-    X, h0 = _validate.sequence_inputs(p, RNNParams, X, h0=h0)
-    h0 = h0.copy()  # it may be a view of a workspace this call overwrites (a carried state)
+    h0 = _own(h0)  # it may be a view of a workspace this call overwrites (a carried state)
     new = _allocator(workspace, "rnn.")
     T, B, D = X.shape
     H = p.hidden_size
@@ -470,11 +485,11 @@ def rnn_forward(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
     return hs, FusedRNNCache(X, p, h0, hs, _stamp_forward(workspace))
 
 
-def rnn_backward(dhs: np.ndarray, cache: FusedRNNCache, dhT: np.ndarray | None = None, *,
+def rnn_backward(dhs: np.ndarray, cache: FusedRNNCache, dstate: np.ndarray | None = None, *,
                  state_grads: bool = False, workspace: Workspace | None = None) -> RNNGrads:
-    """``rnn.rnn_backward``, fast. ``dhs (T, B, H)``; ``dhT (B, H)`` (zeros when ``None``).
+    """``rnn.rnn_backward``, fast. ``dhs (T, B, H)``; ``dstate``: ``dhT (B, H)`` (zeros when ``None``).
     Returns an ``RNNGrads``; with ``state_grads=True`` also the per-step total ``dh (T, B, H)``."""
-    (dhs, dhT), new = _begin_backward(dhs, cache, FusedRNNCache, "rnn", workspace, dhT=dhT)
+    (dhs, dhT), new = _begin_backward(dhs, cache, FusedRNNCache, "rnn", workspace, dstate)
     p = cache.params
     _, f_prime = ACTIVATIONS[p.activation]
     W, H = p.W, p.hidden_size

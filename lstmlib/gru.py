@@ -16,7 +16,8 @@ a second bias ``b_ch`` inside it (``reset_after=True``)::
     h~_t = tanh(W_cx x_t + b_c + r_t * (W_ch h_{t-1} + b_ch))                       (G3')
 
 PyTorch also writes ``h_t = (1 - z) * n + z * h_{t-1}``: its ``z`` is this module's ``1 - z``
-(``torch_interop`` converts). Backward, which the article leaves to the reader (chapter 04
+(``torch_interop`` converts). The state is ``h``; the parameters (``GRUParams``) are in ``params``.
+Backward, which the article leaves to the reader (chapter 04
 derives it; ``dh_t`` is the total ``dE/dh_t``)::
 
     delta_z = dh_t * (h~_t - h_{t-1}) * z (1 - z)          from (G4) and (G1)
@@ -30,99 +31,16 @@ derives it; ``dh_t`` is the total ``dE/dh_t``)::
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
 
 import numpy as np
 
-from . import _validate, unroll
+from . import _validate
 from .activations import sigmoid, sigmoid_grad_from_output, tanh_grad_from_output
-from .params import BiasBlock, Fused, Grads, Params, WeightBlock, init_storage
+from .params import GRUGrads, GRUParams
+from .state import SequenceCache
 
 __all__ = ["GRUParams", "GRUGrads", "GRUStepCache", "GRUCache", "gru_step_forward",
            "gru_step_backward", "gru_forward", "gru_backward"]
-
-
-class GRULayout(Fused):
-    """Where the GRU's parameters live: ``weights (3H, H+D)`` with row blocks z, r, c (the
-    candidate), ``bias (3H,)``, and ``hidden_bias (H,)`` = ``b_ch`` when ``reset_after`` (else
-    ``None``). ``W_zh (H, H)``, ``W_zx (H, D)``, ``b_z (H,)`` and likewise r and c."""
-
-    hidden_bias: np.ndarray | None
-    gates: ClassVar[tuple[str, ...]] = ("z", "r", "c")
-    storage_fields: ClassVar[tuple[str, ...]] = ("weights", "bias", "hidden_bias")
-    W_zh = WeightBlock("z", "h"); W_zx = WeightBlock("z", "x"); b_z = BiasBlock("z")  # noqa: E702
-    W_rh = WeightBlock("r", "h"); W_rx = WeightBlock("r", "x"); b_r = BiasBlock("r")  # noqa: E702
-    W_ch = WeightBlock("c", "h"); W_cx = WeightBlock("c", "x"); b_c = BiasBlock("c")  # noqa: E702
-
-    @property
-    def reset_after(self) -> bool:
-        """True for the cuDNN/PyTorch convention (reset gate applied after the product)."""
-        return self.hidden_bias is not None
-
-    @property
-    def names(self) -> tuple[str, ...]:  # type: ignore[override]
-        base = ("W_zh", "W_zx", "b_z", "W_rh", "W_rx", "b_r", "W_ch", "W_cx", "b_c")
-        return base + ("b_ch",) if self.reset_after else base
-
-    @property
-    def b_ch(self) -> np.ndarray:
-        """The bias inside the reset product, ``(H,)``; only with ``reset_after=True``."""
-        if self.hidden_bias is None:
-            raise AttributeError("b_ch exists only with reset_after=True")
-        return self.hidden_bias
-
-    def _check_hidden_bias(self) -> None:
-        hb = self.hidden_bias
-        if hb is not None and (not isinstance(hb, np.ndarray) or hb.shape != (self.hidden_size,)
-                               or hb.dtype != self.dtype):
-            got = (hb.shape, hb.dtype) if isinstance(hb, np.ndarray) else type(hb).__name__
-            raise ValueError(f"{type(self).__name__}.hidden_bias: expected None or shape "
-                             f"({self.hidden_size},) of dtype {self.dtype}, got {got}")
-
-
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class GRUParams(GRULayout, Params):
-    """The GRU's parameters in fused storage (see ``GRULayout``)."""
-
-    hidden_bias: np.ndarray | None = None
-
-    def __post_init__(self):
-        super().__post_init__()
-        self._check_hidden_bias()
-
-    @classmethod
-    def init(cls, input_size: int, hidden_size: int, rng, *, reset_after: bool = False,
-             dtype=np.float64, scale: float | None = None) -> "GRUParams":
-        """Weights and biases from ``U(-k, k)``, ``k = 1/sqrt(H)`` (or ``scale``); with
-        ``reset_after`` also ``b_ch``, drawn after the others from the same generator.
-        ``rng``: a ``np.random.Generator`` or an int seed."""
-        if not isinstance(reset_after, (bool, np.bool_)):
-            raise ValueError(f"reset_after: expected True or False, got {reset_after!r}")
-        weights, bias, hidden_bias = init_storage(3, input_size, hidden_size, rng, dtype, scale,
-                                                  extra=hidden_size if reset_after else 0)
-        return cls(weights, bias, hidden_bias)
-
-
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class GRUGrads(GRULayout, Grads):
-    """Gradients under the parameters' names, and ``dX``, ``dh0``: from ``gru_backward``
-    ``dX (T, B, D)`` and ``dh0 (B, H)``, with ``state_grads=True`` also ``dh (T, B, H)``, the total
-    ``dE/dh_t`` at every step; from ``gru_step_backward`` one step's share, ``dX (B, D)``,
-    ``dh0 (B, H)`` what goes back to ``h_{t-1}``, and ``dh (B, H)`` the total it received."""
-
-    hidden_bias: np.ndarray | None = None
-    dX: np.ndarray | None = None
-    dh0: np.ndarray | None = None
-    dh: np.ndarray | None = None
-
-    def __post_init__(self):
-        super().__post_init__()
-        self._check_hidden_bias()
-
-    @property
-    def dstate0(self) -> dict:
-        """``{"h": dh0}``: the gradient of the initial state, by state name."""
-        return {"h": self.dh0}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -143,10 +61,10 @@ class GRUStepCache:
     params: GRUParams
 
 
-def gru_step_forward(x: np.ndarray, p: GRUParams, h_prev: np.ndarray | None = None):
-    """One GRU step. Inputs: ``x (B, D)``, ``p``, ``h_prev (B, H)`` (zeros when ``None``).
-    Returns ``(h, cache)``: ``h (B, H)`` and a ``GRUStepCache``."""
-    x, h_prev = _validate.step_inputs(p, GRUParams, x=x, h_prev=h_prev)
+def gru_step_forward(x: np.ndarray, p: GRUParams, state: np.ndarray | None = None):
+    """One GRU step. Inputs: ``x (B, D)``, ``p``, ``state``: ``h_prev (B, H)`` (zeros when
+    ``None``). Returns ``(h, cache)``: the new state ``h (B, H)`` and a ``GRUStepCache``."""
+    x, h_prev = _validate.step_inputs(p, GRUParams, x, state)
     z = sigmoid(h_prev @ p.W_zh.T + x @ p.W_zx.T + p.b_z)        # (G1) update gate
     r = sigmoid(h_prev @ p.W_rh.T + x @ p.W_rx.T + p.b_r)        # (G2) reset gate
     if p.reset_after:
@@ -159,37 +77,34 @@ def gru_step_forward(x: np.ndarray, p: GRUParams, h_prev: np.ndarray | None = No
     return h, GRUStepCache(x, h_prev, z, r, h_tilde, u, s, p)
 
 
-def gru_step_backward(dh: np.ndarray, cache: GRUStepCache) -> GRUGrads:
-    """Backward through one step. Inputs: ``dh (B, H)``, the total ``dE/dh_t``; ``cache`` from
-    ``gru_step_forward``. Returns a ``GRUGrads``: this step's share of every parameter's
-    gradient, ``dX (B, D)``, ``dh0 (B, H)`` (what goes back to ``h_{t-1}``) and ``dh``."""
-    k = cache
-    p = k.params
-    (dh,) = _validate.step_inputs(p, GRUParams, dh=dh, batch=k.x.shape[0])
+def gru_step_backward(dstate: np.ndarray, cache: GRUStepCache) -> GRUGrads:
+    """Backward through one step. Inputs: ``dstate``: ``dh (B, H)``, the total ``dE/dh_t``;
+    ``cache`` from ``gru_step_forward``. Returns a ``GRUGrads``: this step's share of every
+    parameter's gradient, ``dX (B, D)``, ``dh0 (B, H)`` (what goes back to ``h_{t-1}``) and ``dh``."""
+    dh = _validate.step_grad(dstate, cache, GRUStepCache)
+    k, p = cache, cache.params
     d_z = dh * (k.h_tilde - k.h_prev) * sigmoid_grad_from_output(k.z)   # (G4) then (G1)
     d_c = dh * k.z * tanh_grad_from_output(k.h_tilde)                   # (G4) then (G3)
-    g = GRUGrads(np.zeros_like(p.weights), np.zeros_like(p.bias),
-                 None if p.hidden_bias is None else np.zeros_like(p.hidden_bias),
-                 dX=d_c @ p.W_cx, dh0=dh * (1.0 - k.z), dh=dh)           # (G4) the direct path
     if p.reset_after:
         d_u = d_c * k.r                                                  # (G3') through r * u
         d_r = d_c * k.u * sigmoid_grad_from_output(k.r)
-        g.W_ch[...] = d_u.T @ k.h_prev
-        g.b_ch[...] = d_u.sum(axis=0)
-        g.dh0[...] += d_u @ p.W_ch
+        dh_via_c = d_u @ p.W_ch
     else:
         d_s = d_c @ p.W_ch                                               # (G3) through W_ch s
         d_r = d_s * k.h_prev * sigmoid_grad_from_output(k.r)
+        dh_via_c = d_s * k.r
+    dh_prev = dh * (1.0 - k.z) + dh_via_c + d_z @ p.W_zh + d_r @ p.W_rh  # (G4)'s direct path and the rest
+    dx = d_z @ p.W_zx + d_r @ p.W_rx + d_c @ p.W_cx
+    g = GRUGrads(np.empty_like(p.weights), np.empty_like(p.bias),
+                 None if p.hidden_bias is None else np.empty_like(p.hidden_bias), dX=dx, dh0=dh_prev, dh=dh)
+    g.W_zh[...] = d_z.T @ k.h_prev; g.W_zx[...] = d_z.T @ k.x; g.b_z[...] = d_z.sum(axis=0)  # noqa: E702
+    g.W_rh[...] = d_r.T @ k.h_prev; g.W_rx[...] = d_r.T @ k.x; g.b_r[...] = d_r.sum(axis=0)  # noqa: E702
+    g.W_cx[...] = d_c.T @ k.x; g.b_c[...] = d_c.sum(axis=0)  # noqa: E702
+    if p.reset_after:
+        g.W_ch[...] = d_u.T @ k.h_prev
+        g.b_ch[...] = d_u.sum(axis=0)
+    else:
         g.W_ch[...] = d_c.T @ k.s
-        g.dh0[...] += d_s * k.r
-    g.W_cx[...] = d_c.T @ k.x
-    g.b_c[...] = d_c.sum(axis=0)
-    for gate, delta in (("z", d_z), ("r", d_r)):                         # (G1), (G2)
-        getattr(g, f"W_{gate}h")[...] = delta.T @ k.h_prev
-        getattr(g, f"W_{gate}x")[...] = delta.T @ k.x
-        getattr(g, f"b_{gate}")[...] = delta.sum(axis=0)
-        g.dh0[...] += delta @ getattr(p, f"W_{gate}h")
-        g.dX[...] += delta @ getattr(p, f"W_{gate}x")
     return g
 
 
@@ -197,9 +112,10 @@ def gru_step_backward(dh: np.ndarray, cache: GRUStepCache) -> GRUGrads:
 # A whole sequence: loops over the steps
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class GRUCache(unroll.SequenceCache):
+class GRUCache(SequenceCache):
     """What ``gru_backward`` needs from ``gru_forward``: the inputs and every step's cache.
-    ``z``, ``r``, ``h_tilde``, ``h`` give ``(T, B, H)`` arrays; ``hT (B, H)`` the final state."""
+    ``z``, ``r``, ``h_tilde`` give fresh ``(T, B, H)`` arrays; ``h`` (read-only), ``hT`` and
+    ``final_state`` (a copy of h_T)."""
 
     X: np.ndarray
     params: GRUParams
@@ -209,31 +125,47 @@ class GRUCache(unroll.SequenceCache):
     z = property(lambda self: np.stack([s.z for s in self.steps]), doc="update gate z_t, (T, B, H)")
     r = property(lambda self: np.stack([s.r for s in self.steps]), doc="reset gate r_t, (T, B, H)")
     h_tilde = property(lambda self: np.stack([s.h_tilde for s in self.steps]), doc="candidate h~_t, (T, B, H)")
-    h0 = property(lambda self: self.steps[0].h_prev, doc="initial state h_0, (B, H)")
+    h0 = property(lambda self: self.steps[0].h_prev.copy(), doc="initial state h_0, (B, H)")
 
 
-def gru_forward(X: np.ndarray, p: GRUParams, h0: np.ndarray | None = None):
-    """Run the GRU over a sequence: ``gru_step_forward`` at every step (``unroll.forward``).
+def gru_forward(X: np.ndarray, p: GRUParams, state: np.ndarray | None = None):
+    """Run the GRU over a sequence: ``gru_step_forward`` at every step.
 
-    Inputs: ``X (T, B, D)``, ``p``, ``h0 (B, H)`` (zeros when ``None``). Returns ``(hs, cache)``:
-    ``hs (T, B, H)`` read-only (the cache holds it) and a ``GRUCache``.
+    Inputs: ``X (T, B, D)``, time-major; ``p``; ``state``: ``h0 (B, H)`` (zeros when ``None``).
+    Returns ``(hs, cache)``: ``hs (T, B, H)`` read-only (the cache holds it) and a ``GRUCache``.
     """
-    X, h0 = _validate.sequence_inputs(p, GRUParams, X, h0=h0)
-    hs, steps = unroll.forward(gru_step_forward, X, p, (h0,))
-    return hs, GRUCache(X, p, hs, steps)
+    X, h = _validate.sequence_inputs(p, GRUParams, X, state)
+    hs, steps = [], []
+    for x in X:                                # t = 1 .. T
+        h, step = gru_step_forward(x, p, h)    # h_t goes on to step t+1
+        hs.append(h)
+        steps.append(step)
+    hs = np.stack(hs)
+    hs.flags.writeable = False
+    return hs, GRUCache(X, p, hs, tuple(steps))
 
 
-def gru_backward(dhs: np.ndarray, cache: GRUCache, dhT: np.ndarray | None = None, *,
+def gru_backward(dhs: np.ndarray, cache: GRUCache, dstate: np.ndarray | None = None, *,
                  state_grads: bool = False) -> GRUGrads:
-    """Backpropagation through time (``unroll.backward``): ``gru_step_backward`` at each step
-    from T down to 1, the error reaching ``h_{t-1}`` along the direct path ``(1 - z_t)`` and
-    through the gates and the candidate; the steps' shares of every parameter are summed.
+    """Backpropagation through time: ``gru_step_backward`` at each step from T down to 1, the error
+    reaching ``h_{t-1}`` along the direct path ``(1 - z_t)`` and through the gates and the
+    candidate; the steps' shares of every parameter add up.
 
     Inputs: ``dhs (T, B, H)``, ``dE/dh_t`` from the loss at each step; ``cache`` from
-    ``gru_forward``; ``dhT (B, H)``: a gradient arriving at the final state from later on (zeros
-    when ``None``). Returns a ``GRUGrads`` with every parameter's gradient, ``dX (T, B, D)`` and
-    ``dh0 (B, H)``; with ``state_grads=True`` also the per-step totals ``dh (T, B, H)``.
+    ``gru_forward``; ``dstate``: ``dhT (B, H)``, a gradient arriving at the final state from later
+    on (zeros when ``None``). Returns a ``GRUGrads`` with every parameter's gradient, ``dX (T, B,
+    D)`` and ``dh0 (B, H)``; with ``state_grads=True`` also the per-step totals ``dh (T, B, H)``.
     """
-    dhs, dhT = _validate.backward_inputs(dhs, cache, GRUCache, "gru_forward", dhT=dhT)
-    shares = unroll.backward(gru_step_backward, dhs, cache.steps, (dhT,))
-    return unroll.sequence_grads(GRUGrads, shares, state_grads)
+    dhs, dh = _validate.backward_inputs(dhs, cache, GRUCache, "gru_forward", dstate)
+    p = cache.params
+    storage = [np.zeros_like(a) for a in p.arrays()]      # weights, bias (and b_ch)
+    dX = np.empty_like(cache.X)
+    dh_total = np.empty_like(cache.hs)
+    for t in reversed(range(len(cache.steps))):           # t = T .. 1
+        g = gru_step_backward(dhs[t] + dh, cache.steps[t])  # the loss at t + what t+1 sent back
+        for total, share in zip(storage, g.arrays()):      # every step shares the parameters
+            total += share
+        dX[t] = g.dX
+        dh_total[t] = g.dh
+        dh = g.dh0                                         # to step t-1
+    return GRUGrads(*storage, dX=dX, dh0=dh, dh=dh_total if state_grads else None)

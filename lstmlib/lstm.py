@@ -1,5 +1,5 @@
-"""The LSTM, to be read from top to bottom: its parameters, one step forward and backward, and a
-whole sequence forward and backward as loops over the steps.
+"""The LSTM, to be read from top to bottom: one step forward and backward, then a whole sequence
+forward and backward as loops over the steps.
 
 Forward, the article's equations (column vectors; ``[h, x]`` is the concatenation, ``h`` first)::
 
@@ -22,80 +22,24 @@ Backward (chapter 03 derives it; ``dh_t``, ``dc_t`` are total derivatives of the
     dW_gh = sum_t delta_g,t h_{t-1}^T,   dW_gx = sum_t delta_g,t x_t^T,   db_g = sum_t delta_g,t (d)
     dx_t  = sum_g W_gx^T delta_g,t,      dc_{t-1} gets dc_t * f_t                            (e)
 
-In code a batch of B sequences is stored as rows, so ``W_fh h`` becomes ``h @ W_fh.T``. The
-sequence functions here are the reference: short and slow. ``lstmlib.fused`` computes the same
-numbers fast (the tests hold the two equal); training and the explorers use that one.
+In code a batch of B sequences is stored as rows, so ``W_fh h`` becomes ``h @ W_fh.T``. The state
+is the pair ``(h, c)`` (an ``LSTMState``). The parameters (``LSTMParams``: the 12 names above as
+views onto one fused matrix) are in ``params``. These loops are the reference, short and slow;
+``lstmlib.fused`` computes the same numbers fast (the tests hold the two equal).
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
 
 import numpy as np
 
-from . import _validate, unroll
+from . import _validate
 from .activations import sigmoid, sigmoid_grad_from_output, tanh_grad_from_output
-from .params import BiasBlock, Fused, Grads, Params, WeightBlock, init_storage
+from .params import LSTMGrads, LSTMParams
+from .state import LSTMState, SequenceCache
 
-__all__ = ["LSTMParams", "LSTMGrads", "LSTMStepCache", "LSTMCache", "lstm_step_forward",
+__all__ = ["LSTMParams", "LSTMGrads", "LSTMState", "LSTMStepCache", "LSTMCache", "lstm_step_forward",
            "lstm_step_backward", "lstm_forward", "lstm_backward"]
-
-
-class LSTMLayout(Fused):
-    """Where the article's 12 parameters live: ``weights`` is ``(4H, H+D)`` with row blocks in the
-    order f, i, o, c~ (the three sigmoid gates first, so that one call activates them all) and
-    ``bias`` is ``(4H,)``. ``W_fh (H, H)``, ``W_fx (H, D)``, ``b_f (H,)`` and likewise i, c, o."""
-
-    gates: ClassVar[tuple[str, ...]] = ("f", "i", "o", "c")
-    names: ClassVar[tuple[str, ...]] = (
-        "W_fh", "W_fx", "b_f", "W_ih", "W_ix", "b_i", "W_ch", "W_cx", "b_c", "W_oh", "W_ox", "b_o",
-    )
-    W_fh = WeightBlock("f", "h"); W_fx = WeightBlock("f", "x"); b_f = BiasBlock("f")  # noqa: E702
-    W_ih = WeightBlock("i", "h"); W_ix = WeightBlock("i", "x"); b_i = BiasBlock("i")  # noqa: E702
-    W_ch = WeightBlock("c", "h"); W_cx = WeightBlock("c", "x"); b_c = BiasBlock("c")  # noqa: E702
-    W_oh = WeightBlock("o", "h"); W_ox = WeightBlock("o", "x"); b_o = BiasBlock("o")  # noqa: E702
-
-
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class LSTMParams(LSTMLayout, Params):
-    """The LSTM's 12 parameters in fused storage (see ``LSTMLayout``)."""
-
-    @classmethod
-    def init(cls, input_size: int, hidden_size: int, rng, *, forget_bias: float = 0.0,
-             dtype=np.float64, scale: float | None = None) -> "LSTMParams":
-        """Weights and biases from ``U(-k, k)``, ``k = 1/sqrt(H)`` (or ``scale``), then ``b_f``
-        set to ``forget_bias`` (1 is the usual choice for training: Jozefowicz et al. 2015).
-        ``rng``: a ``np.random.Generator`` or an int seed."""
-        forget_bias = _validate.real(forget_bias, "forget_bias")
-        weights, bias, _ = init_storage(4, input_size, hidden_size, rng, dtype, scale)
-        p = cls(weights, bias)
-        p.b_f[...] = forget_bias
-        return p
-
-
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class LSTMGrads(LSTMLayout, Grads):
-    """Gradients of a scalar loss E under the parameters' names (``g.W_fh`` ...), and of the
-    inputs and initial states: ``dX``, ``dh0``, ``dc0``.
-
-    From ``lstm_backward``: ``dX (T, B, D)``, ``dh0`` and ``dc0 (B, H)``, and with
-    ``state_grads=True`` also ``dh`` and ``dc (T, B, H)``, the total ``dE/dh_t`` and ``dE/dc_t``
-    at every step. From ``lstm_step_backward``: this step's share of the parameter gradients,
-    ``dX (B, D)`` the gradient of its input ``x_t``, ``dh0``, ``dc0 (B, H)`` what it sends back to
-    the states it started from (``h_{t-1}`` through the gates, ``c_{t-1}`` through the carry), and
-    ``dh``, ``dc (B, H)`` the totals ``dE/dh_t``, ``dE/dc_t`` at this step.
-    """
-
-    dX: np.ndarray | None = None
-    dh0: np.ndarray | None = None
-    dc0: np.ndarray | None = None
-    dh: np.ndarray | None = None
-    dc: np.ndarray | None = None
-
-    @property
-    def dstate0(self) -> dict:
-        """``{"h": dh0, "c": dc0}``: the gradients of the initial states, by state name."""
-        return {"h": self.dh0, "c": self.dc0}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -117,14 +61,13 @@ class LSTMStepCache:
     params: LSTMParams
 
 
-def lstm_step_forward(x: np.ndarray, p: LSTMParams, h_prev: np.ndarray | None = None,
-                      c_prev: np.ndarray | None = None):
+def lstm_step_forward(x: np.ndarray, p: LSTMParams, state: LSTMState | None = None):
     """One step of equations (1)-(6).
 
-    Inputs: ``x (B, D)``, ``p`` an ``LSTMParams``, ``h_prev`` and ``c_prev (B, H)`` (zeros when
-    ``None``). Returns ``(h, c, cache)``: ``h`` and ``c (B, H)``, and an ``LSTMStepCache``.
+    Inputs: ``x (B, D)``, ``p``, ``state = (h_prev, c_prev)``, each ``(B, H)`` (zeros when
+    ``None``). Returns ``(state, cache)``: the new ``LSTMState(h, c)`` and an ``LSTMStepCache``.
     """
-    x, h_prev, c_prev = _validate.step_inputs(p, LSTMParams, x=x, h_prev=h_prev, c_prev=c_prev)
+    x, (h_prev, c_prev) = _validate.step_inputs(p, LSTMParams, x, state, cell=True)
     f = sigmoid(h_prev @ p.W_fh.T + x @ p.W_fx.T + p.b_f)          # (1) forget gate
     i = sigmoid(h_prev @ p.W_ih.T + x @ p.W_ix.T + p.b_i)          # (2) input gate
     c_tilde = np.tanh(h_prev @ p.W_ch.T + x @ p.W_cx.T + p.b_c)    # (3) candidate cell state
@@ -132,37 +75,36 @@ def lstm_step_forward(x: np.ndarray, p: LSTMParams, h_prev: np.ndarray | None = 
     o = sigmoid(h_prev @ p.W_oh.T + x @ p.W_ox.T + p.b_o)          # (5) output gate
     tanh_c = np.tanh(c)
     h = o * tanh_c                                                 # (6) output
-    return h, c, LSTMStepCache(x, h_prev, c_prev, f, i, c_tilde, o, c, tanh_c, p)
+    return LSTMState(h, c), LSTMStepCache(x, h_prev, c_prev, f, i, c_tilde, o, c, tanh_c, p)
 
 
-def lstm_step_backward(dh: np.ndarray, dc: np.ndarray | None, cache: LSTMStepCache) -> LSTMGrads:
+def lstm_step_backward(dstate: LSTMState, cache: LSTMStepCache) -> LSTMGrads:
     """Backward through one step.
 
-    Inputs: ``dh (B, H)``, the total ``dE/dh_t`` (a); ``dc (B, H)``, the part of ``dE/dc_t`` that
-    does NOT go through ``h_t``: in a sequence the carry ``dc_{t+1} * f_{t+1}`` from the next step
-    (``None``: zeros, as at the last step); ``cache`` from ``lstm_step_forward``.
-    Returns an ``LSTMGrads``: this step's share of every parameter's gradient, ``dX (B, D)``;
-    ``dh0``, ``dc0 (B, H)``: what goes back to ``h_{t-1}`` (through the four gates) and to
-    ``c_{t-1}`` (the carry); ``dh``, ``dc (B, H)``: the totals ``dE/dh_t`` and ``dE/dc_t``.
+    Inputs: ``dstate = (dh, dc)``, the gradient arriving at the state ``(h_t, c_t)`` the step
+    returned: ``dh (B, H)`` the total ``dE/dh_t`` (a), ``dc (B, H)`` the part of ``dE/dc_t`` that
+    does not go through ``h_t`` (in a sequence, the carry ``dc_{t+1} * f_{t+1}``; ``None``: zeros);
+    ``cache`` from ``lstm_step_forward``. Returns an ``LSTMGrads``: this step's share of every
+    parameter's gradient, ``dX (B, D)``, and ``dh0``, ``dc0 (B, H)``, what goes back to the state
+    the step started from (``h_{t-1}`` through the four gates, ``c_{t-1}`` through the carry).
     """
-    k = cache
-    p = k.params
-    dh, dc = _validate.step_inputs(p, LSTMParams, dh=dh, dc=dc, batch=k.x.shape[0])
+    dh, dc = _validate.step_grad(dstate, cache, LSTMStepCache, cell=True)
+    k, p = cache, cache.params
     dc = dc + dh * k.o * tanh_grad_from_output(k.tanh_c)           # (b) both paths into c_t
     d_o = dh * k.tanh_c * sigmoid_grad_from_output(k.o)            # (c) delta_o
     d_f = dc * k.c_prev * sigmoid_grad_from_output(k.f)            # (c) delta_f
     d_i = dc * k.c_tilde * sigmoid_grad_from_output(k.i)           # (c) delta_i
     d_c = dc * k.i * tanh_grad_from_output(k.c_tilde)              # (c) delta_c~
 
-    g = LSTMGrads(np.zeros_like(p.weights), np.zeros_like(p.bias),
-                  dX=np.zeros_like(k.x), dh0=np.zeros_like(k.h_prev), dc0=dc * k.f,  # (e) the carry
-                  dh=dh, dc=dc)
-    for gate, delta in (("f", d_f), ("i", d_i), ("c", d_c), ("o", d_o)):
-        getattr(g, f"W_{gate}h")[...] = delta.T @ k.h_prev      # (d) sum over the batch of delta h^T
-        getattr(g, f"W_{gate}x")[...] = delta.T @ k.x           # (d)
-        getattr(g, f"b_{gate}")[...] = delta.sum(axis=0)        # (d)
-        g.dh0[...] += delta @ getattr(p, f"W_{gate}h")          # (a) W_gh^T delta, as rows
-        g.dX[...] += delta @ getattr(p, f"W_{gate}x")           # (e)
+    dh_prev = d_f @ p.W_fh + d_i @ p.W_ih + d_c @ p.W_ch + d_o @ p.W_oh   # (a) sum_g W_gh^T delta_g
+    dx = d_f @ p.W_fx + d_i @ p.W_ix + d_c @ p.W_cx + d_o @ p.W_ox        # (e) sum_g W_gx^T delta_g
+    g = LSTMGrads(np.empty_like(p.weights), np.empty_like(p.bias), dX=dx, dh0=dh_prev,
+                  dc0=dc * k.f, dh=dh, dc=dc)                             # (e) the carry to c_{t-1}
+    # (d): delta h^T summed over the batch is delta.T @ h_prev with rows as samples
+    g.W_fh[...] = d_f.T @ k.h_prev; g.W_fx[...] = d_f.T @ k.x; g.b_f[...] = d_f.sum(axis=0)  # noqa: E702
+    g.W_ih[...] = d_i.T @ k.h_prev; g.W_ix[...] = d_i.T @ k.x; g.b_i[...] = d_i.sum(axis=0)  # noqa: E702
+    g.W_ch[...] = d_c.T @ k.h_prev; g.W_cx[...] = d_c.T @ k.x; g.b_c[...] = d_c.sum(axis=0)  # noqa: E702
+    g.W_oh[...] = d_o.T @ k.h_prev; g.W_ox[...] = d_o.T @ k.x; g.b_o[...] = d_o.sum(axis=0)  # noqa: E702
     return g
 
 
@@ -170,19 +112,19 @@ def lstm_step_backward(dh: np.ndarray, dc: np.ndarray | None, cache: LSTMStepCac
 # A whole sequence: loops over the steps
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class LSTMCache(unroll.SequenceCache):
+class LSTMCache(SequenceCache):
     """What ``lstm_backward`` needs from ``lstm_forward``: the inputs and every step's cache.
 
-    The article's quantities over the whole sequence, ``(T, B, H)`` each: ``f``, ``i``,
-    ``c_tilde``, ``o``, ``c`` (c_1 .. c_T) and ``h`` (h_1 .. h_T); the final states ``hT``,
-    ``cT (B, H)`` and ``final_state`` (hand it to the next chunk's ``lstm_forward``).
+    The article's quantities over the whole sequence, ``(T, B, H)`` each (fresh arrays): ``f``,
+    ``i``, ``c_tilde``, ``o``, ``c`` (c_1 .. c_T) and ``h`` (h_1 .. h_T, read-only); ``hT``,
+    ``cT (B, H)``; ``final_state``, the ``LSTMState`` to start the next chunk from.
     """
 
     X: np.ndarray  # (T, B, D)
     params: LSTMParams
     hs: np.ndarray  # (T, B, H), read-only: the array lstm_forward returned
-    steps: tuple  # T LSTMStepCache
-    states = ("h", "c")
+    steps: tuple  # T LSTMStepCache, step 1 first
+    has_cell = True
 
     def _stack(self, name):
         return np.stack([getattr(s, name) for s in self.steps])
@@ -192,35 +134,51 @@ class LSTMCache(unroll.SequenceCache):
     o = property(lambda self: self._stack("o"), doc="output gate o_t, (T, B, H)")
     c_tilde = property(lambda self: self._stack("c_tilde"), doc="candidate c~_t, (T, B, H)")
     c = property(lambda self: self._stack("c"), doc="cell state c_t, (T, B, H)")
-    cT = property(lambda self: self.steps[-1].c, doc="final cell state c_T, (B, H)")
-    h0 = property(lambda self: self.steps[0].h_prev, doc="initial state h_0, (B, H)")
-    c0 = property(lambda self: self.steps[0].c_prev, doc="initial cell state c_0, (B, H)")
+    cT = property(lambda self: self.steps[-1].c.copy(), doc="final cell state c_T, (B, H)")
+    h0 = property(lambda self: self.steps[0].h_prev.copy(), doc="initial output h_0, (B, H)")
+    c0 = property(lambda self: self.steps[0].c_prev.copy(), doc="initial cell state c_0, (B, H)")
 
 
-def lstm_forward(X: np.ndarray, p: LSTMParams, h0: np.ndarray | None = None,
-                 c0: np.ndarray | None = None):
-    """Run the LSTM over a sequence: ``lstm_step_forward`` at every step (``unroll.forward``).
+def lstm_forward(X: np.ndarray, p: LSTMParams, state: LSTMState | None = None):
+    """Run the LSTM over a sequence: ``lstm_step_forward`` at every step.
 
-    Inputs: ``X (T, B, D)``; ``p``; ``h0``, ``c0 (B, H)`` (zeros when ``None``).
-    Returns ``(hs, cache)``: ``hs (T, B, H)`` the outputs h_1 .. h_T (read-only, the cache holds
-    them) and an ``LSTMCache`` (``cache.final_state`` to continue from).
+    Inputs: ``X (T, B, D)``, time-major; ``p``; ``state = (h0, c0)``, each ``(B, H)`` (zeros when
+    ``None``; a cache's ``final_state`` continues a sequence). Returns ``(hs, cache)``: ``hs (T, B,
+    H)`` the outputs h_1 .. h_T (read-only: the cache holds them) and an ``LSTMCache``.
     """
-    X, h0, c0 = _validate.sequence_inputs(p, LSTMParams, X, h0=h0, c0=c0)
-    hs, steps = unroll.forward(lstm_step_forward, X, p, (h0, c0))
-    return hs, LSTMCache(X, p, hs, steps)
+    X, state = _validate.sequence_inputs(p, LSTMParams, X, state, cell=True)
+    hs, steps = [], []
+    for x in X:                                       # t = 1 .. T
+        state, step = lstm_step_forward(x, p, state)  # (1)-(6); (h_t, c_t) goes on to step t+1
+        hs.append(state.h)
+        steps.append(step)
+    hs = np.stack(hs)
+    hs.flags.writeable = False
+    return hs, LSTMCache(X, p, hs, tuple(steps))
 
 
-def lstm_backward(dhs: np.ndarray, cache: LSTMCache, dhT: np.ndarray | None = None,
-                  dcT: np.ndarray | None = None, *, state_grads: bool = False) -> LSTMGrads:
+def lstm_backward(dhs: np.ndarray, cache: LSTMCache, dstate: LSTMState | None = None, *,
+                  state_grads: bool = False) -> LSTMGrads:
     """Backpropagation through time: ``lstm_step_backward`` from step T down to 1, carrying the
-    two error signals dh and dc (``unroll.backward``), then the steps' shares summed.
+    two error signals ``dh`` and ``dc`` back one step at a time.
 
     Inputs: ``dhs (T, B, H)``, ``dE/dh_t`` from the loss at each step (zeros where no loss is
-    attached); ``cache`` from ``lstm_forward``; ``dhT``, ``dcT (B, H)``: gradients arriving at the
-    final states from later on (the next chunk, a decoder; zeros when ``None``).
-    Returns an ``LSTMGrads`` with every parameter's gradient and ``dX (T, B, D)``, ``dh0``,
-    ``dc0 (B, H)``; with ``state_grads=True`` also the per-step totals ``dh``, ``dc (T, B, H)``.
+    attached); ``cache`` from ``lstm_forward``; ``dstate = (dhT, dcT)``, gradients arriving at the
+    final state from later on (the next chunk, a decoder; zeros when ``None``).
+    Returns an ``LSTMGrads`` with every parameter's gradient, ``dX (T, B, D)``, ``dh0``, ``dc0 (B,
+    H)``; with ``state_grads=True`` also the per-step totals ``dh``, ``dc (T, B, H)``.
     """
-    dhs, dhT, dcT = _validate.backward_inputs(dhs, cache, LSTMCache, "lstm_forward", dhT=dhT, dcT=dcT)
-    shares = unroll.backward(lstm_step_backward, dhs, cache.steps, (dhT, dcT))
-    return unroll.sequence_grads(LSTMGrads, shares, state_grads)  # (d): sum of the steps' shares
+    dhs, (dh, dc) = _validate.backward_inputs(dhs, cache, LSTMCache, "lstm_forward", dstate, cell=True)
+    p = cache.params
+    weights, bias = np.zeros_like(p.weights), np.zeros_like(p.bias)
+    dX = np.empty_like(cache.X)
+    dh_total, dc_total = np.empty_like(cache.hs), np.empty_like(cache.hs)
+    for t in reversed(range(len(cache.steps))):                   # t = T .. 1
+        g = lstm_step_backward((dhs[t] + dh, dc), cache.steps[t])  # (a): the loss at t + what t+1 sent
+        weights += g.weights                                       # (d): every step shares the weights,
+        bias += g.bias                                             # so their gradients add up
+        dX[t] = g.dX
+        dh_total[t], dc_total[t] = g.dh, g.dc
+        dh, dc = g.dh0, g.dc0       # to step t-1: sum_g W_gh^T delta_g (a) and the carry dc_t * f_t (e)
+    return LSTMGrads(weights, bias, dX=dX, dh0=dh, dc0=dc,
+                     dh=dh_total if state_grads else None, dc=dc_total if state_grads else None)

@@ -1,88 +1,124 @@
-"""The registry of models: the one place that knows which functions belong to which model.
+"""The registry of models: the one place that knows which functions and facts belong to which model.
 
-Code that must work for the RNN, the LSTM and the GRU alike (gradient checks, training, stacking,
-the course's comparisons) asks ``model_of(p)`` or ``MODELS[name]`` instead of testing types::
+Code that must work for the RNN, the LSTM and the GRU alike (gradient checks, stacks, training,
+sampling, saving, the course's comparisons) asks ``model_of(p)`` or ``MODELS[name]`` instead of
+testing types or names::
 
-    m = model_of(p)                                   # the Model that p belongs to
-    hs, cache = m.forward(X, p, state)                # state: {"h": h0, "c": c0} or None
-    g = m.backward(dhs, cache, dstate)                # dstate: gradients on the final states
-    cache.final_state, g.dstate0                      # {"h": ..., "c": ...} for the next chunk
+    m = MODELS["lstm"]
+    p = m.init(D, H, rng, forget_bias=1.0)            # options and their defaults: m.options
+    hs, cache = m.forward(X, p, state)                # fast; reference=True: the readable loops
+    g = m.backward(dhs, cache, dstate)
+    state, step = m.step_forward(x, p, state)          # one step (generation, one character at a time)
+    m.title, m.gates, m.has_cell, m.parameter_count(D, H)
 
-``forward`` and ``backward`` are the fast ``fused`` functions; ``reference=True`` runs the
-readable loops of ``rnn``, ``lstm``, ``gru`` instead (the tests hold the two equal).
+A model's init options and their defaults are read off its parameter class's ``init``, so there is
+one table of defaults: the one in the signatures.
 """
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import Callable
 
 import numpy as np
 
-from . import fused, gru, lstm, rnn
+from . import _validate, fused, gru, lstm, rnn
+from .params import Params
 
 __all__ = ["Model", "MODELS", "model_of", "get_model"]
 
 
 @dataclasses.dataclass(frozen=True)
 class Model:
-    """One recurrent model: its name, parameter and gradient classes, the names of its states
-    (``("h", "c")`` for the LSTM, ``("h",)`` otherwise) and its functions."""
+    """One recurrent model: its name and title, parameter and gradient classes, whether its state
+    has a cell state (the LSTM's ``(h, c)``) and its functions: one step forward and backward, the
+    readable sequence loops and the fast ones."""
 
     name: str
     title: str
     params: type
     grads: type
-    states: tuple[str, ...]
+    has_cell: bool
     step_forward: Callable
     step_backward: Callable
     reference_forward: Callable
     reference_backward: Callable
     fast_forward: Callable
     fast_backward: Callable
+    fast_cache: type
 
-    def init(self, input_size: int, hidden_size: int, rng, **kw):
-        """``params.init(input_size, hidden_size, rng, **kw)``."""
-        return self.params.init(input_size, hidden_size, rng, **kw)
+    @property
+    def gates(self) -> int:
+        """How many row blocks of ``H`` the fused weights hold (4, 3, 1)."""
+        return len(self.params.gates)
 
-    def _state_kwargs(self, state, prefix: str, suffix: str) -> dict:
-        state = dict(state or {})
-        unknown = set(state) - set(self.states)
-        if unknown:
-            raise ValueError(f"state: expected keys among {self.states} for the {self.title}, "
-                             f"got {sorted(unknown)}")
-        return {prefix + name + suffix: value for name, value in state.items()}
+    @property
+    def options(self) -> dict:
+        """The model's own init options and their defaults, e.g. ``{"forget_bias": 0.0}``."""
+        sig = inspect.signature(self.params.init)
+        return {n: q.default for n, q in sig.parameters.items()
+                if q.kind is q.KEYWORD_ONLY and n not in ("dtype", "scale")}
 
-    def forward(self, X: np.ndarray, p, state: dict | None = None, *, reference: bool = False,
+    def check_options(self, options: dict) -> dict:
+        """``options`` if each is one of this model's, else a ValueError naming it."""
+        allowed = self.options
+        for name in options:
+            if name not in allowed:
+                mine = ", ".join(allowed) or "none"
+                raise ValueError(f"{name}: not an option of the {self.title} (its options: {mine})")
+        return dict(options)
+
+    def init(self, input_size: int, hidden_size: int, rng, *, dtype=np.float64,
+             scale: float | None = None, **options) -> Params:
+        """Fresh parameters: ``params.init(input_size, hidden_size, rng, ...)``; an option this
+        model does not have (``forget_bias`` for the GRU) is refused."""
+        return self.params.init(input_size, hidden_size, rng, dtype=dtype, scale=scale,
+                                **self.check_options(options))
+
+    def parameter_count(self, input_size: int, hidden_size: int, **options) -> int:
+        """How many numbers a layer of these sizes learns (by formula, nothing allocated)."""
+        return self.params.parameter_count(input_size, hidden_size, **self.check_options(options))
+
+    def check_state(self, state, batch: int, hidden_size: int, dtype, name: str = "state"):
+        """``state`` in this model's form (zeros for ``None``), checked; see ``lstmlib.state``."""
+        return _validate.state(state, name, cell=self.has_cell, batch=batch, size=hidden_size, dtype=dtype)
+
+    def state_arrays(self, state) -> tuple[np.ndarray, ...]:
+        """The arrays of a state: ``(h,)`` or ``(h, c)``."""
+        return tuple(state) if self.has_cell else (state,)
+
+    def forward(self, X: np.ndarray, p, state=None, *, reference: bool = False,
                 workspace: fused.Workspace | None = None):
-        """``(hs, cache)`` of the sequence forward from ``state`` (``{"h": (B, H), ...}``, missing
-        states are zeros). ``workspace`` goes to the fused function."""
-        kw = self._state_kwargs(state, "", "0")
+        """``(hs, cache)`` of the sequence forward from ``state`` (``None``: zeros): the fast
+        function, or with ``reference=True`` the readable loop (which takes no workspace)."""
         if reference:
-            return self.reference_forward(X, p, **kw)
-        return self.fast_forward(X, p, **kw, workspace=workspace)
+            if workspace is not None:
+                raise ValueError("workspace: expected None with reference=True (the readable loops "
+                                 "allocate their own arrays), got a Workspace")
+            return self.reference_forward(X, p, state)
+        return self.fast_forward(X, p, state, workspace=workspace)
 
-    def backward(self, dhs: np.ndarray, cache, dstate: dict | None = None, *,
-                 workspace: fused.Workspace | None = None, state_grads: bool = False):
-        """The gradients of the sequence backward; ``dstate`` holds gradients on the final states
-        (``{"h": dE/dh_T, "c": dE/dc_T}``). Runs the function that matches ``cache``."""
-        kw = self._state_kwargs(dstate, "d", "T")
-        if isinstance(cache, tuple(_FUSED_CACHES.values())):
-            return self.fast_backward(dhs, cache, **kw, workspace=workspace, state_grads=state_grads)
-        return self.reference_backward(dhs, cache, **kw, state_grads=state_grads)
+    def backward(self, dhs: np.ndarray, cache, dstate=None, *, state_grads: bool = False,
+                 workspace: fused.Workspace | None = None):
+        """The gradients of the sequence backward that matches ``cache`` (fast or readable);
+        ``dstate``: the gradient arriving at the final state (``None``: zeros)."""
+        if isinstance(cache, self.fast_cache):
+            return self.fast_backward(dhs, cache, dstate, state_grads=state_grads, workspace=workspace)
+        if workspace is not None:
+            raise ValueError("workspace: expected None for a readable cache (reference=True), got a Workspace")
+        return self.reference_backward(dhs, cache, dstate, state_grads=state_grads)
 
-
-_FUSED_CACHES = {"rnn": fused.FusedRNNCache, "lstm": fused.FusedLSTMCache, "gru": fused.FusedGRUCache}
 
 MODELS: dict[str, Model] = {
-    "rnn": Model("rnn", "RNN", rnn.RNNParams, rnn.RNNGrads, ("h",), rnn.rnn_step_forward,
+    "rnn": Model("rnn", "RNN", rnn.RNNParams, rnn.RNNGrads, False, rnn.rnn_step_forward,
                  rnn.rnn_step_backward, rnn.rnn_forward, rnn.rnn_backward, fused.rnn_forward,
-                 fused.rnn_backward),
-    "lstm": Model("lstm", "LSTM", lstm.LSTMParams, lstm.LSTMGrads, ("h", "c"), lstm.lstm_step_forward,
+                 fused.rnn_backward, fused.FusedRNNCache),
+    "lstm": Model("lstm", "LSTM", lstm.LSTMParams, lstm.LSTMGrads, True, lstm.lstm_step_forward,
                   lstm.lstm_step_backward, lstm.lstm_forward, lstm.lstm_backward, fused.lstm_forward,
-                  fused.lstm_backward),
-    "gru": Model("gru", "GRU", gru.GRUParams, gru.GRUGrads, ("h",), gru.gru_step_forward,
+                  fused.lstm_backward, fused.FusedLSTMCache),
+    "gru": Model("gru", "GRU", gru.GRUParams, gru.GRUGrads, False, gru.gru_step_forward,
                  gru.gru_step_backward, gru.gru_forward, gru.gru_backward, fused.gru_forward,
-                 fused.gru_backward),
+                 fused.gru_backward, fused.FusedGRUCache),
 }
 """``"rnn"``, ``"lstm"``, ``"gru"`` -> ``Model``, in the order the course always draws them."""
 
@@ -90,14 +126,14 @@ MODELS: dict[str, Model] = {
 def get_model(name: str, argument: str = "model") -> Model:
     """``MODELS[name]``, with a ValueError naming ``argument`` and listing the names when ``name``
     is not one."""
-    if name not in MODELS:
+    if not isinstance(name, str) or name not in MODELS:
         raise ValueError(f"{argument}: expected one of {tuple(MODELS)}, got {name!r}")
     return MODELS[name]
 
 
-def model_of(p) -> Model:
+def model_of(p, argument: str = "p") -> Model:
     """The ``Model`` whose parameters (or gradients) ``p`` is."""
     for m in MODELS.values():
         if isinstance(p, (m.params, m.grads)):
             return m
-    raise ValueError(f"p: expected RNNParams, LSTMParams or GRUParams, got {type(p).__name__}")
+    raise ValueError(f"{argument}: expected RNNParams, LSTMParams or GRUParams, got {type(p).__name__}")

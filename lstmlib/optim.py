@@ -5,13 +5,13 @@ what ``train.loss_and_grads`` returns).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from . import _validate
 
-__all__ = ["global_norm", "clip_grad_norm", "SGD", "Adam"]
+__all__ = ["global_norm", "clip_grad_norm", "SGD", "Adam", "linear_decay"]
 
 
 def global_norm(grads: Sequence[np.ndarray]) -> float:
@@ -40,70 +40,124 @@ def _pair_check(params, grads):
             raise ValueError(f"grads[{k}]: expected shape {p.shape}, got {g.shape}")
 
 
-class SGD:
+def linear_decay(start: float, end: float, steps: int) -> Callable[[int], float]:
+    """A learning-rate schedule: ``start`` at step 1, falling linearly to ``end`` at step
+    ``steps`` and staying there. Pass it as an optimizer's ``lr``."""
+    start, end = _positive(start, "start"), _positive(end, "end")
+    steps = _validate.positive_int(steps, "steps")
+
+    def lr(t: int) -> float:
+        return start + (end - start) * min(t - 1, steps - 1) / max(1, steps - 1)
+    return lr
+
+
+def _positive(value, name: str) -> float:
+    v = _validate.real(value, name)
+    if v <= 0:
+        raise ValueError(f"{name}: expected a number > 0, got {value}")
+    return v
+
+
+class _Optimizer:
+    """What SGD and Adam share: the learning rate (a number, or a schedule ``lr(t)`` of the step
+    count t = 1, 2, ...), the step count, and per-array state that must keep matching the arrays
+    it was started with."""
+
+    def __init__(self, lr):
+        self.lr = lr if callable(lr) else _positive(lr, "lr")
+        self.t = 0
+        self._shapes: list[tuple] | None = None
+
+    def lr_at(self, t: int) -> float:
+        """The learning rate of step ``t``."""
+        return float(self.lr(t)) if callable(self.lr) else self.lr
+
+    def _start(self, params, grads) -> bool:
+        """Checks; True on the first step (the state is then to be created)."""
+        _pair_check(params, grads)
+        shapes = [p.shape for p in params]
+        if self._shapes is None:
+            self._shapes = shapes
+            return True
+        if shapes != self._shapes:
+            raise ValueError(f"params: expected the {len(self._shapes)} arrays of shapes {self._shapes} this "
+                             f"optimizer started with (it keeps state per array: make a new one for another "
+                             f"model), got {len(shapes)} of shapes {shapes}")
+        return False
+
+    def _lr_repr(self) -> str:
+        return "schedule" if callable(self.lr) else f"{self.lr:g}"
+
+
+class SGD(_Optimizer):
     """Stochastic gradient descent, optionally with (heavy-ball) momentum:
     ``v <- mu v + g``, ``w <- w - lr v`` (without momentum ``w <- w - lr g``)."""
 
-    def __init__(self, lr: float = 0.1, momentum: float = 0.0):
-        self.lr = _validate.real(lr, "lr")
+    def __init__(self, lr: float | Callable[[int], float] = 0.1, momentum: float = 0.0):
+        super().__init__(lr)
         self.momentum = _validate.real(momentum, "momentum")
-        if self.lr <= 0:
-            raise ValueError(f"lr: expected a number > 0, got {lr}")
         if not 0.0 <= self.momentum < 1.0:
             raise ValueError(f"momentum: expected a number in [0, 1), got {momentum}")
-        self._velocity: list[np.ndarray] | None = None
-
-    def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
-        _pair_check(params, grads)
-        if self.momentum == 0.0:
-            for p, g in zip(params, grads):
-                p -= self.lr * g
-            return
-        if self._velocity is None:
-            self._velocity = [np.zeros_like(p) for p in params]
-        for p, g, v in zip(params, grads, self._velocity):
-            v *= self.momentum
-            v += g
-            p -= self.lr * v
-
-    def __repr__(self):
-        return f"SGD(lr={self.lr:g}, momentum={self.momentum:g})"
-
-
-class Adam:
-    """Adam (Kingma & Ba 2015): running means ``m`` of ``g`` and ``v`` of ``g^2``, corrected for
-    their start at zero (``m_hat = m / (1 - beta1^t)``, ``v_hat = v / (1 - beta2^t)``);
-    ``w <- w - lr m_hat / (sqrt(v_hat) + eps)``."""
-
-    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
-        self.lr = _validate.real(lr, "lr")
-        self.beta1 = _validate.real(beta1, "beta1")
-        self.beta2 = _validate.real(beta2, "beta2")
-        self.eps = _validate.real(eps, "eps")
-        if self.lr <= 0:
-            raise ValueError(f"lr: expected a number > 0, got {lr}")
-        for name, b in (("beta1", self.beta1), ("beta2", self.beta2)):
-            if not 0.0 <= b < 1.0:
-                raise ValueError(f"{name}: expected a number in [0, 1), got {b}")
-        self.t = 0
-        self._m: list[np.ndarray] | None = None
-        self._v: list[np.ndarray] | None = None
+        self._velocity: list[np.ndarray] = []
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         """Update every array of ``params`` in place, with its gradient in ``grads``."""
-        _pair_check(params, grads)
-        if self._m is None:  # the running means start at zero
+        if self._start(params, grads):
+            self._velocity = [np.zeros_like(p) for p in params] if self.momentum else []
+        self.t += 1
+        lr = self.lr_at(self.t)
+        if not self.momentum:
+            for p, g in zip(params, grads):
+                p -= lr * g
+            return
+        for p, g, v in zip(params, grads, self._velocity):
+            v *= self.momentum
+            v += g
+            p -= lr * v
+
+    def __repr__(self):
+        return f"SGD(lr={self._lr_repr()}, momentum={self.momentum:g})"
+
+
+class Adam(_Optimizer):
+    """Adam (Kingma & Ba 2015), in the form PyTorch's ``torch.optim.Adam`` computes::
+
+        m <- beta1 m + (1 - beta1) g                 running mean of g
+        v <- beta2 v + (1 - beta2) g^2               running mean of g^2
+        m_hat = m / (1 - beta1^t),   v_hat = v / (1 - beta2^t)     corrected for starting at zero
+        w <- w - lr m_hat / (sqrt(v_hat) + eps)
+    """
+
+    def __init__(self, lr: float | Callable[[int], float] = 1e-3, beta1: float = 0.9,
+                 beta2: float = 0.999, eps: float = 1e-8):
+        super().__init__(lr)
+        self.beta1 = _validate.real(beta1, "beta1")
+        self.beta2 = _validate.real(beta2, "beta2")
+        self.eps = _positive(eps, "eps")
+        for name, b in (("beta1", self.beta1), ("beta2", self.beta2)):
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"{name}: expected a number in [0, 1), got {b}")
+        self._m: list[np.ndarray] = []
+        self._v: list[np.ndarray] = []
+
+    def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        """Update every array of ``params`` in place, with its gradient in ``grads``."""
+        if self._start(params, grads):  # the running means start at zero
             self._m = [np.zeros_like(p) for p in params]
             self._v = [np.zeros_like(p) for p in params]
         self.t += 1
-        # both bias corrections folded into one step size a = lr sqrt(1 - beta2^t) / (1 - beta1^t)
-        a = self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t)
+        lr = self.lr_at(self.t)
+        m_correction = 1.0 - self.beta1 ** self.t  # m_hat = m / m_correction
+        v_correction = np.sqrt(1.0 - self.beta2 ** self.t)  # sqrt(v_hat) = sqrt(v) / v_correction
         for p, g, m, v in zip(params, grads, self._m, self._v):
-            m *= self.beta1  # m <- beta1 m + (1 - beta1) g
+            m *= self.beta1
             m += (1.0 - self.beta1) * g
-            v *= self.beta2  # v <- beta2 v + (1 - beta2) g^2
+            v *= self.beta2
             v += (1.0 - self.beta2) * (g * g)
-            p -= a * m / (np.sqrt(v) + self.eps)  # w <- w - a m / (sqrt(v) + eps)
+            denominator = np.sqrt(v)  # sqrt(v_hat) + eps, in the order torch computes it
+            denominator /= v_correction
+            denominator += self.eps
+            p -= (lr / m_correction) * (m / denominator)
 
     def __repr__(self):
-        return f"Adam(lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g})"
+        return f"Adam(lr={self._lr_repr()}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g})"

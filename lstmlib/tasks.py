@@ -30,7 +30,6 @@ __all__ = [
     "adding_problem", "temporal_order", "Task", "adding_task", "temporal_order_task",
     "ADDING_BASELINE_MSE", "ADDING_ORIGINAL_BASELINE_MSE", "TEMPORAL_ORDER_SYMBOLS",
     "TEMPORAL_ORDER_CLASSES", "adding_solved", "constant_baseline", "original_adding_baseline",
-    "adding_example", "temporal_order_example", "baseline_table",
 ]
 
 ADDING_BASELINE_MSE = 1.0 / 6.0
@@ -224,40 +223,3 @@ def constant_baseline(task: Task, n: int = 100_000, seed: int = 0) -> float:
     freq = np.bincount(y, minlength=task.output_size) / n
     freq = freq[freq > 0]
     return float(-np.sum(freq * np.log(freq)))
-
-
-def adding_example(T: int = 10, seed: int = 0) -> str:
-    """One sequence of the (modern) adding problem as text: step, value, marker, and the target."""
-    from .course.i18n import tr  # light (no matplotlib, no widgets): the table in the course's language
-    X, y = adding_problem(T, 1, seed, dtype=np.float64)
-    rows = [f"{tr('step'):>4}  {tr('value'):>6}  {tr('marker')}"]
-    marked_text = "1   " + tr("<-- marked")
-    for t in range(T):
-        v, m = X[t, 0]
-        rows.append(f"{t + 1:>4}  {v:>6.3f}  {marked_text if m == 1 else '0'}")
-    marked = np.flatnonzero(X[:, 0, 1] == 1)
-    rows.append(tr("target = {a:.3f} + {b:.3f} = {y:.3f}", a=X[marked[0], 0, 0], b=X[marked[1], 0, 0], y=y[0, 0]))
-    return "\n".join(rows)
-
-
-def temporal_order_example(T: int = 20, seed: int = 0) -> str:
-    """One sequence of the temporal order task as its symbols, and its class."""
-    from .course.i18n import tr
-    X, y = temporal_order(T, 1, seed)
-    symbols = "".join(TEMPORAL_ORDER_SYMBOLS[k] for k in X[:, 0].argmax(axis=1))
-    return (tr("sequence: {symbols}", symbols=symbols) + "\n"
-            + tr("class:    {name} (index {k})", name=TEMPORAL_ORDER_CLASSES[int(y[0])], k=int(y[0])))
-
-
-def baseline_table(T: int = 50, n: int = 100_000, seed: int = 0) -> str:
-    """Each task's best-constant loss: from its formula and measured on ``n`` sequences."""
-    from .course.i18n import tr
-    rows = [(adding_task(T), tr("adding T={T}", T=T), "MSE", "1/6"),
-            (adding_task(T, form="original"), tr("adding (original) T={T}", T=T), "MSE", "~1/24"),
-            (temporal_order_task(T), tr("temporal order T={T}", T=T), tr("cross-entropy"), "ln 4")]
-    head = f"{tr('task'):<28}{tr('loss'):<15}{tr('formula'):>9}{tr('value'):>9}{tr('measured'):>10}"
-    lines = [head, "-" * len(head)]
-    for task, name, loss, formula in rows:
-        lines.append(f"{name:<28}{loss:<15}{formula:>9}{task.baseline_loss:>9.4f}"
-                     f"{constant_baseline(task, n, seed):>10.4f}")
-    return "\n".join(lines)

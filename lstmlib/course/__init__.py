@@ -26,3 +26,4 @@ module          what it holds                                                   
 
 These modules need matplotlib and ipywidgets; ``import lstmlib`` alone does not load them.
 """
+from .i18n import set_language, show  # noqa: E402  (light: no matplotlib, no widgets)

@@ -17,7 +17,7 @@ import ast
 import re
 from pathlib import Path
 
-__all__ = ["tr", "N_", "set_language", "language", "LANGUAGES", "read_po", "write_po", "PoEntry"]
+__all__ = ["tr", "N_", "set_language", "language", "LANGUAGES", "read_po", "write_po", "PoEntry", "show", "Text"]
 
 LANGUAGES = ("en", "zh")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -58,6 +58,25 @@ def N_(message: str) -> str:
     """``message`` unchanged: marks an English message that is translated later, where it is
     used (``tr(table[key], ...)``), so that the catalog update finds it (gettext's convention)."""
     return message
+
+
+class Text(str):
+    """Text a notebook displays as it is: its repr is itself (no quotes, real line breaks)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def show(obj) -> Text:
+    """A model-layer report in the course's language: a ``GradcheckReport``'s table, a
+    ``History``'s summary line. The model layer writes English; it takes ``tr`` from here."""
+    from ..gradcheck import GradcheckReport
+    from ..train import History
+    if isinstance(obj, GradcheckReport):
+        return Text(obj.format(tr))
+    if isinstance(obj, History):
+        return Text(obj.summary(tr=tr))
+    raise ValueError(f"obj: expected a GradcheckReport or a History, got {type(obj).__name__}")
 
 
 # ---- the .po format: just what the catalogs use --------------------------------------------------
