@@ -15,7 +15,7 @@ from ..gru import GRUParams
 from ..lstm import LSTMParams
 from ..models import MODELS, model_of
 from ..rnn import RNNParams
-from .ch01 import spectral_norm, step_norms
+from .linalg import spectral_norm, step_norms
 from .ch04 import bias_decay_text
 from .i18n import tr
 
