@@ -1,5 +1,6 @@
-"""Chapter 07: how well a model predicts a closing bracket or quote, by the distance to its opener,
-for models trained with different truncation lengths."""
+"""Chapter 07: how well a model predicts a closing bracket or quote, by the distance to its opener
+(for models trained with different truncation lengths), counted per file so that intervals can be
+drawn over files."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,9 +13,6 @@ from ... import charlm
 from ..i18n import tr
 from .corpus import VALID_BATCH, Corpus, _line_offsets
 
-# ----------------------------------------------------------------------------------------------
-# Closing brackets and quotes: how far back can a model look?
-# ----------------------------------------------------------------------------------------------
 CLOSERS = {"bracket": ")]}", "quote": "'\""}
 
 
@@ -48,8 +46,28 @@ def closers(text: str) -> dict:
     return {k: (np.array(o, dtype=np.int64), np.array(c, dtype=np.int64)) for k, (o, c) in out.items()}
 
 
-DISTANCE_BINS = (1, 3, 5, 9, 17, 33, 65)
-"""Left edges of the distance bins: 1-2, 3-4, 5-8, 9-16, 17-32, 33-64, 65 and more."""
+DISTANCE_BINS = (1, 9, 33)
+"""Left edges of the distance bins the chapter shows: 1-8 (within a chunk of 8), 9-32 and 33 and
+more. Coarse on purpose: a bin must hold closers in most files for an interval over files to mean
+something."""
+
+FINE_BINS = (1, 3, 5, 9, 17, 33, 65)
+"""The bins the sweeps record (1-2, 3-4, 5-8, 9-16, 17-32, 33-64, 65+); any coarser bins whose
+edges are among these are sums of their columns (``merge_bins``)."""
+
+
+def merge_bins(values, fine, coarse) -> np.ndarray:
+    """``values (..., len(fine))`` counted in the bins ``fine`` summed into the bins ``coarse``
+    (whose edges must be among ``fine``'s)."""
+    fine, coarse = list(fine), list(coarse)
+    if not set(coarse) <= set(fine) or coarse[0] != fine[0]:
+        raise ValueError(f"coarse: expected edges among {fine} starting at {fine[0]}, got {coarse}")
+    v = np.asarray(values, float)
+    groups = np.searchsorted(coarse, fine, side="right") - 1
+    out = np.zeros(v.shape[:-1] + (len(coarse),))
+    for j, g in enumerate(groups):
+        out[..., g] += v[..., j]
+    return out
 
 
 def _bin_labels(edges) -> list[str]:
@@ -60,89 +78,186 @@ def _bin_labels(edges) -> list[str]:
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class CloserTable:
-    """For each model and each kind of closer (``"bracket"``, ``"quote"``), per distance bin
-    (``edges``): ``count``, ``p`` the mean probability the model gave the right closing character
-    where it comes, and ``share``: that probability divided by the probability of all closers of
-    that kind (which bracket or which quote, given that one closes here); ``common``: the mean
-    ``share`` of a model that knows only how often each closer of the kind comes at that distance
-    (it gives each the share of its frequency: the sum of the squared frequencies). ``models``:
-    names."""
+class CloserSites:
+    """Every closer of one kind in a part of the corpus: ``opener``, ``closer`` (positions in the
+    part's text), ``file`` (index of its file), ``which`` (its index in ``CLOSERS[kind]``)."""
 
-    models: tuple
+    opener: np.ndarray
+    closer: np.ndarray
+    file: np.ndarray
+    which: np.ndarray
+
+    @property
+    def distance(self) -> np.ndarray:
+        return self.closer - self.opener
+
+
+def closer_sites(corpus: Corpus, part: str = "valid") -> dict:
+    """kind -> ``CloserSites`` of every closer in the ``part`` text (tokenized file by file)."""
+    starts = corpus.starts(part)
+    found = {k: [] for k in CLOSERS}
+    for f, (name, start) in enumerate(starts.items()):
+        text = corpus.files[name]
+        for kind, (o, c) in closers(text).items():
+            which = np.array([CLOSERS[kind].index(text[j]) for j in c], dtype=np.int64)
+            found[kind].append((o + start, c + start, np.full(o.size, f), which))
+    return {k: CloserSites(*(np.concatenate([part_[i] for part_ in v]) for i in range(4)))
+            for k, v in found.items()}
+
+
+def closer_ids(corpus: Corpus) -> np.ndarray:
+    """The ids of every closer character, kind after kind (the ``keep`` of the pass)."""
+    return np.concatenate([corpus.vocab.encode(s) for s in CLOSERS.values()])
+
+
+def closer_counts(pos, logp, kept, sites: dict, n_files: int, n_chars: int, edges=DISTANCE_BINS) -> dict:
+    """Per kind, per file and distance bin: ``count``, ``p`` (sum of the probability the model gave
+    the right closer where it comes) and ``share`` (sum of that probability over the probability
+    of all closers of its kind), each ``(n_files, bins)``, from one pass of
+    ``charlm.next_char_log_probs(..., keep=closer_ids(corpus))`` over the part's ids
+    (``n_chars``)."""
+    full_logp = np.full(n_chars, np.nan)
+    full_logp[pos] = logp
+    full_kept = np.full((n_chars, kept.shape[1]), np.nan)
+    full_kept[pos] = kept
+    out, col = {}, 0
+    for kind, chars in CLOSERS.items():
+        s = sites[kind]
+        at = s.closer - 1  # a closer is predicted after reading the character before it
+        ok = ~np.isnan(full_logp[at])
+        pr = np.exp(full_logp[at[ok]])
+        tot = full_kept[at[ok], col:col + len(chars)].sum(axis=1)
+        b = np.searchsorted(edges, s.distance[ok], side="right") - 1
+        cell = s.file[ok] * len(edges) + b
+        size = n_files * len(edges)
+        out[kind] = {"count": np.bincount(cell, minlength=size).reshape(n_files, -1),
+                     "p": np.bincount(cell, weights=pr, minlength=size).reshape(n_files, -1),
+                     "share": np.bincount(cell, weights=pr / tot, minlength=size).reshape(n_files, -1)}
+        col += len(chars)
+    return out
+
+
+def closer_frequencies(sites: dict, n_files: int, edges=DISTANCE_BINS) -> dict:
+    """Per kind: the ``share`` (summed per file and bin, like ``closer_counts``) of a model that
+    knows only how often each closer of the kind comes at that distance in these files (it gives
+    each closer the share of its frequency): the baseline for ``share``."""
+    out = {}
+    for kind, chars in CLOSERS.items():
+        s = sites[kind]
+        b = np.searchsorted(edges, s.distance, side="right") - 1
+        table = np.zeros((len(edges), len(chars)))
+        np.add.at(table, (b, s.which), 1)
+        with np.errstate(invalid="ignore"):
+            freq = table / table.sum(axis=1, keepdims=True)
+        per = np.zeros((n_files, len(edges)))
+        np.add.at(per, (s.file, b), freq[b, s.which])
+        out[kind] = per
+    return out
+
+
+def model_closer_counts(model, corpus: Corpus, *, sites: dict | None = None, edges=FINE_BINS) -> dict:
+    """``closer_counts`` of ``model`` on the validation text (one pass, ``VALID_BATCH`` streams)."""
+    sites = closer_sites(corpus) if sites is None else sites
+    pos, logp, kept = charlm.next_char_log_probs(model, corpus.valid_ids, batch_size=VALID_BATCH,
+                                                 keep=closer_ids(corpus))
+    return closer_counts(pos, logp, kept, sites, len(corpus.valid_names), len(corpus.valid_ids), edges)
+
+
+def bootstrap_files(values: np.ndarray, weights: np.ndarray, rng, *, draws: int = 2000,
+                    level: float = 0.9) -> tuple[float, float]:
+    """A percentile interval of ``sum(values) / sum(weights)`` when the files (the rows, axis 0)
+    are drawn again with replacement: ``values, weights (F, ...)`` summed over every axis but the
+    first. Returns ``(low, high)``."""
+    v = np.asarray(values, float).reshape(len(values), -1).sum(axis=1)
+    w = np.asarray(weights, float).reshape(len(weights), -1).sum(axis=1)
+    gen = np.random.default_rng(rng)
+    idx = gen.integers(0, len(v), size=(draws, len(v)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stats = v[idx].sum(axis=1) / w[idx].sum(axis=1)
+    a = (1 - level) / 2
+    return float(np.nanquantile(stats, a)), float(np.nanquantile(stats, 1 - a))
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class CloserTable:
+    """For named groups of runs (e.g. ``"T=64"`` and ``"T=8"``, several seeds each), per kind of
+    closer and distance bin: ``count`` (closers per file ``(F, bins)``), and per group ``p`` and
+    ``share``, each ``(seeds, F, bins)`` sums (as ``closer_counts``); ``freq``: the frequency-only
+    share ``(F, bins)`` per kind."""
+
+    groups: tuple
     edges: tuple
-    count: dict  # kind -> (bins,)
-    p: dict  # (model, kind) -> (bins,)
-    share: dict  # (model, kind) -> (bins,)
-    common: dict  # kind -> (bins,): the share a model knowing only the closers' frequencies would give
+    count: dict
+    p: dict  # (group, kind) -> (seeds, F, bins)
+    share: dict
+    freq: dict
 
     @property
     def labels(self) -> list[str]:
         return _bin_labels(self.edges)
 
-    def table(self, kind: str) -> str:
-        """Rows: distance bins; columns: count, then ``p`` and ``share`` of each model."""
+    def mean(self, group: str, kind: str, what: str = "p") -> np.ndarray:
+        """Per bin, over every file and seed: the mean probability (``"p"``) or share."""
+        v = (self.p if what == "p" else self.share)[group, kind]
+        return v.sum(axis=(0, 1)) / (v.shape[0] * self.count[kind].sum(axis=0))
+
+    def difference(self, a: str, b: str, kind: str, *, rng=0, draws: int = 2000):
+        """Per bin: the mean ``p`` of group ``a`` minus group ``b`` (seeds averaged) and a 90%
+        bootstrap interval over files; ``(diff (bins,), low (bins,), high (bins,))``."""
+        pa = self.p[a, kind].mean(axis=0)  # (F, bins)
+        pb = self.p[b, kind].mean(axis=0)
+        n = self.count[kind]
+        diff, lo, hi = [], [], []
+        for k in range(n.shape[1]):
+            diff.append(float((pa[:, k] - pb[:, k]).sum() / n[:, k].sum()))
+            low, high = bootstrap_files(pa[:, k] - pb[:, k], n[:, k], [rng, k], draws=draws)
+            lo.append(low)
+            hi.append(high)
+        return np.array(diff), np.array(lo), np.array(hi)
+
+    def seeds_agreeing(self, a: str, b: str, kind: str) -> np.ndarray:
+        """Per bin: in how many seed pairs (seed k of ``a`` against seed k of ``b``) ``a``'s mean
+        ``p`` is higher."""
+        pa = self.p[a, kind].sum(axis=1) / self.count[kind].sum(axis=0)
+        pb = self.p[b, kind].sum(axis=1) / self.count[kind].sum(axis=0)
+        return (pa > pb).sum(axis=0)
+
+    def table(self, kind: str, a: str, b: str) -> str:
+        """Rows: distance bins; columns: closers, the mean ``p`` of groups ``a`` and ``b``, their
+        difference with its 90% interval over files, and in how many seeds ``a`` is ahead."""
         if kind not in CLOSERS:
             raise ValueError(f"kind: expected one of {tuple(CLOSERS)}, got {kind!r}")
-        which = tr("which")
-        cols = "".join(f" {m + ' p':>9} {m + ' ' + which:>11}" for m in self.models)
-        head = f"{tr('distance'):>9} {tr('count'):>6} {tr('freq only'):>9}{cols}"
+        diff, lo, hi = self.difference(a, b, kind)
+        wins = self.seeds_agreeing(a, b, kind)
+        seeds = self.p[a, kind].shape[0]
+        head = (f"{tr('distance'):>9} {tr('closers'):>8} {a + ' p':>9} {b + ' p':>9} {tr('difference'):>11} "
+                f"{tr('90% interval over files'):>24} {tr('seeds {a} ahead', a=a):>16}")
         closing = tr("closing brackets") if kind == "bracket" else tr("closing quotes")
-        rows = [tr("{closing}: p = probability of the right closer; which = its share among {closers}; freq only "
-                   "= that share from the closers' frequencies alone", closing=closing,
-                   closers=" ".join(CLOSERS[kind])),
-                head, "-" * len(head)]
-        for b, lab in enumerate(self.labels):
-            vals = "".join(f" {self.p[m, kind][b]:>9.2f} {self.share[m, kind][b]:>11.2f}" for m in self.models)
-            rows.append(f"{lab:>9} {self.count[kind][b]:>6} {self.common[kind][b]:>9.2f}{vals}")
+        rows = [tr("{closing} ({closers}): p = mean probability of the right closer, {s} seeds per setting",
+                   closing=closing, closers=" ".join(CLOSERS[kind]), s=seeds), head, "-" * len(head)]
+        pa, pb = self.mean(a, kind), self.mean(b, kind)
+        for k, lab in enumerate(self.labels):
+            rows.append(f"{lab:>9} {int(self.count[kind][:, k].sum()):>8} {pa[k]:>9.3f} {pb[k]:>9.3f} "
+                        f"{diff[k]:>+11.3f} {f'[{lo[k]:+.3f}, {hi[k]:+.3f}]':>24} {f'{wins[k]} of {seeds}':>16}")
         return "\n".join(rows)
 
 
-def closer_table(models: dict, corpus: Corpus, *, edges=DISTANCE_BINS, batch_size: int = VALID_BATCH) -> CloserTable:
-    """Run each model (name -> ``CharModel``) over the validation text (``batch_size`` streams,
-    as ``charlm.evaluate``) and measure, for every closing bracket and quote of ``closers`` that it
-    predicts, the probability it gave the right closer, by distance to the opener."""
-    if not models:
-        raise ValueError("models: expected at least one model, got none")
-    edges = tuple(int(e) for e in edges)
-    if list(edges) != sorted(set(edges)) or edges[0] < 1:
-        raise ValueError(f"edges: expected increasing whole numbers >= 1, got {edges}")
-    text, ids, vocab = corpus.valid_text, corpus.valid_ids, corpus.vocab
-    found = {}
-    for name, start in corpus.valid_starts.items():  # per file: tokenize needs whole files
-        for kind, (o, c) in closers(corpus.files[name]).items():
-            found.setdefault(kind, []).append((o + start, c + start))
-    found = {k: (np.concatenate([a for a, _ in v]), np.concatenate([b for _, b in v])) for k, v in found.items()}
-    keep_chars = {k: vocab.encode(s) for k, s in CLOSERS.items()}
-    keep = np.concatenate(list(keep_chars.values()))
-    count, p, share, common = {}, {}, {}, {}
-    for kind, (o, c) in found.items():
-        b = np.searchsorted(edges, c - o, side="right") - 1
-        which = np.searchsorted(np.sort(keep_chars[kind]), ids[c])  # 0.. for the kind's closers
-        table = np.zeros((len(edges), len(CLOSERS[kind])))
-        np.add.at(table, (b, which), 1)
-        with np.errstate(invalid="ignore"):
-            freq = table / table.sum(axis=1, keepdims=True)
-        common[kind] = np.sum(freq ** 2, axis=1)
-    for name, model in models.items():
-        pos, logp, kept = charlm.next_char_log_probs(model, ids, batch_size=batch_size, keep=keep)
-        full_logp = np.full(len(text), np.nan)
-        full_logp[pos] = logp
-        full_kept = np.full((len(text), keep.size), np.nan)
-        full_kept[pos] = kept
-        col = 0
+def closer_table(groups: dict, corpus: Corpus, *, edges=DISTANCE_BINS, recorded=FINE_BINS) -> CloserTable:
+    """A ``CloserTable`` in the bins ``edges`` from ``groups``: name -> a list of runs, one per
+    seed, each either ``closer_counts`` recorded in the bins ``recorded`` (as the sweeps store
+    them) or a model to measure now."""
+    if not groups:
+        raise ValueError("groups: expected at least one group of runs, got none")
+    sites = closer_sites(corpus)
+    n_files = len(corpus.valid_names)
+    p, share, count = {}, {}, {}
+    for name, runs in groups.items():
+        if not runs:
+            raise ValueError(f"groups[{name!r}]: expected at least one run, got none")
+        measured = [r if isinstance(r, dict) else model_closer_counts(r, corpus, sites=sites, edges=recorded)
+                    for r in runs]
         for kind in CLOSERS:
-            o, c = found[kind]
-            k = len(CLOSERS[kind])
-            at = c - 1  # the closer is predicted after reading the character before it
-            ok = ~np.isnan(full_logp[at])
-            d = (c - o)[ok]
-            pr = np.exp(full_logp[at[ok]])
-            tot = full_kept[at[ok], col:col + k].sum(axis=1)
-            b = np.searchsorted(edges, d, side="right") - 1
-            count[kind] = np.bincount(b, minlength=len(edges))
-            with np.errstate(invalid="ignore"):
-                p[name, kind] = np.bincount(b, weights=pr, minlength=len(edges)) / count[kind]
-                share[name, kind] = np.bincount(b, weights=pr / tot, minlength=len(edges)) / count[kind]
-            col += k
-    return CloserTable(tuple(models), edges, count, p, share, common)
+            p[name, kind] = np.stack([merge_bins(m[kind]["p"], recorded, edges) for m in measured])
+            share[name, kind] = np.stack([merge_bins(m[kind]["share"], recorded, edges) for m in measured])
+            count[kind] = merge_bins(measured[0][kind]["count"], recorded, edges)
+    return CloserTable(tuple(groups), tuple(edges), count, p, share, closer_frequencies(sites, n_files, edges))

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from ...charlm import ASCII, Vocabulary
-from ..i18n import tr
+from ..i18n import N_, tr
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 CORPUS_DIR = DATA_DIR / "python_stdlib"
-WEIGHTS_PATH = DATA_DIR / "charlm_models.npz"
+MODELS_DIR = DATA_DIR / "charlm"
+"""One file per shipped model (``<name>.npz``, ``lstmlib.saving``) and the sweeps' results (``*.json``)."""
 
 TRAIN_FILES = (
     "argparse", "ast", "configparser", "dataclasses", "datetime", "difflib", "dis", "enum",
@@ -30,7 +31,7 @@ VALID_FILES = ("calendar", "contextlib", "csv", "gettext", "pprint", "queue", "r
 every measurement of the chapter are on these, never seen in training."""
 
 VALID_BATCH = 32
-"""Validation text is scored as this many streams (``charlm.evaluate``), each from a zero state."""
+"""Validation text is scored as this many streams (``charlm.bits_per_char``), each from a zero state."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -67,21 +68,52 @@ class Corpus:
     @property
     def valid_starts(self) -> dict:
         """Module name -> offset of its first character in ``valid_text``."""
+        return self.starts("valid")
+
+    def starts(self, part: str) -> dict:
+        """Module name -> offset of its first character in the ``part`` (``"train"`` or
+        ``"valid"``) text."""
+        names = _part_names(self, part)
         out, k = {}, 0
-        for n in self.valid_names:
+        for n in names:
             out[n] = k
             k += len(self.files[n])
         return out
 
+    def file_index(self, part: str) -> np.ndarray:
+        """For every character of the ``part`` text, the index of its file in that part's names
+        ``(N,)`` int."""
+        names = _part_names(self, part)
+        return np.repeat(np.arange(len(names)), [len(self.files[n]) for n in names])
+
+    def features(self, part: str) -> dict:
+        """``char_features`` of the ``part`` text (per file, joined)."""
+        return self.valid_features if part == "valid" else self.train_features
+
+    @functools.cached_property
+    def train_features(self) -> dict:
+        """``char_features`` of every training file, joined: name -> ``(len(train_text),)``."""
+        return _joined_features(self, self.train_names)
+
     @functools.cached_property
     def valid_features(self) -> dict:
         """``char_features`` of every validation file, joined: name -> ``(len(valid_text),)``."""
-        parts = [char_features(self.files[n]) for n in self.valid_names]
-        return {f: np.concatenate([p[f] for p in parts]) for f in FEATURES}
+        return _joined_features(self, self.valid_names)
 
     def __repr__(self) -> str:
         return (f"Corpus({len(self.train_names)} training files, {len(self.train_text):,} characters; "
                 f"{len(self.valid_names)} validation files, {len(self.valid_text):,} characters)")
+
+
+def _part_names(corpus: Corpus, part: str) -> tuple:
+    if part not in ("train", "valid"):
+        raise ValueError(f"part: expected 'train' or 'valid', got {part!r}")
+    return corpus.train_names if part == "train" else corpus.valid_names
+
+
+def _joined_features(corpus: Corpus, names) -> dict:
+    parts = [char_features(corpus.files[n]) for n in names]
+    return {f: np.concatenate([p[f] for p in parts]) for f in FEATURES}
 
 
 def load_corpus() -> Corpus:
@@ -110,28 +142,32 @@ def corpus_table(corpus: Corpus) -> str:
 # ----------------------------------------------------------------------------------------------
 # Ground truth from tokenize
 # ----------------------------------------------------------------------------------------------
-FEATURES = ("string", "comment", "brackets", "indent", "column")
+FEATURES = ("string", "comment", "prose", "brackets", "paren", "indent", "column")
 FEATURE_TITLES = {
-    "string": "inside a string",
-    "comment": "inside a comment",
-    "brackets": "bracket depth",
-    "indent": "indentation level",
-    "column": "column in the line",
+    "string": N_("inside a string"),
+    "comment": N_("inside a comment"),
+    "prose": N_("inside a string or comment"),
+    "brackets": N_("bracket depth"),
+    "paren": N_("inside round parentheses"),
+    "indent": N_("indentation level"),
+    "column": N_("column in the line"),
 }
 """Each feature describes the state *after* reading a character, as a model reading the text has
 it: ``string`` is 1 from a string literal's opening quote up to the character before its closing
 quote (prefix letters such as ``f`` are outside; in 3.11 an f-string is one literal); ``comment`` is
-1 from ``#`` to the end of the line (the newline outside); ``brackets``: how many ``(``, ``[``, ``{``
-are open (in code, not in strings or comments); ``indent``: how many indented blocks enclose the
-current line (tokenize's INDENT minus DEDENT, counted from the start of the line on which they
-occur); ``column``: how many characters of the current line have been read (0 after a newline)."""
+1 from ``#`` to the end of the line (the newline outside); ``prose``: either of the two (where the
+text is words rather than code); ``brackets``: how many ``(``, ``[``, ``{`` are open (in code, not
+in strings or comments); ``paren``: 1 while at least one round parenthesis ``(`` of code is open
+(whatever square or curly brackets are open inside it); ``indent``: how many indented blocks
+enclose the current line (tokenize's INDENT minus DEDENT, counted from the start of the line on
+which they occur); ``column``: how many characters of the current line have been read (0 after a
+newline)."""
 
 
 def feature_titles() -> dict:
     """``FEATURE_TITLES`` in the course's language, for tables and controls (``FEATURE_TITLES``
     itself stays English: the figures use it)."""
-    return {"string": tr("inside a string"), "comment": tr("inside a comment"), "brackets": tr("bracket depth"),
-            "indent": tr("indentation level"), "column": tr("column in the line")}
+    return {f: tr(t) for f, t in FEATURE_TITLES.items()}
 
 
 def _line_offsets(text: str) -> list[int]:
@@ -158,6 +194,7 @@ def char_features(text: str) -> dict:
     in_string = np.zeros(n)
     in_comment = np.zeros(n)
     bracket_delta = np.zeros(n + 1)
+    paren_delta = np.zeros(n + 1)
     indent_delta = np.zeros(n + 1)
     known = n
     try:
@@ -172,8 +209,10 @@ def char_features(text: str) -> dict:
                 in_comment[a:b] = 1.0
             elif tok.type == tokenize.OP and tok.string in "([{":
                 bracket_delta[a] += 1
+                paren_delta[a] += tok.string == "("
             elif tok.type == tokenize.OP and tok.string in ")]}":
                 bracket_delta[a] -= 1
+                paren_delta[a] -= tok.string == ")"
             elif tok.type == tokenize.INDENT:
                 indent_delta[starts[tok.start[0] - 1]] += 1
             elif tok.type == tokenize.DEDENT:
@@ -186,6 +225,7 @@ def char_features(text: str) -> dict:
     except SyntaxError as err:  # IndentationError: a dedent to no enclosing level
         known = min(n, starts[min(max(err.lineno or 1, 1), len(starts)) - 1])
     brackets = np.cumsum(bracket_delta)[:n]
+    paren = (np.cumsum(paren_delta)[:n] > 0).astype(float)
     indent = np.cumsum(indent_delta)[:n]
     chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) if n else np.zeros(0, np.uint32)
     newline = chars == ord("\n")
@@ -193,9 +233,9 @@ def char_features(text: str) -> dict:
     idx = np.arange(n)
     last_nl = np.maximum.accumulate(np.where(newline, idx, -1)) if n else idx
     column = (idx - last_nl).astype(float)
-    out = {"string": in_string, "comment": in_comment, "brackets": brackets, "indent": indent,
-           "column": column}
+    out = {"string": in_string, "comment": in_comment, "prose": np.maximum(in_string, in_comment),
+           "brackets": brackets, "paren": paren, "indent": indent, "column": column}
     if known < n:
-        for f in ("string", "comment", "brackets", "indent"):
+        for f in ("string", "comment", "prose", "brackets", "paren", "indent"):
             out[f][known:] = np.nan
     return out

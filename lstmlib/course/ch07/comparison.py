@@ -1,0 +1,202 @@
+"""Chapter 07: reading the sweeps (``scripts/sweep_charlm.py``): the learning rate each model
+prefers, the comparison at that rate with its spread over seeds and files, whether the curves had
+flattened, and the experiments that look for the reasons."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ... import _validate
+from ...models import get_model
+from ..i18n import tr
+from .corpus import MODELS_DIR
+
+
+def load_sweep(stage: str, directory=None) -> list:
+    """The records of a sweep stage (``"comparison"`` or ``"diagnosis"``), from
+    ``data/charlm/<stage>.json`` (or ``directory``)."""
+    if stage not in ("comparison", "diagnosis", "flagship"):
+        raise ValueError(f"stage: expected 'comparison', 'diagnosis' or 'flagship', got {stage!r}")
+    path = (MODELS_DIR if directory is None else Path(directory)) / f"{stage}.json"
+    if not path.exists():
+        raise ValueError(f"stage: expected the results file {path.name} written by scripts/sweep_charlm.py, "
+                         f"got a missing file")
+    return json.loads(path.read_text())["runs"]
+
+
+def config_name(record: dict) -> str:
+    """``"lstm128"``: the configuration of a run (its name up to ``_lr``: the kind and hidden size)."""
+    return record["spec"]["name"].split("_lr")[0]
+
+
+def config_title(config: str) -> str:
+    """``"LSTM 128"`` for ``"lstm128"``."""
+    kind = config.rstrip("0123456789")
+    return f"{get_model(kind, 'config').title} {config[len(kind):]}"
+
+
+def _plain(record: dict) -> bool:
+    """A run of the comparison grid itself (its name is ``<config>_lr<lr>_s<seed>``)."""
+    s = record["spec"]
+    return s["name"] == f"{config_name(record)}_lr{s['lr']:g}_s{s['seed']}"
+
+
+def _valid(record: dict) -> float:
+    """Final validation bits per character; ``inf`` for a run that diverged."""
+    return np.inf if record.get("diverged_at") is not None else float(record["valid_bpc"])
+
+
+def runs_by(records: list, config: str, lr: float | None = None) -> list:
+    """The plain grid runs of ``config`` (at learning rate ``lr`` when given), by seed."""
+    out = [r for r in records if _plain(r) and config_name(r) == config
+           and (lr is None or np.isclose(r["spec"]["lr"], lr))]
+    return sorted(out, key=lambda r: r["spec"]["seed"])
+
+
+def configs(records: list) -> list:
+    """The configurations of a sweep, in the order of their first run in ``records``."""
+    seen = []
+    for r in records:
+        c = config_name(r)
+        if c not in seen:
+            seen.append(c)
+    return seen
+
+
+def learning_rates(records: list) -> list:
+    return sorted({float(r["spec"]["lr"]) for r in records if _plain(r)})
+
+
+def best_learning_rates(records: list, seeds=(0, 1, 2)) -> dict:
+    """config -> the learning rate whose runs with ``seeds`` end at the lowest mean validation bits
+    per character (a diverged run counts as infinitely bad)."""
+    best = {}
+    for c in configs(records):
+        scores = {}
+        for lr in learning_rates(records):
+            v = [_valid(r) for r in runs_by(records, c, lr) if r["spec"]["seed"] in seeds]
+            if v:
+                scores[lr] = float(np.mean(v))
+        best[c] = min(scores, key=scores.get)
+    return best
+
+
+def lr_table(records: list) -> str:
+    """Per configuration and learning rate: the mean validation bits per character of seeds 0-2
+    and their range; the chosen rate marked with ``*``."""
+    lrs = learning_rates(records)
+    best = best_learning_rates(records)
+    head = f"{tr('model'):<9} {tr('parameters'):>10} " + " ".join(f"{'lr ' + format(lr, 'g'):>20}" for lr in lrs)
+    rows = [tr("validation bits per character after training: mean of seeds 0-2 [min, max]; * the learning "
+               "rate chosen"), head, "-" * len(head)]
+    for c in configs(records):
+        cells = []
+        for lr in lrs:
+            v = np.array([_valid(r) for r in runs_by(records, c, lr) if r["spec"]["seed"] < 3])
+            mark = "*" if lr == best[c] else " "
+            if not v.size:
+                cells.append("-" + mark)
+            elif np.isfinite(v).all():
+                cells.append(f"{v.mean():.3f} [{v.min():.2f}, {v.max():.2f}]{mark}")
+            else:
+                cells.append(tr("{n} of {m} diverged", n=int(np.sum(~np.isfinite(v))), m=v.size) + mark)
+        n = _parameters(runs_by(records, c)[0])
+        rows.append(f"{config_title(c):<9} {n:>10,} " + " ".join(f"{x:>20}" for x in cells))
+    return "\n".join(rows)
+
+
+def _parameters(record: dict) -> int:
+    from .models import ModelSpec, parameter_count
+    s = ModelSpec.from_json(record["spec"])
+    return parameter_count(s.kind, s.hidden, layers=s.layers, embedding=s.embedding, **dict(s.options))
+
+
+def best_runs(records: list) -> dict:
+    """config -> its runs at its chosen learning rate (every seed)."""
+    best = best_learning_rates(records)
+    return {c: runs_by(records, c, best[c]) for c in configs(records)}
+
+
+def _files(runs: list, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(bits (seeds, F), count (F,))`` of ``runs`` on the files of ``part``."""
+    bits = np.array([r["measured"][part]["bits"] for r in runs], float)
+    return bits, np.asarray(runs[0]["measured"][part]["count"], float)
+
+
+def difference_interval(a: list, b: list, part: str = "valid", *, rng=0, draws: int = 4000,
+                        level: float = 0.9) -> tuple[float, float, float]:
+    """Bits per character of runs ``a`` minus runs ``b`` (each averaged over its seeds) on
+    ``part``, and a ``level`` percentile bootstrap interval that draws again, with replacement,
+    the seeds of each side and the files (the same files for both): ``(difference, low, high)``."""
+    ba, n = _files(a, part)
+    bb, _ = _files(b, part)
+    gen = np.random.default_rng(rng)
+    diff = ba.mean(0).sum() / n.sum() - bb.mean(0).sum() / n.sum()
+    stats = np.empty(draws)
+    for k in range(draws):
+        f = gen.integers(0, n.size, n.size)
+        sa = gen.integers(0, len(a), len(a))
+        sb = gen.integers(0, len(b), len(b))
+        stats[k] = (ba[sa][:, f].mean(0).sum() - bb[sb][:, f].mean(0).sum()) / n[f].sum()
+    q = (1 - level) / 2
+    return float(diff), float(np.quantile(stats, q)), float(np.quantile(stats, 1 - q))
+
+
+def comparison_table(records: list, *, reference: str = "lstm128") -> str:
+    """At each configuration's chosen learning rate: seeds, validation and training bits per
+    character (mean [min, max] over seeds), and the difference from ``reference`` with its 90%
+    interval over seeds and files."""
+    runs = best_runs(records)
+    head = (f"{tr('model'):<9} {tr('lr'):>7} {tr('seeds'):>5} {tr('valid bits/char'):>22} "
+            f"{tr('train bits/char'):>22} {tr('valid minus ' + config_title(reference)):>20} {tr('90% interval'):>18}")
+    rows = [head, "-" * len(head)]
+    for c, rs in runs.items():
+        v = np.array([_valid(r) for r in rs])
+        t = np.array([r["train_bpc"] for r in rs])
+        if c == reference:
+            d = "-"
+            ci = ""
+        else:
+            diff, lo, hi = difference_interval(rs, runs[reference])
+            d, ci = f"{diff:+.3f}", f"[{lo:+.3f}, {hi:+.3f}]"
+        rows.append(f"{config_title(c):<9} {rs[0]['spec']['lr']:>7g} {len(rs):>5} "
+                    f"{f'{v.mean():.3f} [{v.min():.3f}, {v.max():.3f}]':>22} "
+                    f"{f'{t.mean():.3f} [{t.min():.3f}, {t.max():.3f}]':>22} {d:>20} {ci:>18}")
+    rows.append(tr("intervals: 90% bootstrap, drawing again the seeds of each model and the {f} validation files",
+                   f=len(next(iter(runs.values()))[0]["measured"]["valid"]["files"])))
+    return "\n".join(rows)
+
+
+def flattening(record: dict, share: float = 0.2) -> float:
+    """How much a run's validation bits per character fell over its last ``share`` of steps."""
+    steps, bpc = np.asarray(record["eval_step"]), np.asarray(record["eval_bpc"])
+    k = int(np.argmin(np.abs(steps - (1 - share) * steps[-1])))
+    return float(bpc[k] - bpc[-1])
+
+
+def flattening_summary(records: list, share: float = 0.2) -> str:
+    """Per configuration at its chosen rate: the largest fall of validation bits per character over
+    the last ``share`` of the steps, over its seeds."""
+    share = _validate.real(share, "share")
+    parts = []
+    for c, rs in best_runs(records).items():
+        parts.append(f"{config_title(c)} {max(flattening(r, share) for r in rs):.3f}")
+    return tr("largest fall over the last {pct:.0f}% of the steps (bits per character): {parts}",
+              pct=100 * share, parts=", ".join(parts))
+
+
+def ranking_counts(records: list, a: str, b: str) -> tuple[int, int]:
+    """In how many of the seed pairs (every seed of ``a`` against every seed of ``b``, at their
+    chosen rates) ``a`` ends with fewer validation bits per character: ``(wins, pairs)``."""
+    runs = best_runs(records)
+    va = [_valid(r) for r in runs[a]]
+    vb = [_valid(r) for r in runs[b]]
+    wins = sum(x < y for x in va for y in vb)
+    return wins, len(va) * len(vb)
+
+
+def compute_seconds(records: list) -> tuple[float, float]:
+    """``(CPU seconds, wall seconds)`` summed over the runs of a sweep."""
+    return (float(sum(r["cpu_seconds"] for r in records)), float(sum(r["wall_seconds"] for r in records)))

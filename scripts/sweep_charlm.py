@@ -1,0 +1,196 @@
+"""The sweeps behind chapter 07's verdicts: RNN, LSTM and GRU compared with a learning rate tuned for
+each, several seeds, at matched parameter counts and at matched hidden size; then the experiments
+that look for the reasons behind the result.
+
+Each run trains one ``lstmlib.course.ch07.ModelSpec`` with ``ch07.run_record`` (``train.fit`` on the
+corpus's training files, truncated BPTT, Adam with a linearly decayed learning rate, clipping at 5)
+and keeps what the chapter needs: the validation curve, bits per character on the whole training
+and validation text (per file, for intervals over files), how well closing brackets and quotes
+were predicted by distance, and the run's CPU and wall seconds. Results go to one JSON file per
+stage in ``lstmlib/course/data/charlm/``, written after every run (a stopped sweep resumes where it
+stopped: runs already in the file are not repeated).
+
+Stages::
+
+    comparison   5 configurations (RNN 250, LSTM 128, GRU 148: about 98,000 parameters each;
+                 RNN 128 and GRU 128: the LSTM's hidden size) x 3 learning rates x seeds 0-2,
+                 then seeds 3-4 at each configuration's best learning rate (5 seeds there)
+    flagship     the 2-layer LSTM: the previous recipe, and 2 x 256 with and without dropout on the
+                 non-recurrent connections (one seed each), with the quality of their samples
+    diagnosis    at the LSTM's and GRU's chosen learning rates: the LSTM with forget-gate bias 0
+                 instead of 1, with initial weights half and twice as large, twice the budget
+                 (LSTM and GRU), and truncation length 8 (3 to 5 seeds each)
+
+How to run it (a quiet 2-core machine; each stage under an hour)::
+
+    nice -n 10 env OPENBLAS_NUM_THREADS=1 python scripts/sweep_charlm.py comparison
+    nice -n 10 env OPENBLAS_NUM_THREADS=1 python scripts/sweep_charlm.py diagnosis
+    python scripts/sweep_charlm.py comparison --tiny --out /tmp/tiny.json   # seconds: the machinery
+
+Every run is a pure function of its spec (seeded initial weights and dropout masks, a fixed data
+order) and of the matrix-product kernel: on one machine a rerun gives the same numbers bit for bit;
+another kernel changes the last digits (the test re-runs the first steps of one recorded run).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from multiprocessing import get_context
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # each worker on one BLAS thread
+
+from lstmlib.course import ch07  # noqa: E402
+
+COMPARED = {"lstm128": ("lstm", 128), "gru148": ("gru", 148), "gru128": ("gru", 128), "rnn250": ("rnn", 250),
+            "rnn128": ("rnn", 128)}
+"""The configurations compared: three at about 98,000 parameters, two more at the LSTM's hidden size."""
+
+LEARNING_RATES = {"lstm": (5e-3, 1e-2, 2e-2), "gru": (2.5e-3, 5e-3, 1e-2), "rnn": (2.5e-3, 5e-3, 1e-2)}
+"""Adam's initial learning rate (decayed linearly to a tenth of it over the run), three per model,
+a factor of 2 apart around the best of a pilot (seed 0, 1500 steps, rates 2e-3, 5e-3, 1e-2 and
+2e-2: the LSTM preferred 1e-2, the GRU and the RNN 5e-3)."""
+
+STEPS = 4000
+FIRST_SEEDS, MORE_SEEDS = (0, 1, 2), (3, 4)
+
+
+def spec_for(config: str, lr: float, seed: int, *, steps: int = STEPS, **changes) -> ch07.ModelSpec:
+    """The ``ModelSpec`` of one run: ``config`` of ``COMPARED`` at learning rate ``lr``, B = 32
+    streams of T = 64 steps, the layer options of ``ch07.GATED``; ``changes``: other fields."""
+    kind, hidden = COMPARED[config]
+    name = f"{config}_lr{lr:g}_s{seed}"
+    spec = ch07.ModelSpec(name, kind, 1, hidden, chunk=64, batch=32, steps=steps, options=ch07.GATED[kind], lr=lr,
+                          final_lr=lr / 10, seed=seed, eval_every=steps // 10)
+    return dataclasses.replace(spec, **changes)
+
+
+def tiny(spec: ch07.ModelSpec) -> ch07.ModelSpec:
+    """The same run, small and short: for checking the machinery in seconds."""
+    return dataclasses.replace(spec, hidden=12, embedding=8, batch=4, chunk=min(spec.chunk, 16),
+                               steps=40, eval_every=20)
+
+
+_CORPUS = None
+
+
+def _run(job: tuple) -> dict:
+    """One run in a worker process (the corpus is read once per worker); with ``quality``, the
+    record also holds ``ch07.sample_quality`` of the trained model."""
+    global _CORPUS
+    spec_json, quality = job
+    if _CORPUS is None:
+        _CORPUS = ch07.load_corpus()
+    spec = ch07.ModelSpec.from_json(spec_json)
+    model, record = ch07.run_record(spec, _CORPUS)
+    if quality and record.get("diverged_at") is None:
+        record["quality"] = dataclasses.asdict(ch07.sample_quality(model, _CORPUS))
+    return record
+
+
+def run_all(specs: list, out: Path, *, workers: int, log, quality: bool = False) -> list:
+    """Run every spec not yet in ``out`` (by name) on ``workers`` processes, appending each record
+    to ``out`` as it finishes. Returns all records of the file."""
+    records = json.loads(out.read_text())["runs"] if out.exists() else []
+    done = {r["spec"]["name"] for r in records}
+    todo = [s for s in specs if s.name not in done]
+    log(f"{len(specs)} runs, {len(specs) - len(todo)} already in {out.name}, {len(todo)} to go")
+    if not todo:
+        return records
+    with get_context("spawn").Pool(workers) as pool:
+        for record in pool.imap_unordered(_run, [(s.to_json(), quality) for s in todo]):
+            records.append(record)
+            _write(out, records)
+            log(f"{record['spec']['name']:<32} valid {record.get('valid_bpc', float('nan')):.4f} bits/char, "
+                f"{record['cpu_seconds']:.0f} s CPU, {record['wall_seconds']:.0f} s wall")
+    return records
+
+
+def _write(out: Path, records: list) -> None:
+    order = sorted(records, key=lambda r: r["spec"]["name"])
+    payload = {"about": "chapter 07 sweep results, written by scripts/sweep_charlm.py", "runs": order}
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, separators=(",", ":")))
+    tmp.replace(out)
+
+
+def comparison_specs(records: list | None, *, steps: int = STEPS) -> list:
+    """Stage 1: every configuration x learning rate x ``FIRST_SEEDS``; stage 2 (when stage 1's
+    ``records`` are complete): ``MORE_SEEDS`` at each configuration's best learning rate."""
+    specs = [spec_for(c, lr, s, steps=steps) for s in FIRST_SEEDS for c, (kind, _) in COMPARED.items()
+             for lr in LEARNING_RATES[kind]]
+    if records is None:
+        return specs
+    best = ch07.best_learning_rates(records)
+    return specs + [spec_for(c, best[c], s, steps=steps) for c in COMPARED for s in MORE_SEEDS]
+
+
+def diagnosis_specs(comparison: list, *, steps: int = STEPS) -> list:
+    """The experiments behind the ranking, at the learning rates the comparison chose."""
+    best = ch07.best_learning_rates(comparison)
+    lstm, gru = best["lstm128"], best["gru148"]
+    specs = []
+    for s in FIRST_SEEDS:
+        specs.append(spec_for("lstm128", lstm, s, steps=steps, options=(("forget_bias", 0.0),),
+                              name=f"lstm128_lr{lstm:g}_s{s}_fb0"))
+        for scale in (0.5, 2.0):
+            specs.append(spec_for("lstm128", lstm, s, steps=steps, init_scale=scale,
+                                  name=f"lstm128_lr{lstm:g}_s{s}_init{scale:g}"))
+        specs.append(spec_for("lstm128", lstm, s, steps=2 * steps, name=f"lstm128_lr{lstm:g}_s{s}_long"))
+        specs.append(spec_for("gru148", gru, s, steps=2 * steps, name=f"gru148_lr{gru:g}_s{s}_long"))
+    for s in FIRST_SEEDS + MORE_SEEDS:
+        specs.append(spec_for("lstm128", lstm, s, steps=steps, chunk=8, batch=256, name=f"lstm128_lr{lstm:g}_s{s}_T8"))
+    return specs
+
+
+def flagship_specs() -> list:
+    """The 2-layer LSTMs: the previous recipe (2 x 192, learning rate 2e-3, no dropout, 6000 steps),
+    and 2 x 256 for 8000 steps without dropout, with dropout 0.25 and 0.4 (Zaremba et al. 2014:
+    on the non-recurrent connections only), dropout 0.25 at twice the learning rate, and 2 x 192
+    with dropout 0.25. One seed each: the comparison's spread over seeds is the yardstick."""
+    def two_layers(name, hidden, lr, steps, dropout):
+        return ch07.ModelSpec(name, "lstm", 2, hidden, chunk=64, batch=32, steps=steps, options=ch07.GATED["lstm"],
+                              lr=lr, final_lr=lr / 10, dropout=dropout, eval_every=steps // 10)
+    return [two_layers("lstm2x192_lr0.002_d0", 192, 2e-3, 6000, 0.0),
+            two_layers("lstm2x256_lr0.004_d0", 256, 4e-3, 8000, 0.0),
+            two_layers("lstm2x256_lr0.004_d0.25", 256, 4e-3, 8000, 0.25),
+            two_layers("lstm2x256_lr0.004_d0.4", 256, 4e-3, 8000, 0.4),
+            two_layers("lstm2x256_lr0.008_d0.25", 256, 8e-3, 8000, 0.25),
+            two_layers("lstm2x192_lr0.004_d0.25", 192, 4e-3, 8000, 0.25)]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("stage", choices=("comparison", "diagnosis", "flagship"))
+    ap.add_argument("--out", default=None, help="the JSON to write (default: data/charlm/<stage>.json)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--tiny", action="store_true", help="tiny models, 40 steps each: the machinery in seconds")
+    ap.add_argument("--quiet", action="store_true")
+    args = ap.parse_args(argv)
+    out = Path(args.out) if args.out else ch07.MODELS_DIR / f"{args.stage}.json"
+    t0, cpu0 = time.perf_counter(), time.process_time()
+
+    def log(msg):
+        if not args.quiet:
+            print(f"[{time.perf_counter() - t0:7.0f} s] {msg}", flush=True)
+
+    shrink = tiny if args.tiny else (lambda s: s)
+    if args.stage == "comparison":
+        records = run_all([shrink(s) for s in comparison_specs(None)], out, workers=args.workers, log=log)
+        records = run_all([shrink(s) for s in comparison_specs(records)], out, workers=args.workers, log=log)
+    elif args.stage == "flagship":
+        records = run_all([shrink(s) for s in flagship_specs()], out, workers=args.workers, log=log, quality=True)
+    else:
+        comparison = json.loads((out.parent / "comparison.json").read_text())["runs"]
+        records = run_all([shrink(s) for s in diagnosis_specs(comparison)], out, workers=args.workers, log=log)
+    cpu = sum(r["cpu_seconds"] for r in records)
+    log(f"done: {len(records)} runs in {out.name}; {cpu / 60:.1f} CPU minutes in the runs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
