@@ -53,7 +53,7 @@ COMPARED = {"lstm128": ("lstm", 128), "gru148": ("gru", 148), "gru128": ("gru", 
 LEARNING_RATES = {"lstm": (5e-3, 1e-2, 2e-2), "gru": (2.5e-3, 5e-3, 1e-2), "rnn": (2.5e-3, 5e-3, 1e-2)}
 """Adam's initial learning rate (decayed linearly to a tenth of it over the run), three per model,
 a factor of 2 apart around the best of a pilot (seed 0, 1500 steps, rates 2e-3, 5e-3, 1e-2 and
-2e-2: the LSTM preferred 1e-2, the GRU and the RNN 5e-3)."""
+2e-2: the LSTM preferred 1e-2, the GRU 5e-3; the RNN's grid is the GRU's)."""
 
 STEPS = 4000
 FIRST_SEEDS, MORE_SEEDS = (0, 1, 2), (3, 4)
@@ -78,21 +78,31 @@ def tiny(spec: ch07.ModelSpec) -> ch07.ModelSpec:
 _CORPUS = None
 
 
+RUNS_DIR = Path(__file__).resolve().parents[1] / "artifacts" / "charlm_runs"
+"""Where the weights of the runs with seed 0 are kept (git-ignored): ``train_charlm.py --adopt``
+takes a shipped model from here when a run had exactly its spec, instead of training it again."""
+
+
 def _run(job: tuple) -> dict:
     """One run in a worker process (the corpus is read once per worker); with ``quality``, the
-    record also holds ``ch07.sample_quality`` of the trained model."""
+    record also holds ``ch07.sample_quality`` of the trained model. The weights of a run with seed
+    0 are saved in ``RUNS_DIR``."""
     global _CORPUS
-    spec_json, quality = job
+    spec_json, quality, runs_dir = job
     if _CORPUS is None:
         _CORPUS = ch07.load_corpus()
     spec = ch07.ModelSpec.from_json(spec_json)
     model, record = ch07.run_record(spec, _CORPUS)
-    if quality and record.get("diverged_at") is None:
-        record["quality"] = dataclasses.asdict(ch07.sample_quality(model, _CORPUS))
+    if record.get("diverged_at") is None:
+        if quality:
+            record["quality"] = dataclasses.asdict(ch07.sample_quality(model, _CORPUS))
+        if spec.seed == 0 and runs_dir:
+            Path(runs_dir).mkdir(parents=True, exist_ok=True)
+            ch07.save_model(Path(runs_dir) / f"{spec.name}.npz", ch07.shipped_from_record(spec, model, record, _CORPUS))
     return record
 
 
-def run_all(specs: list, out: Path, *, workers: int, log, quality: bool = False) -> list:
+def run_all(specs: list, out: Path, *, workers: int, log, quality: bool = False, runs_dir=RUNS_DIR) -> list:
     """Run every spec not yet in ``out`` (by name) on ``workers`` processes, appending each record
     to ``out`` as it finishes. Returns all records of the file."""
     records = json.loads(out.read_text())["runs"] if out.exists() else []
@@ -102,7 +112,8 @@ def run_all(specs: list, out: Path, *, workers: int, log, quality: bool = False)
     if not todo:
         return records
     with get_context("spawn").Pool(workers) as pool:
-        for record in pool.imap_unordered(_run, [(s.to_json(), quality) for s in todo]):
+        jobs = [(s.to_json(), quality, str(runs_dir) if runs_dir else "") for s in todo]
+        for record in pool.imap_unordered(_run, jobs):
             records.append(record)
             _write(out, records)
             log(f"{record['spec']['name']:<32} valid {record.get('valid_bpc', float('nan')):.4f} bits/char, "
@@ -179,14 +190,15 @@ def main(argv=None) -> int:
             print(f"[{time.perf_counter() - t0:7.0f} s] {msg}", flush=True)
 
     shrink = tiny if args.tiny else (lambda s: s)
+    kw = dict(workers=args.workers, log=log, runs_dir=None if args.tiny else RUNS_DIR)
     if args.stage == "comparison":
-        records = run_all([shrink(s) for s in comparison_specs(None)], out, workers=args.workers, log=log)
-        records = run_all([shrink(s) for s in comparison_specs(records)], out, workers=args.workers, log=log)
+        records = run_all([shrink(s) for s in comparison_specs(None)], out, **kw)
+        records = run_all([shrink(s) for s in comparison_specs(records)], out, **kw)
     elif args.stage == "flagship":
-        records = run_all([shrink(s) for s in flagship_specs()], out, workers=args.workers, log=log, quality=True)
+        records = run_all([shrink(s) for s in flagship_specs()], out, quality=True, **kw)
     else:
         comparison = json.loads((out.parent / "comparison.json").read_text())["runs"]
-        records = run_all([shrink(s) for s in diagnosis_specs(comparison)], out, workers=args.workers, log=log)
+        records = run_all([shrink(s) for s in diagnosis_specs(comparison)], out, **kw)
     cpu = sum(r["cpu_seconds"] for r in records)
     log(f"done: {len(records)} runs in {out.name}; {cpu / 60:.1f} CPU minutes in the runs")
     return 0

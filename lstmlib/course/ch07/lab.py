@@ -1,29 +1,65 @@
-"""Chapter 07: what the explorers compute: passages, a cell's view over a passage, samples."""
+"""Chapter 07: what the explorers compute: passages, a cell's view over a passage, samples; and the
+checks of a reader's odd input (a seed, a primer with characters the model does not know)."""
 from __future__ import annotations
 
 import dataclasses
+import numbers
 
 import numpy as np
 
 from ... import charlm
-from ...charlm import ASCII, CharModel, Vocabulary
-from ...models import model_of
-from ..i18n import tr
-from .cells import _GATES, CellSearch, _check_model_arg, trace
+from ...charlm import ASCII, Vocabulary
+from ...network import SequenceModel
+from ..i18n import N_, tr
+from .cells import CellSearch, _check_model_arg, trace
 from .corpus import FEATURE_TITLES, FEATURES, Corpus, char_features, load_corpus
 from .models import MODEL_SPECS
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """``seed`` as an int, if it is a whole number >= 0 (what ``np.random.default_rng`` takes)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"{name}: expected a whole number >= 0, got {seed!r}")
+    return int(seed)
+
+
+def outside_notice(text: str, vocab: Vocabulary) -> str:
+    """A sentence naming the characters of ``text`` outside ``vocab`` and what the model reads
+    instead ("" when there are none)."""
+    missing = vocab.missing(text)
+    if not missing:
+        return ""
+    return tr("{chars} not among the model's {n} characters: read as {rep!r}",
+              chars=", ".join(repr(ch) for ch in missing), n=len(vocab), rep=vocab.replacement)
+
+
+def _encode(prime: str, vocab: Vocabulary, errors: str) -> tuple[np.ndarray, str]:
+    """The ids of ``prime`` and the notice for what was replaced; ``errors="strict"`` refuses a
+    character outside the vocabulary, naming it."""
+    if not isinstance(prime, str) or not prime:
+        raise ValueError(f"prime: expected a non-empty string, got {prime!r}")
+    if errors == "strict" and vocab.missing(prime):
+        raise ValueError(f"prime: expected characters among the model's {len(vocab)}, got "
+                         f"{', '.join(repr(c) for c in vocab.missing(prime))} (pass errors='replace' to read "
+                         f"them as {vocab.replacement!r})")
+    return vocab.encode(prime, errors="replace"), outside_notice(prime, vocab)
 
 
 # ----------------------------------------------------------------------------------------------
 # Samples
 # ----------------------------------------------------------------------------------------------
-def sample_table(model: CharModel, prime: str, *, temperatures=(0.5, 1.0, 1.5), length: int = 240,
-                 seed: int = 0, vocab: Vocabulary = ASCII) -> str:
-    """``length`` characters sampled after ``prime`` at each temperature (same seed), one block each."""
-    blocks = []
+def sample_table(model: SequenceModel, prime: str, *, temperatures=(0.5, 1.0, 1.5), length: int = 240,
+                 seed: int = 0, vocab: Vocabulary = ASCII, errors: str = "strict") -> str:
+    """``length`` characters sampled after ``prime`` at each temperature (the same seed for each),
+    one block each. A character of ``prime`` outside ``vocab`` is refused, naming it; with
+    ``errors="replace"`` it is read as the replacement character and a first line says so."""
+    seed = check_seed(seed)
+    ids, notice = _encode(prime, vocab, errors)
+    shown = vocab.decode(ids)  # the primer as the model read it
+    blocks = [tr("note: {notice}", notice=notice)] if notice else []
     for tau in temperatures:
-        text = charlm.sample_text(model, vocab, prime, length, temperature=tau, rng=seed)
-        blocks.append(tr("--- temperature {tau:g} ---", tau=tau) + f"\n{prime}{text}")
+        out, _ = charlm.sample(ids, model, length, seed, temperature=tau)
+        blocks.append(tr("--- temperature {tau:g} ---", tau=tau) + f"\n{shown}{vocab.decode(out)}")
     return "\n".join(blocks)
 
 
@@ -31,12 +67,12 @@ def sample_table(model: CharModel, prime: str, *, temperatures=(0.5, 1.0, 1.5), 
 # The explorers' computations
 # ----------------------------------------------------------------------------------------------
 PASSAGES = {
-    "random: choice and shuffle": ("random", "    def choice(self, seq):"),
-    "textwrap: dedent": ("textwrap", "def dedent(text):"),
-    "textwrap: indent": ("textwrap", "def indent(text, prefix, predicate=None):"),
-    "csv: Sniffer._guess_quote_and_delimiter": ("csv", "    def _guess_quote_and_delimiter("),
-    "calendar: weekday and friends": ("calendar", "def weekday(year, month, day):"),
-    "pprint: PrettyPrinter.__init__": ("pprint", "    def __init__(self, indent=1, width=80, depth=None, stream=None, *,"),
+    N_("random: choice and shuffle"): ("random", "    def choice(self, seq):"),
+    N_("textwrap: dedent"): ("textwrap", "def dedent(text):"),
+    N_("textwrap: indent"): ("textwrap", "def indent(text, prefix, predicate=None):"),
+    N_("csv: Sniffer._guess_quote_and_delimiter"): ("csv", "    def _guess_quote_and_delimiter("),
+    N_("calendar: weekday and friends"): ("calendar", "def weekday(year, month, day):"),
+    N_("pprint: PrettyPrinter.__init__"): ("pprint", "    def __init__(self, indent=1, width=80, depth=None, stream=None, *,"),
 }
 """Validation passages the cell explorer offers: name -> (module, the line it starts with)."""
 
@@ -45,7 +81,7 @@ def passage(corpus: Corpus, name: str, max_chars: int = 500) -> str:
     """The passage ``name`` of ``PASSAGES``: from its first line, whole lines of the validation
     file up to ``max_chars`` characters, as they stand in the file."""
     if name not in PASSAGES:
-        raise ValueError(f"name: expected one of {sorted(PASSAGES)}, got {name!r}")
+        raise ValueError(f"passage: expected one of {sorted(PASSAGES)}, got {name!r}")
     module, first = PASSAGES[name]
     text = corpus.files[module]
     start = text.index("\n" + first) + 1
@@ -70,10 +106,11 @@ def text_features(corpus: Corpus, text: str) -> dict:
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class CellView:
-    """What the cell explorer draws: the ``text``, the chosen cell's value ``cell (n,)`` and gates
-    (name -> ``(n,)``), the ground-truth ``feature (n,)`` (NaN where tokenize gave up),
-    ``feature_scaled`` (the same in [0, 1] for the picture), ``r_here`` (the cell's correlation
-    with the feature in this text; NaN if undefined) and the ``title``."""
+    """What the cell explorer draws: the ``text`` as the model read it, the chosen cell's value
+    ``cell (n,)`` and gates (letter -> ``(n,)``), the ground-truth ``feature (n,)`` (NaN where
+    tokenize gave up), ``feature_scaled`` (the same in [0, 1] for the picture), ``r_here`` (the
+    cell's correlation with the feature in this text; NaN if undefined), the ``title`` and a
+    ``notice`` naming characters the model could not read ("" when none)."""
 
     text: str
     layer: int
@@ -85,6 +122,7 @@ class CellView:
     feature_label: str
     r_here: float
     title: str
+    notice: str = ""
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:
@@ -98,7 +136,7 @@ class CellLab:
     """The cell explorer's computation: a model, the ``CellSearch`` that names each feature's best
     cell, and the last text read (``trace`` runs again only when the text changes)."""
 
-    def __init__(self, model: CharModel, search: CellSearch, corpus: Corpus | None = None):
+    def __init__(self, model: SequenceModel, search: CellSearch, corpus: Corpus | None = None):
         _check_model_arg(model)
         self.model, self.search = model, search
         self.corpus = load_corpus() if corpus is None else corpus
@@ -114,7 +152,8 @@ class CellLab:
 
     def view(self, text: str, feature: str, layer: int, unit: int) -> CellView:
         """The picture's data for ``text``, the ground truth ``feature`` and cell ``unit`` of
-        ``layer`` (0-based)."""
+        ``layer`` (0-based). Characters outside the vocabulary are shown as the model read them
+        (the replacement character) and named in ``notice``."""
         if feature not in FEATURES:
             raise ValueError(f"feature: expected one of {FEATURES}, got {feature!r}")
         if not isinstance(text, str) or not text.strip():
@@ -127,46 +166,59 @@ class CellLab:
             raise ValueError(f"unit: expected 0 to {H - 1}, got {unit}")
         d = read.layers[layer]
         cell = d["cell"][:, unit]
-        gates = {g: d[g][:, unit] for g in _GATES[model_of(self.model.layers[layer]).name]}
+        gates = {g: v[:, unit] for g, v in d.items() if g not in ("cell", "h")}
         f = feats[feature]
         top = np.nanmax(f) if np.any(~np.isnan(f)) else 0.0
         scaled = f / top if top > 1 else f
         r = _corr(cell, f)
         bl, bu = self.search.best[feature]
         k = self.search.features.index(feature)
-        best = (f"the best cell for '{FEATURE_TITLES[feature]}' (held-out r = {self.search.r_report[k, bl, bu]:+.2f})"
-                if (bl, bu) == (layer, unit) else
-                f"best for '{FEATURE_TITLES[feature]}': L{bl + 1}:{bu}, held-out r = {self.search.r_report[k, bl, bu]:+.2f}")
+        name = FEATURE_TITLES[feature]
+        held = self.search.r_report[k, bl, bu]
+        best = (f"the best cell for '{name}' (validation r = {held:+.2f})" if (bl, bu) == (layer, unit) else
+                f"best for '{name}': L{bl + 1}:{bu}, validation r = {held:+.2f}")
         here = "n/a" if np.isnan(r) else f"{r:+.2f}"
         title = f"layer {layer + 1}, cell {unit}: {best};  r in this text {here}"
-        label = f"{FEATURE_TITLES[feature]}" + (f" (0 to {top:g})" if top > 1 else "")
-        return CellView(text, layer, unit, cell, gates, f, scaled, label, r, title)
+        label = name + (f" (0 to {top:g})" if top > 1 else "")
+        shown = self.vocab.decode(self.vocab.encode(text, errors="replace"))
+        return CellView(shown, layer, unit, cell, gates, f, scaled, label, r, title, outside_notice(text, self.vocab))
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class SampleView:
-    """What the sampling explorer draws: the ``prime``, the sampled ``text``, the probability of
-    each drawn character ``probs (len(text),)``, the ``title``."""
+    """What the sampling explorer draws: the ``prime`` as the model read it, the sampled
+    ``text``, the probability of each drawn character ``probs (len(text),)``, the ``title`` and a
+    ``notice`` naming characters of the primer the model could not read ("" when none)."""
 
     prime: str
     text: str
     probs: np.ndarray
     title: str
+    notice: str = ""
+
+
+def model_title(name: str, model: SequenceModel) -> str:
+    """How a model is named to a reader: its spec's title for a shipped one (``"LSTM 2x256, T=64,
+    dropout 0.25"``), else its ``describe()``."""
+    return MODEL_SPECS[name].title if name in MODEL_SPECS else f"{name}: {model.describe()}"
 
 
 def sample_view(models: dict, name: str, prime: str, temperature: float, seed: int, *,
                 length: int = 400, vocab: Vocabulary = ASCII) -> SampleView:
-    """``length`` characters of model ``name`` (of ``models``: name -> ``CharModel``) after
-    ``prime`` at ``temperature`` with ``seed``."""
+    """``length`` characters of model ``name`` (of ``models``: name -> ``SequenceModel``) after
+    ``prime`` at ``temperature`` with ``seed``; characters of the primer outside ``vocab`` are read
+    as its replacement character and named in the notice."""
+    if not isinstance(models, dict) or not models:
+        raise ValueError(f"models: expected a dict of at least one name -> model, got {models!r}")
     if name not in models:
         raise ValueError(f"name: expected one of {sorted(models)}, got {name!r}")
+    seed = check_seed(seed)
     if not isinstance(prime, str) or not prime:
         prime = "\n"
-    ids, probs = charlm.sample(models[name], vocab.encode(prime, errors="replace"), length,
-                               temperature=temperature, rng=seed)
-    text = vocab.decode(ids)
+    ids, notice = _encode(prime, vocab, "replace")
+    out, probs = charlm.sample(ids, models[name], length, seed, temperature=temperature)
+    text = vocab.decode(out)
     low = float(np.mean(probs < 0.1))
-    who = MODEL_SPECS[name].title if name in MODEL_SPECS else name
-    title = (f"{who}, temperature {temperature:.2f}, seed {seed}: {len(text)} characters, "
-             f"{100 * low:.0f}% of them drawn with probability below 0.1")
-    return SampleView(prime, text, probs, title)
+    title = (f"{model_title(name, models[name])}, temperature {temperature:.2f}, seed {seed}: {len(text)} "
+             f"characters, {100 * low:.0f}% of them drawn with probability below 0.1")
+    return SampleView(vocab.decode(ids), text, probs, title, notice)

@@ -3,6 +3,8 @@ the chapter's live run), and what is kept of a run: its curves, its bits per cha
 whole training and validation text, and per file."""
 from __future__ import annotations
 
+import os
+import platform
 import time
 
 import numpy as np
@@ -13,7 +15,7 @@ from ...train import History
 from ..i18n import tr
 from .closers import FINE_BINS, closer_counts, closer_ids, closer_sites
 from .corpus import VALID_BATCH, Corpus
-from .models import ModelSpec
+from .models import ModelSpec, ShippedModel
 
 
 def optimizer_for(spec: ModelSpec) -> optim.Adam:
@@ -106,7 +108,8 @@ def run_record(spec: ModelSpec, corpus: Corpus, *, steps: int | None = None, sit
     model, hist = train_spec(spec, corpus.train_ids, corpus.valid_ids, steps=steps, vocab_size=len(corpus.vocab))
     h = history_dict(hist)
     record = {"spec": spec.to_json(), "eval_step": h["eval_step"].tolist(),
-              "eval_bpc": np.round(h["eval_bpc"], 5).tolist(), "diverged_at": hist.diverged_at}
+              "eval_bpc": np.round(h["eval_bpc"], 5).tolist(), "train_step": h["train_step"].tolist(),
+              "train_bpc": np.round(h["train_bpc"], 4).tolist(), "diverged_at": hist.diverged_at}
     if hist.diverged_at is None:
         m = measure(model, corpus, sites=sites)
         for part in ("valid", "train"):
@@ -115,6 +118,24 @@ def run_record(spec: ModelSpec, corpus: Corpus, *, steps: int | None = None, sit
     record["cpu_seconds"] = round(time.process_time() - cpu, 1)
     record["wall_seconds"] = round(time.perf_counter() - wall, 1)
     return model, record
+
+
+def shipped_from_record(spec: ModelSpec, model: SequenceModel, record: dict, corpus: Corpus) -> "ShippedModel":
+    """A ``ShippedModel`` (what ``save_model`` writes) from a trained model and its run record."""
+    history = {k: np.asarray(record[k]) for k in ("eval_step", "eval_bpc")}
+    history.update(train_step=np.asarray(record.get("train_step", [])), train_bpc=np.asarray(record.get("train_bpc", [])))
+    meta = {"valid_bpc": record["valid_bpc"], "train_bpc": record["train_bpc"], "cpu_seconds": record["cpu_seconds"],
+            "wall_seconds": record["wall_seconds"], "parameters": int(model.num_parameters),
+            "valid_characters": int(corpus.valid_ids.size), "train_characters": int(corpus.train_ids.size),
+            "machine": machine()}
+    return ShippedModel(spec.name, model, spec, corpus.vocab, history, meta)
+
+
+def machine() -> str:
+    """The machine a run was measured on: logical CPUs, architecture, numpy, OPENBLAS_CORETYPE."""
+    core = os.environ.get("OPENBLAS_CORETYPE", "")
+    return (f"{os.cpu_count()} logical CPUs, {platform.machine()}, numpy {np.__version__}"
+            + (f", OPENBLAS_CORETYPE={core}" if core else ""))
 
 
 def live_training(corpus: Corpus, *, steps: int = 500, hidden: int = 96, chunk: int = 32, batch: int = 16,
