@@ -22,7 +22,7 @@ from .closers import (CLOSERS, DISTANCE_BINS, FINE_BINS, CloserTable, bootstrap_
                       closers, merge_bins, model_closer_counts)
 from .comparison import (best_learning_rates, best_runs, comparison_table, compute_seconds, config_name,
                          config_title, configs, difference_interval, flattening_summary, load_sweep, lr_table,
-                         ranking_counts, runs_by)
+                         flagship_label, flagship_table, learning_rates, learning_rates_of, ranking_counts, runs_by)
 from .corpus import (CORPUS_DIR, DATA_DIR, FEATURE_TITLES, FEATURES, MODELS_DIR, TRAIN_FILES, VALID_BATCH,
                      VALID_FILES, Corpus, char_features, corpus_table, feature_titles, load_corpus)
 from .lab import (PASSAGES, CellLab, CellView, SampleView, check_seed, model_title, outside_notice, passage,

@@ -66,7 +66,13 @@ def configs(records: list) -> list:
 
 
 def learning_rates(records: list) -> list:
+    """Every learning rate of the grid, sorted."""
     return sorted({float(r["spec"]["lr"]) for r in records if _plain(r)})
+
+
+def learning_rates_of(records: list, config: str) -> list:
+    """The learning rates ``config`` was run at, sorted."""
+    return sorted({float(r["spec"]["lr"]) for r in records if _plain(r) and config_name(r) == config})
 
 
 def best_learning_rates(records: list, seeds=(0, 1, 2)) -> dict:
@@ -75,7 +81,7 @@ def best_learning_rates(records: list, seeds=(0, 1, 2)) -> dict:
     best = {}
     for c in configs(records):
         scores = {}
-        for lr in learning_rates(records):
+        for lr in learning_rates_of(records, c):
             v = [_valid(r) for r in runs_by(records, c, lr) if r["spec"]["seed"] in seeds]
             if v:
                 scores[lr] = float(np.mean(v))
@@ -200,3 +206,27 @@ def ranking_counts(records: list, a: str, b: str) -> tuple[int, int]:
 def compute_seconds(records: list) -> tuple[float, float]:
     """``(CPU seconds, wall seconds)`` summed over the runs of a sweep."""
     return (float(sum(r["cpu_seconds"] for r in records)), float(sum(r["wall_seconds"] for r in records)))
+
+
+def flagship_label(record: dict) -> str:
+    """How a run of the flagship sweep is named in a figure: ``"2x256, lr 0.004, dropout 0.25"``."""
+    s = record["spec"]
+    drop = f"dropout {s['dropout']:g}" if s["dropout"] else "no dropout"
+    return f"{s['layers']}x{s['hidden']}, lr {s['lr']:g}, {drop}"
+
+
+def flagship_table(records: list) -> str:
+    """Per run of the flagship sweep: the model, parameters, bits per character on the whole
+    training text and on the validation text, their gap, and the share of sampled lines that
+    ``tokenize`` accepts (with the validation files' own share as the yardstick)."""
+    head = (f"{tr('run'):<32} {tr('parameters'):>10} {tr('train'):>7} {tr('valid'):>7} {tr('gap'):>6} "
+            f"{tr('lines accepted'):>16}")
+    rows = [tr("bits per character after training, without dropout; lines accepted: of the lines sampled at "
+               "temperature 1 after 24 primers, the share tokenize accepts"), head, "-" * len(head)]
+    for r in records:
+        q = r["quality"]
+        share = q["accepted"] / q["lines"]
+        rows.append(f"{flagship_label(r):<32} {_parameters(r):>10,} {r['train_bpc']:>7.3f} {r['valid_bpc']:>7.3f} "
+                    f"{r['valid_bpc'] - r['train_bpc']:>6.3f} {share:>9.1%} of {q['lines']:>3}")
+    rows.append(tr("the validation files' own lines: {ref:.1%} accepted", ref=records[0]["quality"]["reference"]))
+    return "\n".join(rows)

@@ -17,4 +17,4 @@ from .ch06 import (
     check_adding_baseline, check_clipped_gradient, check_chance_cross_entropy,
     check_softmax_gradient, check_adam_first_step, check_hold
 )
-from .ch07 import check_bits_per_char, check_perplexity, check_connected_fraction
+from .ch07 import check_bits_per_char, check_perplexity, check_connected_fraction, check_char_parameter_count

@@ -23,8 +23,9 @@ from .ch06 import (
     plot_learning_curves, plot_forget_bias_runs, plot_clipping, plot_explosion,
     plot_gradient_flow_before_after, plot_reach_over_training, plot_gate_traces
 )
+from .text_grid import MONO, NEWLINE_GLYPH, grid_positions, TextGrid
 from .ch07 import (
-    MONO, NEWLINE_GLYPH, CELL_CMAP, PROB_CMAP, grid_positions, TextGrid, CellPicture, SamplePicture,
-    plot_stack_and_chunks, plot_closers, plot_cell_search, plot_best_cells, plot_saturation
+    CELL_CMAP, PROB_CMAP, CellPicture, SamplePicture, plot_stack_and_chunks, plot_comparison, plot_flagship,
+    plot_closers, plot_cell_search, plot_best_cells, plot_thumbnail, plot_saturation
 )
 from ._style import blank_figure, new_figure

@@ -1,187 +1,21 @@
 """Chapter 07's pictures: the stack and truncated BPTT as schematics, learning curves, closing
-brackets by distance, text coloured by a cell, the gates' saturation.
-
-Text coloured character by character is drawn as a grid (``TextGrid``): one image whose pixels are
-the characters' cells, and one text artist per line in a monospace font sized so that its
-characters fall exactly on the cells. Redrawing it changes one image and a few lines of text, which
-is what lets the explorers redraw a 500-character passage quickly.
-"""
+brackets by distance, text coloured by a cell (on ``text_grid.TextGrid``), the gates' saturation."""
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import ListedColormap, Normalize
-from matplotlib.image import AxesImage
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 from .. import ch07
 from ._style import _C_MODEL, blank_figure
+from .text_grid import TextGrid
 
-MONO = "DejaVu Sans Mono"
-_ADVANCE = 1233 / 2048  # DejaVu Sans Mono: every glyph advances 1233 font units of an em of 2048
-NEWLINE_GLYPH = "\u21b5"  # drawn where a newline character sits
 # the middle of each colour map only: black characters stay readable on every cell
 CELL_CMAP = ListedColormap(colormaps["RdBu_r"](np.linspace(0.12, 0.88, 256)), name="cell")
 PROB_CMAP = ListedColormap(colormaps["YlOrRd_r"](np.linspace(0.3, 1.0, 256)), name="probability")
 _C_LAYER = ("#1f77b4", "#ff7f0e", "#2ca02c")
 _C_GATE = {"i": "#2ca02c", "f": "#1f77b4", "o": "#ff7f0e", "z": "#9467bd", "r": "#8c564b"}
-
-
-# ----------------------------------------------------------------------------------------------
-# Text on a grid of coloured cells
-# ----------------------------------------------------------------------------------------------
-def grid_positions(text: str, cols: int) -> tuple[np.ndarray, np.ndarray]:
-    """Where each character of ``text`` sits on a grid ``cols`` wide: ``(rows, columns)`` int arrays.
-    A newline takes a cell at the end of its line and moves to the next row; a line longer than
-    ``cols`` wraps."""
-    rows = np.empty(len(text), dtype=np.int64)
-    columns = np.empty(len(text), dtype=np.int64)
-    r = c = 0
-    for k, ch in enumerate(text):
-        if c >= cols:
-            r, c = r + 1, 0
-        rows[k], columns[k] = r, c
-        if ch == "\n":
-            r, c = r + 1, 0
-        else:
-            c += 1
-    return rows, columns
-
-
-class TextGrid:
-    """``rows`` x ``cols`` character cells on ``ax``: ``update(text, values, norm, cmap)`` colours
-    cell k by ``values[k]`` (NaN: white) and writes the characters on top. Text beyond the grid is
-    cut off, with a mark in the last cell.
-
-    ``raster=True`` (the explorers) draws the characters as an image rendered once per text, at
-    the figure's resolution: a redraw that only changes the colours then renders no glyphs."""
-
-    def __init__(self, ax, rows: int, cols: int, *, fontsize: float | None = None, raster: bool = False):
-        self.ax, self.rows, self.cols = ax, rows, cols
-        self.rgba = np.ones((rows, cols, 4))
-        self.image = ax.imshow(self.rgba, interpolation="nearest", aspect="auto",
-                               extent=(-0.5, cols - 0.5, rows - 0.5, -0.5))
-        ax.set_xlim(-0.5, cols - 0.5)
-        ax.set_ylim(rows - 0.5, -0.5)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for s in ax.spines.values():
-            s.set_color("0.75")
-        self._fixed_fontsize = fontsize
-        self.fontsize = fontsize if fontsize is not None else self._fit(ax.figure.dpi)
-        self.raster = raster
-        if raster:
-            # the characters as an image of their own, rendered when the figure is drawn and only
-            # when the text has changed
-            self.glyphs = _GlyphImage(ax, self, interpolation="nearest",
-                                      extent=(-0.5, cols - 0.5, rows - 0.5, -0.5), zorder=3)
-            self.glyphs.set_data(np.zeros((1, 1, 4)))
-            ax.add_image(self.glyphs)
-            self.lines, self._key, self._pending = [], None, None
-        else:
-            self.lines = [ax.text(-0.5, r, "", family=MONO, fontsize=self.fontsize, ha="left", va="center",
-                                  color="0.05") for r in range(rows)]
-
-    def update(self, text: str, values: np.ndarray, norm, cmap, *, fixed: np.ndarray | None = None,
-               fixed_color=(0.85, 0.85, 0.85, 1.0)) -> None:
-        """``values (len(text),)``; ``fixed``: a mask of characters drawn in ``fixed_color`` instead."""
-        rows, cols = grid_positions(text, self.cols)
-        inside = rows < self.rows
-        rgba = np.ones((self.rows, self.cols, 4))
-        v = np.asarray(values, dtype=float)
-        colors = cmap(norm(np.nan_to_num(v, nan=0.0)))
-        colors[np.isnan(v)] = (1.0, 1.0, 1.0, 1.0)
-        if fixed is not None:
-            colors[np.asarray(fixed, bool)] = fixed_color
-        rgba[rows[inside], cols[inside]] = colors[inside]
-        self.image.set_data(rgba)
-        chars = np.full((self.rows, self.cols), " ", dtype="<U1")
-        shown = np.array([NEWLINE_GLYPH if ch == "\n" else ch for ch in text], dtype="<U1") if text else np.zeros(0, "<U1")
-        chars[rows[inside], cols[inside]] = shown[inside]
-        if not inside.all():
-            chars[-1, -1] = "\u2026"
-        lines = ["".join(chars[r]).rstrip() for r in range(self.rows)]
-        if not self.raster:
-            for line, artist in zip(lines, self.lines):
-                artist.set_text(line)
-            return
-        self._pending = lines  # rendered by _GlyphImage.draw
-
-    def _glyphs_for_draw(self) -> None:
-        fig = self.ax.figure
-        lines = self._pending or []
-        key = (tuple(lines), fig.dpi, tuple(self.ax.get_position().bounds))
-        if key != self._key:
-            self.glyphs.set_data(self._render(lines, fig))
-            self._key = key
-
-    def _fit(self, dpi: float) -> float:
-        """The font size whose characters, as Agg draws them at ``dpi`` (advances rounded by the
-        font hinting), are exactly one cell wide: the unhinted size, corrected by measuring."""
-        if self._fixed_fontsize is not None:
-            return self._fixed_fontsize
-        fig = self.ax.figure
-        return _fit_fontsize(self.ax.get_position().width * fig.get_figwidth() / self.cols, float(dpi))
-
-    def _render(self, lines, fig) -> np.ndarray:
-        """The characters as RGBA ``(pixels high, pixels wide, 4)``: black, their coverage as alpha."""
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-        pos = self.ax.get_position()
-        w = max(1, int(round(pos.width * fig.get_figwidth() * fig.dpi)))
-        h = max(1, int(round(pos.height * fig.get_figheight() * fig.dpi)))
-        off = Figure(figsize=(w / fig.dpi, h / fig.dpi), dpi=fig.dpi)
-        ax = off.add_axes((0, 0, 1, 1))
-        ax.set_axis_off()
-        ax.set_xlim(-0.5, self.cols - 0.5)
-        ax.set_ylim(self.rows - 0.5, -0.5)
-        size = self._fit(fig.dpi)
-        for r, line in enumerate(lines):
-            if line:
-                ax.text(-0.5, r, line, family=MONO, fontsize=size, ha="left", va="center", color="k")
-        canvas = FigureCanvasAgg(off)
-        canvas.draw()
-        coverage = 1.0 - np.asarray(canvas.buffer_rgba())[..., 0] / 255.0
-        out = np.zeros(coverage.shape + (4,))
-        out[..., :3] = 0.05
-        out[..., 3] = coverage
-        return out
-
-
-@functools.lru_cache(maxsize=64)
-def _fit_fontsize(cell_inches: float, dpi: float, probe: int = 80) -> float:
-    """A monospace font size whose ``probe`` characters, drawn by Agg at ``dpi``, span exactly
-    ``probe`` cells of ``cell_inches``."""
-    from matplotlib.backends.backend_agg import RendererAgg
-    from matplotlib.font_manager import FontProperties
-    renderer = RendererAgg(10, 10, dpi)
-    want = probe * cell_inches * dpi  # pixels
-    nominal = cell_inches * 72 / _ADVANCE
-
-    def width(size):
-        return renderer.get_text_width_height_descent("0" * probe, FontProperties(family=MONO, size=size),
-                                                      ismath=False)[0]
-
-    # hinting rounds each advance to whole pixels: of the sizes near the nominal one, take the
-    # one whose drawn width comes closest to the grid's (never wider by more than a character)
-    sizes = nominal * np.linspace(0.85, 1.15, 61)
-    errors = [abs(width(s) - want) + (0 if width(s) <= want + cell_inches * dpi else 1e9) for s in sizes]
-    return float(sizes[int(np.argmin(errors))])
-
-
-class _GlyphImage(AxesImage):
-    """The characters of a ``TextGrid`` as an image, brought up to date when the figure is drawn
-    (so that rasterising glyphs counts as drawing, not as computing)."""
-
-    def __init__(self, ax, grid, **kw):
-        super().__init__(ax, **kw)
-        self._grid = grid
-
-    def draw(self, renderer):
-        self._grid._glyphs_for_draw()
-        super().draw(renderer)
 
 
 def _colorbar(fig, cax, cmap, norm, label):
@@ -201,7 +35,7 @@ class CellPicture:
 
     ``update(view)`` with a ``ch07.CellView``."""
 
-    def __init__(self, fig, *, rows: int = 18, cols: int = 80, gates=("i", "f", "o"), raster: bool = True):
+    def __init__(self, fig, *, rows: int = 18, cols: int = 80, gates=("f", "i", "o"), raster: bool = True):
         top = fig.add_gridspec(1, 2, width_ratios=(1, 0.018), left=0.01, right=0.93, top=0.94,
                                bottom=0.36, wspace=0.02)
         self.text_ax = fig.add_subplot(top[0, 0])
@@ -215,7 +49,7 @@ class CellPicture:
         self.gates = {}
         for g in gates:
             (self.gates[g],) = ax.plot([0], [0], color=_C_GATE[g], lw=0.9, alpha=0.85,
-                                       label=f"{_GATE_TITLE[g]} gate")
+                                       label=f"{ch07.GATE_TITLES[g]} gate")
         ax.set_ylim(-1.08, 1.08)
         ax.axhline(0, color="0.6", lw=0.6, zorder=0)
         ax.set_xlabel("character of the passage", fontsize=8)
@@ -224,6 +58,7 @@ class CellPicture:
         self.legend = ax.legend(self.legend_handles, ["feature"] + [h.get_label() for h in self.legend_handles[1:]],
                                 loc="upper left", bbox_to_anchor=(1.01, 1.08), fontsize=7.5, frameon=False)
         self.title = self.text_ax.set_title(" ", fontsize=9, loc="left", y=1.0)
+        self.notice = fig.text(0.01, 0.005, "", fontsize=8, color="#b22222", va="bottom")
 
     def update(self, view) -> None:
         n = len(view.text)
@@ -240,9 +75,7 @@ class CellPicture:
         self.ax.set_xlim(-0.5, max(n, 2) - 0.5)
         self.title.set_text(view.title)  # a fixed position: set_title would re-place it on every draw
         self.title.set_fontsize(9)
-
-
-_GATE_TITLE = {"i": "input", "f": "forget", "o": "output", "z": "update", "r": "reset"}
+        self.notice.set_text(view.notice)
 
 
 class SamplePicture:
@@ -257,6 +90,7 @@ class SamplePicture:
         self.norm = Normalize(0, 1)
         _colorbar(fig, fig.add_subplot(gs[0, 1]), PROB_CMAP, self.norm, "probability of the drawn character")
         self.title = self.ax.set_title(" ", fontsize=9, loc="left", y=1.0)
+        self.notice = fig.text(0.01, 0.935, "", fontsize=8, color="#b22222", va="bottom")
 
     def update(self, sample) -> None:
         text = sample.prime + sample.text
@@ -265,6 +99,7 @@ class SamplePicture:
         self.grid.update(text, values, self.norm, PROB_CMAP, fixed=fixed)
         self.title.set_text(sample.title)
         self.title.set_fontsize(9)
+        self.notice.set_text(sample.notice)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -357,84 +192,151 @@ def plot_stack_and_chunks(T: int = 4, chunks: int = 3):
     return fig
 
 
-def _chars_read(spec, steps):
-    return np.asarray(steps) * spec.chunk * spec.batch
+def _config_style(config: str) -> dict:
+    """Colour by the registry's model name, dashed for the configurations at matched hidden size."""
+    kind = config.rstrip("0123456789")
+    return {"color": _C_MODEL[kind], "ls": "--" if config in ("rnn128", "gru128") else "-"}
 
 
-def plot_learning_curves(models: dict, groups=(("rnn", "lstm", "gru"), ("lstm", "lstm_T8", "lstm2"))):
-    """Validation bits per character against characters read in training, one panel per group of
-    shipped models (name -> ``ch07.ShippedModel``); the training chunks' bits per character faded."""
-    fig = blank_figure(11, 3.8, layout="constrained")
-    axes = fig.subplots(1, len(groups), sharey=True)
-    styles = {"lstm": "-", "lstm_T8": "--", "lstm2": "-", "rnn": "-", "gru": "-"}
-    colors = {"rnn": _C_MODEL["rnn"], "lstm": _C_MODEL["lstm"], "gru": _C_MODEL["gru"],
-              "lstm_T8": "#17becf", "lstm2": "#000000"}
-    for ax, group in zip(np.atleast_1d(axes), groups):
-        for name in group:
-            s = models[name]
-            h = s.history
-            label = f"{s.spec.title} ({s.model.num_parameters:,} parameters)"
-            ax.plot(_chars_read(s.spec, h["train_step"]) / 1e6, h["train_bpc"], color=colors[name], lw=0.8,
-                    alpha=0.3, ls=styles[name])
-            ax.plot(_chars_read(s.spec, h["eval_step"][1:]) / 1e6, h["eval_bpc"][1:], color=colors[name], lw=1.8,
-                    ls=styles[name], label=label)
-        ax.plot([], [], color="0.5", lw=0.8, alpha=0.4, label="faded: training chunks")
+MATCHED_PARAMETERS = ("rnn250", "lstm128", "gru148")
+MATCHED_HIDDEN = ("rnn128", "lstm128", "gru128")
+
+
+def plot_comparison(records: list):
+    """Three panels from the comparison sweep (``ch07.load_sweep("comparison")``). Left: the
+    validation bits per character after training against the learning rate, per configuration
+    (mean of seeds 0-2, bars from their min to max). Middle and right: at each configuration's
+    chosen rate, the validation curve against the characters read (mean over seeds, band from min to
+    max), at matched parameter counts and at matched hidden size."""
+    fig = blank_figure(12, 3.9, layout="constrained")
+    ax_lr, ax_p, ax_h = fig.subplots(1, 3, gridspec_kw={"width_ratios": (1, 1.15, 1.15)})
+    best = ch07.best_learning_rates(records)
+    for c in ch07.configs(records):
+        lrs = ch07.learning_rates_of(records, c)
+        v = [np.array([r["valid_bpc"] for r in ch07.runs_by(records, c, lr) if r["spec"]["seed"] < 3]) for lr in lrs]
+        mean = np.array([x.mean() for x in v])
+        err = np.array([[m - x.min() for m, x in zip(mean, v)], [x.max() - m for m, x in zip(mean, v)]])
+        ax_lr.errorbar(lrs, mean, yerr=err, marker="o", ms=4, capsize=2, lw=1.4, label=ch07.config_title(c),
+                       **_config_style(c))
+        k = lrs.index(best[c])
+        ax_lr.plot([lrs[k]], [mean[k]], "o", ms=9, mfc="none", mec=_config_style(c)["color"], mew=1.5)
+    ax_lr.set_xscale("log")
+    ax_lr.set_xlabel("initial learning rate (Adam)")
+    ax_lr.set_ylabel("validation bits per character")
+    ax_lr.set_title("learning rate (circled: chosen)", fontsize=10)
+    ax_lr.legend(fontsize=7.5)
+    ax_lr.grid(alpha=0.25)
+    runs = ch07.best_runs(records)
+    for ax, group, title in ((ax_p, MATCHED_PARAMETERS, "matched parameter counts"),
+                             (ax_h, MATCHED_HIDDEN, "matched hidden size (128)")):
+        for c in group:
+            rs = runs[c]
+            sp = rs[0]["spec"]
+            x = np.asarray(rs[0]["eval_step"][1:]) * sp["chunk"] * sp["batch"] / 1e6
+            y = np.array([r["eval_bpc"][1:] for r in rs])
+            st = _config_style(c)
+            ax.fill_between(x, y.min(0), y.max(0), color=st["color"], alpha=0.2, lw=0)
+            ax.plot(x, y.mean(0), lw=1.6, label=f"{ch07.config_title(c)}, lr {sp['lr']:g} ({len(rs)} seeds)", **st)
         ax.set_xlabel("characters read in training (millions)")
+        ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.25)
         ax.legend(fontsize=7.5, loc="upper right")
-    np.atleast_1d(axes)[0].set_ylabel("bits per character")
-    np.atleast_1d(axes)[0].set_ylim(1.0, 4.0)
-    np.atleast_1d(axes)[0].set_title("matched parameter counts, T = 64", fontsize=10)
-    if len(groups) > 1:
-        np.atleast_1d(axes)[1].set_title("truncation length and depth", fontsize=10)
+    lo = min(min(min(r["eval_bpc"][1:]) for r in rs) for rs in runs.values())
+    for ax in (ax_p, ax_h):
+        ax.set_ylim(lo - 0.05, lo + 0.75)
     return fig
 
 
-def plot_closers(table: "ch07.CloserTable", *, mark: int | None = 8):
-    """Probability of the right closing bracket (left) and quote (right) against the distance to
-    the opener, one line per model; a dotted line where the distance passes ``mark`` (the short
-    truncation length)."""
-    fig = blank_figure(10.5, 3.6, layout="constrained")
+def plot_flagship(records: list, names=None):
+    """The 2-layer LSTMs of the flagship sweep (``ch07.load_sweep("flagship")``): left, each run's
+    validation curve (solid) and its training chunks' bits per character (faded); right, bits per
+    character on the whole training text and on the validation text after training (the gap is
+    what dropout attacks)."""
+    fig = blank_figure(11, 3.8, layout="constrained")
+    ax_c, ax_b = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1.2, 1)})
+    records = [r for r in records if names is None or r["spec"]["name"] in names]
+    colors = ("#7f7f7f", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b")
+    labels = []
+    for k, r in enumerate(records):
+        sp = r["spec"]
+        label = ch07.flagship_label(r)
+        labels.append(label)
+        scale = sp["chunk"] * sp["batch"] / 1e6
+        ax_c.plot(np.asarray(r["train_step"]) * scale, r["train_bpc"], color=colors[k % 6], lw=0.7, alpha=0.35)
+        ax_c.plot(np.asarray(r["eval_step"][1:]) * scale, r["eval_bpc"][1:], color=colors[k % 6], lw=1.6, label=label)
+    ax_c.set_ylim(1.0, 3.0)
+    ax_c.set_xlabel("characters read in training (millions)")
+    ax_c.set_ylabel("bits per character")
+    ax_c.set_title("validation (solid) and training chunks (faded)", fontsize=10)
+    ax_c.legend(fontsize=7, loc="upper right")
+    ax_c.grid(alpha=0.25)
+    y = np.arange(len(records))
+    ax_b.barh(y + 0.2, [r["train_bpc"] for r in records], 0.38, color="0.6", label="training text")
+    ax_b.barh(y - 0.2, [r["valid_bpc"] for r in records], 0.38, color="#1f77b4", label="validation text")
+    for k, r in enumerate(records):
+        ax_b.text(r["valid_bpc"] + 0.02, k - 0.2, f"{r['valid_bpc']:.3f}", va="center", fontsize=7.5)
+        ax_b.text(r["train_bpc"] + 0.02, k + 0.2, f"{r['train_bpc']:.3f}", va="center", fontsize=7.5, color="0.3")
+    ax_b.set_yticks(y, labels, fontsize=7.5)
+    ax_b.invert_yaxis()
+    ax_b.set_xlim(1.0, 2.6)
+    ax_b.set_xlabel("bits per character after training (no dropout)")
+    ax_b.legend(fontsize=7.5, loc="lower right")
+    ax_b.grid(axis="x", alpha=0.25)
+    return fig
+
+
+def plot_closers(table: "ch07.CloserTable", a: str = "T=64", b: str = "T=8", *, mark: int | None = 8):
+    """Probability of the right closing bracket (left) and quote (right) by distance to the
+    opener, for the groups ``a`` and ``b`` of ``table`` (mean over seeds; bars: the seeds' range);
+    a dotted line where the distance passes ``mark`` (the short truncation length)."""
+    fig = blank_figure(10.5, 3.5, layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     x = np.arange(len(table.edges))
-    styles = ("-", "--", "-.", ":")
-    colors = ("#1f77b4", "#17becf", "#000000", "#d62728")
     for ax, kind in zip(axes, ch07.CLOSERS):
-        for j, m in enumerate(table.models):
-            ax.plot(x, table.p[m, kind], marker="o", ms=4, ls=styles[j % 4], color=colors[j % 4], label=m)
+        n = table.count[kind].sum(axis=0)
+        for k, (g, color, shift) in enumerate(((a, "#1f77b4", -0.06), (b, "#17becf", 0.06))):
+            per_seed = table.p[g, kind].sum(axis=1) / n  # (seeds, bins)
+            m = per_seed.mean(0)
+            ax.errorbar(x + shift, m, yerr=[m - per_seed.min(0), per_seed.max(0) - m], marker="o", ms=4, capsize=3,
+                        color=color, ls="-" if k == 0 else "--", label=f"{g} ({per_seed.shape[0]} seeds)")
         if mark is not None:
-            b = np.searchsorted(table.edges, mark, side="right") - 0.5
-            ax.axvline(b, color="0.4", ls=":", lw=1.2, label=f"distance {mark}")
-        ax.set_xticks(x, [f"{lab}\n({n})" for lab, n in zip(table.labels, table.count[kind])], fontsize=7.5)
-        ax.set_xlabel("distance from the opener (characters; count below)", fontsize=8.5)
+            ax.axvline(np.searchsorted(table.edges, mark, side="right") - 0.5, color="0.4", ls=":", lw=1.2,
+                       label=f"distance {mark}")
+        ax.set_xticks(x, [f"{lab}\n({int(c)})" for lab, c in zip(table.labels, n)], fontsize=8)
+        ax.set_xlabel("distance from the opener (characters; closers below)", fontsize=8.5)
         ax.set_title(f"closing {kind}s: " + " ".join(ch07.CLOSERS[kind]), fontsize=10)
         ax.grid(alpha=0.25)
-    top = max(float(np.nanmax(v)) for v in table.p.values())
-    axes[0].set_ylim(0, 1.45 * top)
+    axes[0].set_ylim(0, None)
     axes[0].set_ylabel("mean p(the right closer)")
-    axes[0].legend(fontsize=8, loc="upper right", ncols=3)
+    axes[0].legend(fontsize=8, loc="upper right")
     return fig
 
 
 def plot_cell_search(trained: "ch07.CellSearch", untrained: "ch07.CellSearch"):
-    """Per feature: the held-out |r| of the best single cell of the trained model and of the same
-    network untrained, and the best layer's linear probe (all cells) of each."""
-    fig = blank_figure(8.5, 3.4, layout="constrained")
+    """Per feature: |r| on the validation files of the trained model's best cell (chosen on the
+    training files; bars: 90% interval over validation files), the best |r| any cell of the same
+    network untrained reaches there (chosen with hindsight: flattering it), and each network's best
+    layer-wide linear probe."""
+    fig = blank_figure(9.5, 3.5, layout="constrained")
     ax = fig.subplots()
     feats = trained.features
     x = np.arange(len(feats))
     w = 0.36
-    def best_abs(s):
-        return [abs(s.best_r(f)) for f in feats]
-    ax.bar(x - w / 2, best_abs(trained), w, color="#1f77b4", label="trained: best single cell")
-    ax.bar(x + w / 2, best_abs(untrained), w, color="0.7", label="untrained: best single cell")
-    ax.plot(x - w / 2, np.nanmax(np.abs(trained.probe), axis=1), "k_", ms=22, mew=2,
-            label="trained: linear probe on a whole layer")
-    ax.plot(x + w / 2, np.nanmax(np.abs(untrained.probe), axis=1), "_", color="0.35", ms=22, mew=2,
-            label="untrained: linear probe on a whole layer")
-    ax.set_xticks(x, [ch07.FEATURE_TITLES[f] for f in feats], fontsize=8.5)
-    ax.set_ylabel("|r| on held-out validation files")
-    ax.set_ylim(0, 1.3)
+    r = np.array([abs(trained.r(f)) for f in feats])
+    iv = np.array([sorted(abs(v) for v in trained.interval(f)) for f in feats])
+    same_sign = np.array([np.sign(lo) == np.sign(hi) for lo, hi in (trained.interval(f) for f in feats)])
+    lo = np.where(same_sign, iv[:, 0], 0.0)
+    ax.bar(x - w / 2, r, w, color="#1f77b4", label="trained: best cell (chosen on training files)")
+    ax.errorbar(x - w / 2, r, yerr=[r - lo, iv[:, 1] - r], fmt="none", ecolor="k", capsize=3, lw=1)
+    ax.bar(x + w / 2, np.nanmax(np.abs(untrained.r_report), axis=(1, 2)), w, color="0.72",
+           label="untrained: best cell in hindsight")
+    ax.plot(x - w / 2, np.nanmax(np.abs(trained.probe), axis=1), "k_", ms=20, mew=2, label="trained: layer probe")
+    ax.plot(x + w / 2, np.nanmax(np.abs(untrained.probe), axis=1), "_", color="0.35", ms=20, mew=2,
+            label="untrained: layer probe")
+    ax.set_xticks(x, [ch07.FEATURE_TITLES[f].replace(" a string or ", " string or\n").replace("inside ", "inside\n")
+                      for f in feats], fontsize=8)
+    ax.set_ylabel("|r| on the validation files")
+    ax.set_ylim(0, 1.25)
     ax.set_yticks(np.arange(0, 1.01, 0.2))
     ax.legend(fontsize=7.5, ncols=2, loc="upper center")
     ax.grid(axis="y", alpha=0.25)
@@ -451,12 +353,25 @@ def plot_best_cells(views: list, *, rows: int = 9, cols: int = 72, dpi: int = 72
     h = (top - 0.01) / n
     norm = Normalize(-1, 1)
     for k, v in enumerate(views):
-        ax = fig.add_axes((0.01, top - (k + 1) * h + 0.02 * h + 0.35 / fig.get_figheight(), 0.86, h - 0.45 / fig.get_figheight()))
+        ax = fig.add_axes((0.01, top - (k + 1) * h + 0.02 * h + 0.35 / fig.get_figheight(), 0.86,
+                           h - 0.45 / fig.get_figheight()))
         grid = TextGrid(ax, rows, cols)
         grid.update(v.text, v.cell, norm, CELL_CMAP)
         ax.set_title(v.title, fontsize=8.5, loc="left")
     cax = fig.add_axes((0.925, 0.3, 0.014, 0.4))
     _colorbar(fig, cax, CELL_CMAP, norm, "cell value")
+    return fig
+
+
+def plot_thumbnail(view, *, cols: int = 22, rows: int = 5):
+    """The chapter in one small picture (legible at 220 pixels wide): a few lines of Python, large,
+    coloured by one cell of the trained network, with its title."""
+    fig = blank_figure(4.4, 2.1, layout=None)
+    ax = fig.add_axes((0.02, 0.03, 0.96, 0.72))
+    grid = TextGrid(ax, rows, cols)
+    grid.update(view.text, view.cell, Normalize(-1, 1), CELL_CMAP)
+    fig.text(0.02, 0.93, view.title, fontsize=13, va="top", weight="bold")
+    fig.text(0.02, 0.82, "red: the cell is high, blue: low", fontsize=10, va="top", color="0.25")
     return fig
 
 
@@ -475,7 +390,7 @@ def plot_saturation(sat: "ch07.Saturation"):
         ax.set_xlim(-0.02, 1.0)
         ax.set_ylim(-0.02, 1.0)
         ax.set_aspect("equal")
-        ax.set_title(f"{_GATE_TITLE[g]} gate", fontsize=10)
+        ax.set_title(f"{ch07.GATE_TITLES[g]} gate", fontsize=10)
         ax.set_xlabel(f"fraction left-saturated (< {sat.low:g})", fontsize=8.5)
         ax.grid(alpha=0.25)
     np.atleast_1d(axes)[0].set_ylabel(f"fraction right-saturated (> {sat.high:g})", fontsize=8.5)

@@ -9,24 +9,16 @@ from ..plots import ch07 as plots07
 from ..plots._style import blank_figure
 from .explorer import _WIDE, Explorer, _slider
 
-MODEL_TITLES = {"lstm2": "LSTM, 2 layers of 192", "lstm": "LSTM 128", "gru": "GRU 148", "rnn": "RNN 250",
-                "lstm_T8": "LSTM 128, trained with T = 8"}
 
-
-def model_titles() -> dict:
-    """``MODEL_TITLES`` in the course's language (the dropdown's labels; its values stay the names)."""
-    return {"lstm2": tr("LSTM, 2 layers of 192"), "lstm": "LSTM 128", "gru": "GRU 148", "rnn": "RNN 250",
-            "lstm_T8": tr("LSTM 128, trained with T = 8")}
+def model_titles(models: dict) -> dict:
+    """name -> how the dropdown names each model (``ch07.model_title``: the spec's title, from the
+    registry's model title and the spec's sizes)."""
+    return {n: ch07.model_title(n, m) for n, m in models.items()}
 
 
 def passage_titles() -> dict:
     """The names of ``ch07.PASSAGES`` in the course's language (the dropdown's labels)."""
-    return {"random: choice and shuffle": tr("random: choice and shuffle"),
-            "textwrap: dedent": tr("textwrap: dedent"),
-            "textwrap: indent": tr("textwrap: indent"),
-            "csv: Sniffer._guess_quote_and_delimiter": tr("csv: Sniffer._guess_quote_and_delimiter"),
-            "calendar: weekday and friends": tr("calendar: weekday and friends"),
-            "pprint: PrettyPrinter.__init__": tr("pprint: PrettyPrinter.__init__")}
+    return {n: tr(n) for n in ch07.PASSAGES}
 
 
 class CellExplorer(Explorer):
@@ -49,28 +41,29 @@ class CellExplorer(Explorer):
         self.redraw()
 
 
-def cell_explorer(*, model=None, search=None, corpus=None,
-                  passage: str = "random: choice and shuffle") -> Explorer:
+def cell_explorer(*, model=None, search=None, corpus=None, passage: str = "random: choice and shuffle") -> Explorer:
     """Chapter 07's cell explorer: a passage (pick one of the validation passages or type Python
     in the box), coloured by the value of one cell of the 2-layer LSTM; below, that value, the
-    cell's input, forget and output gates, and the ground truth of a feature (grey). Choosing a
-    feature jumps to its best cell (``ch07.cell_search``); the layer and cell controls then let
-    you compare any other cell with it. ``search``: a ``CellSearch`` of ``model`` (computed on a
-    part of the validation text when not given); ``corpus``: the shipped ``ch07.Corpus`` (read
-    when not given)."""
+    cell's gates, and the ground truth of a feature (grey). Choosing a feature jumps to its best
+    cell (``ch07.cell_search``); the layer and cell controls then let you compare any other cell
+    with it. ``search``: a ``CellSearch`` of ``model`` (computed on a part of the corpus when not
+    given); ``corpus``: the shipped ``ch07.Corpus`` (read when not given); ``passage``: one of
+    ``ch07.PASSAGES``."""
+    if passage not in ch07.PASSAGES:
+        raise ValueError(f"passage: expected one of {sorted(ch07.PASSAGES)}, got {passage!r}")
     corpus = ch07.load_corpus() if corpus is None else corpus
     if model is None:
-        model = ch07.shipped_models()["lstm2"].model
+        model = ch07.load_model("lstm2").model
     if search is None:
-        search, _ = ch07.cell_search(model, corpus, windows=8, length=1500, label="explorer")
+        search, _ = ch07.cell_search(model, corpus, windows=8, length=1000, label="explorer")
     lab = ch07.CellLab(model, search, corpus)
     H = model.hidden_sizes[0]
-    first = "string"
+    first = "prose"
     layer0, unit0 = search.best[first]
     fig = blank_figure(10, 5.6, layout=None)
-    pic = plots07.CellPicture(fig)
+    pic = plots07.CellPicture(fig, gates=ch07.gate_letters(model.layers[0]))
     names = passage_titles()
-    picker = W.Dropdown(options=[(names.get(n, n), n) for n in ch07.PASSAGES], value=passage,
+    picker = W.Dropdown(options=[(names[n], n) for n in ch07.PASSAGES], value=passage,
                         description=tr("passage"), style=_WIDE, layout=W.Layout(width="380px"))
     titles = ch07.feature_titles()
     controls = {
@@ -100,28 +93,34 @@ def cell_explorer(*, model=None, search=None, corpus=None,
 
     rows = [[picker, controls["feature"]], [controls["layer"], controls["unit"]], [controls["text"]]]
     ex = CellExplorer(controls, fig, update, layout_rows=rows, sync=sync,
-                         title=tr("Inside the trained LSTM: one cell over a passage (first 500 characters)"))
+                      title=tr("Inside the trained LSTM: one cell over a passage (first 500 characters)"))
     ex.lab, ex.picker = lab, picker
     return ex
 
 
-def sample_explorer(*, models=None, prime: str = "def parse_header(line):\n    ") -> Explorer:
+def sample_explorer(*, models=None, prime: str = "def parse_header(line):\n    ", seed: int = 0) -> Explorer:
     """Chapter 07's sampling explorer: a shipped model writes 400 characters after the primer you
     type, at the temperature and with the seed you choose. Each drawn character's cell is coloured
     by the probability the tempered distribution gave it: the higher the temperature, the more
-    unlikely characters get drawn."""
+    unlikely characters get drawn. Characters of the primer outside the vocabulary are read as
+    '?', and the picture says which. ``models``: name -> model (default: every shipped one)."""
     if models is None:
-        models = {n: s.model for n, s in ch07.shipped_models().items()}
-    names = [n for n in MODEL_TITLES if n in models]
+        models = {n: s.model for n, s in ch07.load_models().items()}
+    if not isinstance(models, dict) or not models:
+        raise ValueError(f"models: expected a dict of at least one name -> model, got {models!r}")
+    seed = ch07.check_seed(seed)
+    if seed > 40:
+        raise ValueError(f"seed: expected a whole number from 0 to 40 (the slider's range), got {seed}")
+    names = list(models)
     fig = blank_figure(10, 4.0, layout=None)
     pic = plots07.SamplePicture(fig)
-    titles = model_titles()
+    titles = model_titles(models)
     controls = {
         "name": W.Dropdown(options=[(titles[n], n) for n in names], value=names[0], description=tr("model"),
-                           style=_WIDE, layout=W.Layout(width="320px")),
-        "temperature": _slider(0.7, 0.1, 2.0, 0.05, tr("temperature"), width="320px"),
-        "seed": W.IntSlider(value=0, min=0, max=40, step=1, description=tr("seed"), style=_WIDE,
-                            continuous_update=False, layout=W.Layout(width="260px")),
+                           style=_WIDE, layout=W.Layout(width="360px")),
+        "temperature": _slider(0.7, 0.1, 2.0, 0.05, tr("temperature"), width="300px"),
+        "seed": W.IntSlider(value=seed, min=0, max=40, step=1, description=tr("seed"), style=_WIDE,
+                            continuous_update=False, layout=W.Layout(width="240px")),
         "prime": W.Textarea(value=prime, description=tr("primer"), style=_WIDE, continuous_update=False, rows=3,
                             layout=W.Layout(width="760px")),
     }
