@@ -91,6 +91,17 @@ def _ch05():
     return plots.plot_gradient_flow(comp, highlight="lstm")
 
 
+def _ch07():
+    # One cell of the trained 2-layer LSTM over two short lines, large enough to read at 220 px.
+    import dataclasses
+    from lstmlib.course import ch07, plots
+    corpus = ch07.load_corpus()
+    model = ch07.load_model("lstm2").model
+    search, _ = ch07.cell_search(model, corpus)
+    view = ch07.CellLab(model, search, corpus).view(ch07.THUMBNAIL_TEXT, "brackets", *search.best["brackets"])
+    return plots.plot_thumbnail(dataclasses.replace(view, title="one LSTM cell: inside brackets"))
+
+
 def _hero():
     # The course in one picture: how far back the gradient reaches in an RNN, an LSTM and a GRU.
     from lstmlib.course import ch05, plots
@@ -110,8 +121,7 @@ PICTURES: dict[str, Picture] = {
     "ch05": Picture("gradient flow in an RNN, an LSTM and a GRU", _ch05),
     "ch06": Picture("learning curves of RNN, LSTM and GRU on the adding problem",
                     NotebookImage("06_training.ipynb", 0)),
-    "ch07": Picture("a trained character LSTM's cells over Python source",
-                    NotebookImage("07_char_lstm.ipynb", 5)),
+    "ch07": Picture("one cell of the trained character LSTM over Python source", _ch07),
 }
 
 

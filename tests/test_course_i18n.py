@@ -140,8 +140,8 @@ CHECKS = {
     "perplexity, nats": lambda: checks07.check_perplexity(np.e ** 2, bits=2.0),
     "connected fraction, right": lambda: checks07.check_connected_fraction(45 / 64, distance=20, chunk=64),
     "connected fraction, one too few": lambda: checks07.check_connected_fraction(44 / 64, distance=20, chunk=64),
-    "GRU parameters, right": lambda: checks07.check_parameter_count(97_888, kind="gru", hidden=148),
-    "GRU parameters, no b_ch": lambda: checks07.check_parameter_count(97_888 - 148, kind="gru", hidden=148),
+    "GRU parameters, right": lambda: checks07.check_char_parameter_count(97_888, kind="gru", hidden=148),
+    "GRU parameters, no b_ch": lambda: checks07.check_char_parameter_count(97_888 - 148, kind="gru", hidden=148),
 }
 
 
@@ -174,12 +174,14 @@ def _ch07_search():
 
 @functools.lru_cache(maxsize=None)
 def _ch07_closers():
-    return ch07.closer_table({"T=64": ch07.shipped_models()["lstm"].model}, ch07.load_corpus())
+    models = ch07.load_models(["lstm", "lstm_T8"])
+    return ch07.closer_table({"T=64": [models["lstm"].model], "T=8": [models["lstm_T8"].model]}, ch07.load_corpus())
 
 
 @functools.lru_cache(maxsize=None)
 def _ch07_live():
-    return ch07.live_training(ch07.load_corpus(), steps=6, hidden=16, chunk=16, batch=4)
+    spec = ch07.ModelSpec("live", "lstm", 1, 16, chunk=16, batch=4, steps=6, options=ch07.GATED["lstm"], eval_every=3)
+    return ch07.live_run(spec, ch07.load_corpus(), steps=6)
 
 
 TABLES = {
@@ -202,11 +204,11 @@ TABLES = {
     "training cost": lambda: ch07.training_cost_table(ch07.shipped_models()),
     "cell search": lambda: _ch07_search()[0].table(),
     "saturation": lambda: _ch07_search()[1].table(),
-    "closing brackets": lambda: _ch07_closers().table("bracket"),
-    "closing quotes": lambda: _ch07_closers().table("quote"),
+    "closing brackets": lambda: _ch07_closers().table("bracket", "T=64", "T=8"),
+    "closing quotes": lambda: _ch07_closers().table("quote", "T=64", "T=8"),
     "samples": lambda: ch07.sample_table(ch07.shipped_models()["lstm"].model, "def f(x):\n    ", temperatures=(0.5, 1.5),
                                          length=60),
-    "live summary": lambda: ch07.live_summary(_ch07_live()),
+    "live summary": lambda: ch07.live_summary(_ch07_live(), 6.0),
 }
 
 
@@ -269,9 +271,9 @@ def test_chapter_07_and_tasks_tables_in_chinese(zh):
     assert ch07.corpus_table(ch07.load_corpus()).splitlines()[-1] == "词表：96 个字符（换行符和 95 个可打印的 ASCII 字符）"
     assert ch07.carried_state_check().splitlines()[0] == "2 层的 LSTM，12 步分成 5 步和 7 步两块读入："
     assert _ch07_search()[1].table().splitlines()[2].split()[:2] == ["1", "输入"]  # the gate's name, translated
-    assert _ch07_closers().table("quote").startswith("闭合引号：p = ")
+    assert _ch07_closers().table("quote", "T=64", "T=8").startswith("闭合引号：p = ")
     assert "--- 温度 0.5 ---" in TABLES["samples"]()
-    live = ch07.live_training(ch07.load_corpus(), steps=6, hidden=16, chunk=16, batch=4)  # labelled in Chinese
+    live = _ch07_live()  # labelled in Chinese
     assert live.summary(seconds=False).startswith("LSTM 16，现场训练（每字符比特数）：6 步，留出集损失 ")
     assert tasks.temporal_order_example(T=20, seed=0) == "序列：EcYbbaaaadcdXcdccccB\n类别：YX（索引 2）"
     rows = tasks.baseline_table(T=20, n=2000).splitlines()

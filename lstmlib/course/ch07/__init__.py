@@ -25,11 +25,11 @@ from .comparison import (best_learning_rates, best_runs, comparison_table, compu
                          flagship_label, flagship_table, learning_rates, learning_rates_of, ranking_counts, runs_by)
 from .corpus import (CORPUS_DIR, DATA_DIR, FEATURE_TITLES, FEATURES, MODELS_DIR, TRAIN_FILES, VALID_BATCH,
                      VALID_FILES, Corpus, char_features, corpus_table, feature_titles, load_corpus)
-from .lab import (PASSAGES, CellLab, CellView, SampleView, check_seed, model_title, outside_notice, passage,
+from .lab import (PASSAGES, THUMBNAIL_TEXT, CellLab, CellView, SampleView, check_seed, model_title, outside_notice, passage,
                   sample_table, sample_view, text_features)
 from .models import (COMPARISON, GATED, MODEL_SPECS, ModelSpec, ShippedModel, bpc_table, load_model, load_models,
                      matched_hidden_size, model_path, parameter_count, save_model, settings_table, shipped_models)
 from .quality import SampleQuality, line_ok, lines_ok, primers, quality_line, sample_quality
-from .training import (history_dict, live_summary, live_training, machine, measure, optimizer_for, per_file_bits,
+from .training import (history_dict, live_configuration, live_report, live_run, live_summary, machine, measure, optimizer_for, per_file_bits,
                        run_record, shipped_from_record,
                        train_spec)

@@ -76,6 +76,9 @@ PASSAGES = {
 }
 """Validation passages the cell explorer offers: name -> (module, the line it starts with)."""
 
+THUMBNAIL_TEXT = "if n > 0:\n    f(x[i], (a, b))\n"
+"""Two short lines for the chapter's thumbnail: brackets of three kinds, nested."""
+
 
 def passage(corpus: Corpus, name: str, max_chars: int = 500) -> str:
     """The passage ``name`` of ``PASSAGES``: from its first line, whole lines of the validation

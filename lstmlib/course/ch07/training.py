@@ -138,19 +138,32 @@ def machine() -> str:
             + (f", OPENBLAS_CORETYPE={core}" if core else ""))
 
 
-def live_training(corpus: Corpus, *, steps: int = 500, hidden: int = 96, chunk: int = 32, batch: int = 16,
-                  seed: int = 0, progress=None) -> History:
-    """A small one-layer LSTM trained for ``steps`` steps on the training text from its start,
-    scored on the first 20 000 validation characters (a few seconds: the chapter's live run)."""
-    spec = ModelSpec("live", "lstm", 1, hidden, chunk=chunk, batch=batch, steps=steps,
-                     options=(("forget_bias", 1.0),), lr=1e-2, final_lr=2e-3, seed=seed, eval_every=max(1, steps // 4))
-    _, hist = train_spec(spec, corpus.train_ids, corpus.valid_ids[:20_000], progress=progress,
-                         label=tr("LSTM {hidden}, live", hidden=hidden), vocab_size=len(corpus.vocab))
+def live_configuration(records: list, config: str = "rnn128", seed: int = 0) -> tuple[ModelSpec, dict]:
+    """One run of a sweep to repeat live: ``config`` at its chosen learning rate with ``seed``:
+    ``(spec, record)``."""
+    from .comparison import best_learning_rates, runs_by
+    lr = best_learning_rates(records)[config]
+    record = [r for r in runs_by(records, config, lr) if r["spec"]["seed"] == seed][0]
+    return ModelSpec.from_json(record["spec"]), record
+
+
+def live_run(spec: ModelSpec, corpus: Corpus, *, steps: int, progress=None) -> History:
+    """The first ``steps`` steps of ``spec``'s run (its own schedule, evaluations every
+    ``spec.eval_every`` steps on the whole validation text), as the sweep ran them."""
+    _, hist = train_spec(spec, corpus.train_ids, corpus.valid_ids, steps=steps, progress=progress,
+                         label=tr("{title}, live", title=spec.title), vocab_size=len(corpus.vocab))
     return hist
 
 
-def live_summary(hist: History, *, below: float = 3.5) -> str:
-    """What a live run showed, coarse enough to hold on any machine (bits per character)."""
+def live_report(hist: History, recorded_bpc: float) -> str:
+    """The live run's last validation bits per character beside the sweep's record of the same step."""
+    return tr("validation bits per character after {steps} steps: {now:.4f} now, {then:.4f} recorded by the sweep",
+              steps=int(hist.eval_step[-1]), now=hist.eval_loss[-1] * charlm.BITS_PER_NAT, then=recorded_bpc)
+
+
+def live_summary(hist: History, recorded_bpc: float, *, tolerance: float = 0.01) -> str:
+    """What a live run showed, coarse enough to hold on any machine."""
     start, end = hist.eval_loss[0] * charlm.BITS_PER_NAT, hist.eval_loss[-1] * charlm.BITS_PER_NAT
-    return tr("validation bits per character before training above 6: {before}; after {steps} steps below "
-              "{below:g}: {after}", before=bool(start > 6), steps=hist.steps, below=below, after=bool(end < below))
+    return tr("before training above 6 bits per character: {before}; after {steps} steps within {tol:g} of the "
+              "sweep's record: {same}", before=bool(start > 6), steps=int(hist.eval_step[-1]), tol=tolerance,
+              same=bool(abs(end - recorded_bpc) < tolerance))

@@ -84,13 +84,13 @@ class SamplePicture:
 
     def __init__(self, fig, *, rows: int = 16, cols: int = 80, raster: bool = True):
         gs = fig.add_gridspec(1, 2, width_ratios=(1, 0.018), left=0.01, right=0.93, top=0.9,
-                              bottom=0.03, wspace=0.02)
+                              bottom=0.08, wspace=0.02)
         self.ax = fig.add_subplot(gs[0, 0])
         self.grid = TextGrid(self.ax, rows, cols, raster=raster)
         self.norm = Normalize(0, 1)
         _colorbar(fig, fig.add_subplot(gs[0, 1]), PROB_CMAP, self.norm, "probability of the drawn character")
         self.title = self.ax.set_title(" ", fontsize=9, loc="left", y=1.0)
-        self.notice = fig.text(0.01, 0.935, "", fontsize=8, color="#b22222", va="bottom")
+        self.notice = fig.text(0.01, 0.01, "", fontsize=8, color="#b22222", va="bottom")
 
     def update(self, sample) -> None:
         text = sample.prime + sample.text
