@@ -41,7 +41,7 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from lstmlib.course import ch07  # noqa: E402
+from lstmlib.course import ch07
 
 RUNS_DIR = Path(__file__).resolve().parents[1] / "artifacts" / "charlm_runs"
 

@@ -5,17 +5,14 @@ its self-checks and its answers to odd input."""
 import dataclasses
 import hashlib
 import importlib.util
-import io
-import json
 import math
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from lstmlib import charlm, saving
+from lstmlib import charlm
 from lstmlib.course import ch07
 from lstmlib.course.exercises import ch07 as ex07
 from lstmlib.course.plots import ch07 as plots07

@@ -109,7 +109,7 @@ class Moments:
                 self.xtf[k][-1] += feats.sum(0)
 
     @staticmethod
-    def total(parts: list) -> "Moments":
+    def total(parts: list) -> Moments:
         """The sums of several ``Moments`` (without probe sums)."""
         out = Moments(*parts[0].sx.shape, parts[0].sf.size)
         for m in parts:

@@ -4,8 +4,8 @@ counts (from the registry), and the files that hold them (one ``lstmlib.saving``
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -73,7 +73,7 @@ class ModelSpec:
         return d
 
     @classmethod
-    def from_json(cls, d: dict) -> "ModelSpec":
+    def from_json(cls, d: dict) -> ModelSpec:
         d = dict(d)
         d["options"] = tuple(tuple(p) for p in d.get("options", ()))
         return cls(**d)

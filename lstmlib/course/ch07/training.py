@@ -120,7 +120,7 @@ def run_record(spec: ModelSpec, corpus: Corpus, *, steps: int | None = None, sit
     return model, record
 
 
-def shipped_from_record(spec: ModelSpec, model: SequenceModel, record: dict, corpus: Corpus) -> "ShippedModel":
+def shipped_from_record(spec: ModelSpec, model: SequenceModel, record: dict, corpus: Corpus) -> ShippedModel:
     """A ``ShippedModel`` (what ``save_model`` writes) from a trained model and its run record."""
     history = {k: np.asarray(record[k]) for k in ("eval_step", "eval_bpc")}
     history.update(train_step=np.asarray(record.get("train_step", [])), train_bpc=np.asarray(record.get("train_bpc", [])))

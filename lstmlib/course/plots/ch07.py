@@ -285,7 +285,7 @@ def plot_flagship(records: list, names=None):
     return fig
 
 
-def plot_closers(table: "ch07.CloserTable", a: str = "T=64", b: str = "T=8", *, mark: int | None = 8):
+def plot_closers(table: ch07.CloserTable, a: str = "T=64", b: str = "T=8", *, mark: int | None = 8):
     """Probability of the right closing bracket (left) and quote (right) by distance to the
     opener, for the groups ``a`` and ``b`` of ``table`` (mean over seeds; bars: the seeds' range);
     a dotted line where the distance passes ``mark`` (the short truncation length)."""
@@ -312,7 +312,7 @@ def plot_closers(table: "ch07.CloserTable", a: str = "T=64", b: str = "T=8", *, 
     return fig
 
 
-def plot_cell_search(trained: "ch07.CellSearch", untrained: "ch07.CellSearch"):
+def plot_cell_search(trained: ch07.CellSearch, untrained: ch07.CellSearch):
     """Per feature: |r| on the validation files of the trained model's best cell (chosen on the
     training files; bars: 90% interval over validation files), the best |r| any cell of the same
     network untrained reaches there (chosen with hindsight: flattering it), and each network's best
@@ -375,7 +375,7 @@ def plot_thumbnail(view, *, cols: int = 22, rows: int = 5):
     return fig
 
 
-def plot_saturation(sat: "ch07.Saturation"):
+def plot_saturation(sat: ch07.Saturation):
     """Karpathy, Johnson & Fei-Fei (2015), figure 3, for this model: one dot per gate unit, the
     fraction of characters at which it is left-saturated (below ``sat.low``) against the fraction
     at which it is right-saturated (above ``sat.high``), one panel per gate, coloured by layer."""

@@ -10,7 +10,7 @@ import functools
 import numpy as np
 from matplotlib.image import AxesImage
 
-__all__ = ["MONO", "NEWLINE_GLYPH", "grid_positions", "TextGrid"]
+__all__ = ["MONO", "NEWLINE_GLYPH", "TextGrid", "grid_positions"]
 
 MONO = "DejaVu Sans Mono"
 _ADVANCE = 1233 / 2048  # DejaVu Sans Mono: every glyph advances 1233 font units of an em of 2048
