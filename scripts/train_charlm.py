@@ -41,7 +41,8 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from lstmlib.course import ch07
+from lstmlib import saving  # noqa: E402
+from lstmlib.course import ch07  # noqa: E402
 
 RUNS_DIR = Path(__file__).resolve().parents[1] / "artifacts" / "charlm_runs"
 
@@ -52,14 +53,19 @@ def tiny_spec(spec: ch07.ModelSpec) -> ch07.ModelSpec:
                                steps=60, eval_every=30, lr=1e-2, final_lr=1e-2)
 
 
-def adoptable(spec: ch07.ModelSpec, runs_dir: Path):
-    """A sweep run's ``ShippedModel`` whose spec is ``spec`` but for its name (None if none)."""
-    if not runs_dir.exists():
-        return None
-    for path in sorted(runs_dir.glob("*.npz")):
-        shipped = ch07.load_model(path.stem, runs_dir)
-        if dataclasses.replace(shipped.spec, name=spec.name) == spec:
-            return shipped
+def adoptable(spec: ch07.ModelSpec, corpus: ch07.Corpus, runs_dir: Path = RUNS_DIR):
+    """A ``ShippedModel`` of ``spec`` made from a sweep run with the same spec but for its name:
+    its record in the sweeps' results and its weights in ``runs_dir`` (None if there is none)."""
+    for stage in ("comparison", "diagnosis", "flagship"):
+        path = ch07.MODELS_DIR / f"{stage}.json"
+        records = ch07.load_sweep(stage) if path.exists() else []
+        for record in records:
+            run = ch07.ModelSpec.from_json(record["spec"])
+            weights = runs_dir / f"{run.name}.npz"
+            if dataclasses.replace(run, name=spec.name) == spec and weights.exists():
+                model, _ = saving.load(weights)
+                shipped = ch07.shipped_from_record(spec, model, record, corpus)
+                return dataclasses.replace(shipped, meta=dict(shipped.meta, adopted_from=f"{stage}: {run.name}"))
     return None
 
 
@@ -98,14 +104,14 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     done, todo = {}, []
+    corpus = ch07.load_corpus()
     for n, s in specs.items():
-        run = adoptable(s, RUNS_DIR) if args.adopt and not args.tiny else None
+        run = adoptable(s, corpus) if args.adopt and not args.tiny else None
         if run is None:
             todo.append(s)
             continue
-        meta = dict(run.meta, adopted_from=run.name)
-        done[n] = dataclasses.replace(run, name=n, spec=s, meta=meta)
-        say(f"{n}: adopted the sweep run {run.name} (the same spec)")
+        done[n] = run
+        say(f"{n}: adopted the sweep run {run.meta['adopted_from']} (the same spec)")
     if todo:
         if args.workers > 1 and len(todo) > 1:
             with get_context("spawn").Pool(min(args.workers, len(todo))) as pool:

@@ -100,7 +100,8 @@ def _rounded(d: dict, digits: int = 4) -> dict:
 
 def run_record(spec: ModelSpec, corpus: Corpus, *, steps: int | None = None, sites: dict | None = None):
     """Train ``spec`` (``train_spec``) and ``measure`` it: ``(model, record)``, the record a dict
-    for JSON: ``spec``, ``eval_step`` and ``eval_bpc`` (the validation curve), ``valid_bpc`` and
+    for JSON: ``spec``, ``eval_step`` and ``eval_bpc`` (the validation curve), ``chunk_step`` and
+    ``chunk_bpc`` (the training chunks' bits per character, averaged over 50 steps), ``valid_bpc`` and
     ``train_bpc`` (the whole texts after training), ``measured`` (per file, and the closers),
     ``cpu_seconds`` and ``wall_seconds`` (this run's process time and wall time), and
     ``diverged_at`` (None when the run finished)."""
@@ -108,8 +109,8 @@ def run_record(spec: ModelSpec, corpus: Corpus, *, steps: int | None = None, sit
     model, hist = train_spec(spec, corpus.train_ids, corpus.valid_ids, steps=steps, vocab_size=len(corpus.vocab))
     h = history_dict(hist)
     record = {"spec": spec.to_json(), "eval_step": h["eval_step"].tolist(),
-              "eval_bpc": np.round(h["eval_bpc"], 5).tolist(), "train_step": h["train_step"].tolist(),
-              "train_bpc": np.round(h["train_bpc"], 4).tolist(), "diverged_at": hist.diverged_at}
+              "eval_bpc": np.round(h["eval_bpc"], 5).tolist(), "chunk_step": h["train_step"].tolist(),
+              "chunk_bpc": np.round(h["train_bpc"], 4).tolist(), "diverged_at": hist.diverged_at}
     if hist.diverged_at is None:
         m = measure(model, corpus, sites=sites)
         for part in ("valid", "train"):
@@ -123,7 +124,8 @@ def run_record(spec: ModelSpec, corpus: Corpus, *, steps: int | None = None, sit
 def shipped_from_record(spec: ModelSpec, model: SequenceModel, record: dict, corpus: Corpus) -> ShippedModel:
     """A ``ShippedModel`` (what ``save_model`` writes) from a trained model and its run record."""
     history = {k: np.asarray(record[k]) for k in ("eval_step", "eval_bpc")}
-    history.update(train_step=np.asarray(record.get("train_step", [])), train_bpc=np.asarray(record.get("train_bpc", [])))
+    history.update(train_step=np.asarray(record.get("chunk_step", []), dtype=np.int64),
+                   train_bpc=np.asarray(record.get("chunk_bpc", []), dtype=np.float64))
     meta = {"valid_bpc": record["valid_bpc"], "train_bpc": record["train_bpc"], "cpu_seconds": record["cpu_seconds"],
             "wall_seconds": record["wall_seconds"], "parameters": int(model.num_parameters),
             "valid_characters": int(corpus.valid_ids.size), "train_characters": int(corpus.train_ids.size),

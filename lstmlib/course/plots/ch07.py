@@ -262,7 +262,8 @@ def plot_flagship(records: list, names=None):
         label = ch07.flagship_label(r)
         labels.append(label)
         scale = sp["chunk"] * sp["batch"] / 1e6
-        ax_c.plot(np.asarray(r["train_step"]) * scale, r["train_bpc"], color=colors[k % 6], lw=0.7, alpha=0.35)
+        if r.get("chunk_step"):
+            ax_c.plot(np.asarray(r["chunk_step"]) * scale, r["chunk_bpc"], color=colors[k % 6], lw=0.7, alpha=0.35)
         ax_c.plot(np.asarray(r["eval_step"][1:]) * scale, r["eval_bpc"][1:], color=colors[k % 6], lw=1.6, label=label)
     ax_c.set_ylim(1.0, 3.0)
     ax_c.set_xlabel("characters read in training (millions)")
