@@ -13,8 +13,9 @@ stopped: runs already in the file are not repeated).
 Stages::
 
     comparison   5 configurations (RNN 250, LSTM 128, GRU 148: about 98,000 parameters each;
-                 RNN 128 and GRU 128: the LSTM's hidden size) x 3 learning rates x seeds 0-2,
-                 then seeds 3-4 at each configuration's best learning rate (5 seeds there)
+                 RNN 128 and GRU 128: the LSTM's hidden size) x 3 learning rates x seeds 0-2
+                 (a fourth rate where the best was at an end of the grid), then seeds 3-4 at each
+                 configuration's best learning rate (5 seeds there)
     flagship     the 2-layer LSTM, one change at a time: the previous recipe, twice its learning
                  rate, dropout on the non-recurrent connections, 2 x 256 units (one seed each, 6000
                  steps), with the quality of their samples
@@ -132,14 +133,27 @@ def _write(out: Path, records: list) -> None:
 
 
 def comparison_specs(records: list | None, *, steps: int = STEPS) -> list:
-    """Stage 1: every configuration x learning rate x ``FIRST_SEEDS``; stage 2 (when stage 1's
-    ``records`` are complete): ``MORE_SEEDS`` at each configuration's best learning rate."""
+    """Stage 1: every configuration x learning rate x ``FIRST_SEEDS``; with stage 1's ``records``:
+    for a configuration whose best rate is at an end of its grid, the next rate beyond that end
+    (``FIRST_SEEDS``), so that the chosen rate has a worse one on each side."""
     specs = [spec_for(c, lr, s, steps=steps) for s in FIRST_SEEDS for c, (kind, _) in COMPARED.items()
              for lr in LEARNING_RATES[kind]]
     if records is None:
         return specs
     best = ch07.best_learning_rates(records)
-    return specs + [spec_for(c, best[c], s, steps=steps) for c in COMPARED for s in MORE_SEEDS]
+    for c in COMPARED:
+        lrs = ch07.learning_rates_of(records, c)
+        if best[c] == lrs[0]:
+            specs += [spec_for(c, lrs[0] / 2, s, steps=steps) for s in FIRST_SEEDS]
+        elif best[c] == lrs[-1]:
+            specs += [spec_for(c, lrs[-1] * 2, s, steps=steps) for s in FIRST_SEEDS]
+    return specs
+
+
+def more_seeds(records: list, *, steps: int = STEPS) -> list:
+    """Stage 2: ``MORE_SEEDS`` at each configuration's best learning rate."""
+    best = ch07.best_learning_rates(records)
+    return [spec_for(c, best[c], s, steps=steps) for c in COMPARED for s in MORE_SEEDS]
 
 
 OLD_RATE = 2e-3
@@ -199,7 +213,12 @@ def main(argv=None) -> int:
     kw = dict(workers=args.workers, log=log, runs_dir=None if args.tiny else RUNS_DIR)
     if args.stage == "comparison":
         records = run_all([shrink(s) for s in comparison_specs(None)], out, **kw)
-        records = run_all([shrink(s) for s in comparison_specs(records)], out, **kw)
+        while True:  # widen a grid whose best rate is at its end, until none is
+            specs = comparison_specs(records)
+            if all(s.name in {r["spec"]["name"] for r in records} for s in specs):
+                break
+            records = run_all([shrink(s) for s in specs], out, **kw)
+        records = run_all([shrink(s) for s in specs + more_seeds(records)], out, **kw)
     elif args.stage == "flagship":
         records = run_all([shrink(s) for s in flagship_specs()], out, quality=True, **kw)
     else:

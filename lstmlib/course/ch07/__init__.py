@@ -15,116 +15,25 @@
 
 The model mathematics is ``lstmlib.network`` and ``lstmlib.charlm``; nothing here re-implements it.
 """
-from .cells import (
-                    GATE_TITLES,
-                    CellSearch,
-                    Moments,
-                    Saturation,
-                    Trace,
-                    cell_search,
-                    gate_letters,
-                    layer_values,
-                    partial_r,
-                    saturation,
-                    trace,
-)
-from .checks import best_cell_views, carried_state_check, evaluation_check, feature_table, training_cost_table
-from .closers import (
-                    CLOSERS,
-                    DISTANCE_BINS,
-                    FINE_BINS,
-                    CloserTable,
-                    bootstrap_files,
-                    closer_sites,
-                    closer_table,
-                    closers,
-                    merge_bins,
-                    model_closer_counts,
-)
-from .comparison import (
-                    best_learning_rates,
-                    best_runs,
-                    comparison_table,
-                    compute_seconds,
-                    config_name,
-                    config_title,
-                    configs,
-                    difference_interval,
-                    flagship_label,
-                    flagship_table,
-                    flattening_summary,
-                    learning_rates,
-                    learning_rates_of,
-                    load_sweep,
-                    lr_table,
-                    ranking_counts,
-                    runs_by,
-)
-from .corpus import (
-                    CORPUS_DIR,
-                    DATA_DIR,
-                    FEATURE_TITLES,
-                    FEATURES,
-                    MODELS_DIR,
-                    TRAIN_FILES,
-                    VALID_BATCH,
-                    VALID_FILES,
-                    Corpus,
-                    char_features,
-                    corpus_table,
-                    feature_titles,
-                    load_corpus,
-)
-from .diagnosis import (
-                    diagnosis_rows,
-                    diagnosis_table,
-                    sweep_cost_table,
-                    truncation_closers,
-                    truncation_groups,
-                    truncation_scores,
-)
-from .lab import (
-                    PASSAGES,
-                    THUMBNAIL_TEXT,
-                    CellLab,
-                    CellView,
-                    SampleView,
-                    check_seed,
-                    model_title,
-                    outside_notice,
-                    passage,
-                    sample_table,
-                    sample_view,
-                    text_features,
-)
-from .models import (
-                    COMPARISON,
-                    GATED,
-                    MODEL_SPECS,
-                    ModelSpec,
-                    ShippedModel,
-                    bpc_table,
-                    load_model,
-                    load_models,
-                    matched_hidden_size,
-                    model_path,
-                    parameter_count,
-                    save_model,
-                    settings_table,
-                    shipped_models,
-)
-from .quality import SampleQuality, line_ok, lines_ok, primers, quality_line, sample_quality
-from .training import (
-                    history_dict,
-                    live_configuration,
-                    live_report,
-                    live_run,
-                    live_summary,
-                    machine,
-                    measure,
-                    optimizer_for,
-                    per_file_bits,
-                    run_record,
-                    shipped_from_record,
-                    train_spec,
-)
+
+from .cells import (GATE_TITLES, cell_search, CellSearch, gate_letters, layer_values, Moments, partial_r,
+    saturation, Saturation, Trace, trace)
+from .checks import (best_cell_views, carried_state_check, evaluation_check, feature_table,
+    training_cost_table)
+from .closers import (CLOSERS, DISTANCE_BINS, FINE_BINS, bootstrap_files, closer_sites, closer_table,
+    closers, CloserTable, merge_bins, model_closer_counts)
+from .comparison import (MATCHED_HIDDEN, MATCHED_PARAMETERS, best_learning_rates, best_runs, comparison_table, compute_seconds, config_name,
+    config_title, configs, difference_interval, flagship_label, flagship_table, flattening_summary,
+    learning_rates, learning_rates_of, load_sweep, lr_table, per_file_table, ranking_counts, ranking_summary,
+    runs_by)
+from .corpus import (CORPUS_DIR, DATA_DIR, FEATURE_TITLES, FEATURES, MODELS_DIR, TRAIN_FILES, VALID_BATCH,
+    VALID_FILES, char_features, Corpus, corpus_table, feature_titles, load_corpus)
+from .diagnosis import (diagnosis_rows, diagnosis_table, sweep_cost_table, truncation_closers,
+    truncation_groups, truncation_scores)
+from .lab import (PASSAGES, THUMBNAIL_TEXT, CellLab, CellView, check_seed, model_title, outside_notice,
+    passage, sample_table, sample_view, SampleView, text_features)
+from .models import (COMPARISON, GATED, MODEL_SPECS, bpc_table, load_model, load_models, matched_hidden_size,
+    model_path, ModelSpec, parameter_count, save_model, settings_table, shipped_models, ShippedModel)
+from .quality import line_ok, lines_ok, primers, quality_line, sample_quality, SampleQuality
+from .training import (history_dict, live_configuration, live_report, live_run, live_summary, machine, measure,
+    optimizer_for, per_file_bits, run_record, shipped_from_record, train_spec)

@@ -55,14 +55,22 @@ def runs_by(records: list, config: str, lr: float | None = None) -> list:
     return sorted(out, key=lambda r: r["spec"]["seed"])
 
 
+MATCHED_PARAMETERS = ("rnn250", "lstm128", "gru148")
+"""The configurations at about 98,000 parameters each (``matched_hidden_size``)."""
+MATCHED_HIDDEN = ("rnn128", "lstm128", "gru128")
+"""The configurations with the LSTM's hidden size."""
+
+
 def configs(records: list) -> list:
-    """The configurations of a sweep, in the order of their first run in ``records``."""
+    """The configurations of a sweep: those at matched parameter counts, then the others (matched
+    hidden size), then any more in the order of their first run."""
     seen = []
     for r in records:
         c = config_name(r)
         if c not in seen:
             seen.append(c)
-    return seen
+    order = list(dict.fromkeys(MATCHED_PARAMETERS + MATCHED_HIDDEN))
+    return sorted(seen, key=lambda c: order.index(c) if c in order else len(order) + seen.index(c))
 
 
 def learning_rates(records: list) -> list:
@@ -175,6 +183,23 @@ def comparison_table(records: list, *, reference: str = "lstm128") -> str:
     return "\n".join(rows)
 
 
+def per_file_table(records: list, a: str, b: str, part: str = "valid") -> str:
+    """Per file of ``part``: bits per character of configurations ``a`` and ``b`` at their chosen
+    rates (mean over their seeds) and the difference; and on how many files ``a`` is ahead."""
+    runs = best_runs(records)
+    ba, n = _files(runs[a], part)
+    bb, _ = _files(runs[b], part)
+    va, vb = ba.mean(0) / n, bb.mean(0) / n
+    names = runs[a][0]["measured"][part]["files"]
+    ta, tb = config_title(a), config_title(b)
+    head = f"{tr('file'):<12} {tr('characters'):>10} {ta:>10} {tb:>10} {tr('difference'):>10}"
+    rows = [head, "-" * len(head)]
+    for k, name in enumerate(names):
+        rows.append(f"{name:<12} {int(n[k]):>10,} {va[k]:>10.3f} {vb[k]:>10.3f} {va[k] - vb[k]:>+10.3f}")
+    rows.append(tr("{a} ahead on {k} of {n} files", a=ta, k=int(np.sum(va < vb)), n=len(names)))
+    return "\n".join(rows)
+
+
 def flattening(record: dict, share: float = 0.2) -> float:
     """How much a run's validation bits per character fell over its last ``share`` of steps."""
     steps, bpc = np.asarray(record["eval_step"]), np.asarray(record["eval_bpc"])
@@ -201,6 +226,22 @@ def ranking_counts(records: list, a: str, b: str) -> tuple[int, int]:
     vb = [_valid(r) for r in runs[b]]
     wins = sum(x < y for x in va for y in vb)
     return wins, len(va) * len(vb)
+
+
+def ranking_summary(records: list, pairs=(("gru148", "lstm128"), ("lstm128", "rnn250"), ("gru128", "lstm128"),
+                                           ("lstm128", "rnn128"))) -> str:
+    """One line per pair ``(a, b)``: in how many seed pairs and on how many validation files (seeds
+    averaged) ``a`` ends lower than ``b``, at their chosen rates."""
+    runs = best_runs(records)
+    rows = []
+    for a, b in pairs:
+        wins, n = ranking_counts(records, a, b)
+        fa, count = _files(runs[a], "valid")
+        fb, _ = _files(runs[b], "valid")
+        files = int(np.sum(fa.mean(0) / count < fb.mean(0) / count))
+        rows.append(tr("{a} below {b}: in {w} of {n} pairs of seeds, on {f} of {F} validation files",
+                       a=config_title(a), b=config_title(b), w=wins, n=n, f=files, F=count.size))
+    return "\n".join(rows)
 
 
 def compute_seconds(records: list) -> tuple[float, float]:

@@ -195,11 +195,10 @@ def plot_stack_and_chunks(T: int = 4, chunks: int = 3):
 def _config_style(config: str) -> dict:
     """Colour by the registry's model name, dashed for the configurations at matched hidden size."""
     kind = config.rstrip("0123456789")
-    return {"color": _C_MODEL[kind], "ls": "--" if config in ("rnn128", "gru128") else "-"}
+    return {"color": _C_MODEL[kind], "ls": "-" if config in ch07.MATCHED_PARAMETERS else "--"}
 
 
-MATCHED_PARAMETERS = ("rnn250", "lstm128", "gru148")
-MATCHED_HIDDEN = ("rnn128", "lstm128", "gru128")
+MATCHED_PARAMETERS, MATCHED_HIDDEN = ch07.MATCHED_PARAMETERS, ch07.MATCHED_HIDDEN
 
 
 def plot_comparison(records: list):
