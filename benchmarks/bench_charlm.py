@@ -1,8 +1,9 @@
 """One training step of the character model: lstmlib against PyTorch, in one process.
 
-A step is what ``lstmlib.charlm.train`` does per chunk: embedding lookup, one LSTM layer, a linear
-head and the softmax cross-entropy at every step, backward through all of it (truncated BPTT, the
-state carried in from the previous chunk), gradient-norm clipping and an Adam update. The peer
+A step is the library's own ``train.train_step`` on one chunk of text (``charlm.text_batches``):
+embedding lookup, one LSTM layer, a linear head and the softmax cross-entropy at every step,
+backward through all of it (truncated BPTT, the state carried in from the previous chunk),
+gradient-norm clipping and an Adam update. The peer
 does the same with ``nn.Embedding`` + ``nn.LSTM`` + ``nn.Linear`` + ``F.cross_entropy`` +
 ``clip_grad_norm_`` + ``torch.optim.Adam`` on the CPU, float32 both. Sizes: B = 32 streams,
 T = 64 steps, H = 256, the corpus's 96 characters, embedding 32.
@@ -24,7 +25,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bench_rnns import median_time  # the same timer as the RNN benchmark (same folder)
-from lstmlib import charlm, fused
+from lstmlib import charlm, fused, network, train
 from lstmlib.losses import softmax_cross_entropy
 from lstmlib.optim import Adam, clip_grad_norm
 
@@ -36,28 +37,32 @@ except ImportError:  # the benchmark still runs, without the torch column
 B, T, H, V, E = 32, 64, 256, 96, 32
 
 
+def text(steps: int = 64) -> np.ndarray:
+    """A fixed random text of ``B * (steps * T + 1)`` character ids."""
+    return np.random.default_rng(0).integers(0, V, size=B * (steps * T + 1))
+
+
 def data(steps: int = 64):
-    """A fixed stream of character ids (B, steps*T + 1) cut into chunks, as in training."""
-    rng = np.random.default_rng(0)
-    s = rng.integers(0, V, size=(B, steps * T + 1))
-    return [(s[:, k * T:(k + 1) * T].T.copy(), s[:, k * T + 1:(k + 1) * T + 1].T.copy()) for k in range(steps)]
+    """The chunks that ``charlm.text_batches`` cuts from ``text(steps)``: ``(inputs, targets)``."""
+    s = charlm.streams(text(steps), B)
+    return [(x.copy(), y.copy()) for x, y in charlm.chunks(s, T)]
+
+
+def model():
+    return charlm.init_model("lstm", V, H, 0, embedding_size=E, dtype=np.float32, forget_bias=1.0)
 
 
 def ours():
-    model = charlm.init_model("lstm", V, H, 0, embedding_size=E)
-    opt, ws, chunks = Adam(2e-3), fused.Workspace(), data()
-    state = {"s": None, "k": 0}
-    params = model.arrays()
+    """The library's own step (``train.train_step``) on the library's own batches."""
+    m, opt, ws = model(), Adam(2e-3), fused.Workspace()
+    batches = charlm.text_batches(text(), B, T)
+    carried = {"state": None}
 
     def step():
-        x, y = chunks[state["k"] % len(chunks)]
-        loss, g, state["s"] = charlm.loss_and_grads(x, y, model, state["s"], workspace=ws)
-        grads = g.arrays()
-        clip_grad_norm(grads, 5.0)
-        opt.step(params, grads)
-        state["k"] += 1
+        _, _, carried["state"] = train.train_step(next(batches), m, opt, carried["state"], loss="xent",
+                                                  clip=5.0, workspace=ws)
 
-    return step, model
+    return step, m
 
 
 def peer():
@@ -87,17 +92,17 @@ def peer():
 def breakdown(threads: int, repeats: int) -> list[tuple[str, float]]:
     """lstmlib's step in parts (ms, medians): forward, head and loss, backward of head, LSTM and
     embedding, clipping, Adam."""
-    model = charlm.init_model("lstm", V, H, 0, embedding_size=E)
+    m = model()
     ws = fused.Workspace()
     x, y = data(1)[0]
-    p = model.layers[0]
+    p = m.layers[0]
     rows = []
     with threadpool_limits(threads):
-        X = model.embedding[x]
-        rows.append(("embedding lookup", median_time(lambda: model.embedding[x], repeats)))
+        X = m.embedding[x]
+        rows.append(("embedding lookup", median_time(lambda: m.embedding[x], repeats)))
         rows.append(("LSTM forward (fused)", median_time(lambda: fused.lstm_forward(X, p, workspace=ws), repeats)))
         hs, cache = fused.lstm_forward(X, p, workspace=ws)
-        W, b = model.head.weights, model.head.bias
+        W, b = m.head.weights, m.head.bias
 
         def head_loss():
             z = (hs.reshape(T * B, H) @ W.T + b).reshape(T, B, V)
@@ -115,14 +120,14 @@ def breakdown(threads: int, repeats: int) -> list[tuple[str, float]]:
         g = fused.lstm_backward(dhs, cache, workspace=ws)
 
         def emb_back():
-            dE = np.zeros_like(model.embedding)
+            dE = np.zeros_like(m.embedding)
             np.add.at(dE, x.ravel(), g.dX.reshape(T * B, E))
-        rows.append(("embedding backward (np.add.at)", median_time(emb_back, repeats)))
-        _, grads, _ = charlm.loss_and_grads(x, y, model)
+        rows.append(("embedding backward", median_time(emb_back, repeats)))
+        _, grads, _ = network.loss_and_grads(x, y, m, loss="xent")
         arrays = grads.arrays()
         rows.append(("clip_grad_norm", median_time(lambda: clip_grad_norm(arrays, 1e9), repeats)))
         opt = Adam(1e-9)
-        rows.append(("Adam step", median_time(lambda: opt.step(model.arrays(), arrays), repeats)))
+        rows.append(("Adam step", median_time(lambda: opt.step(m.arrays(), arrays), repeats)))
     return rows
 
 

@@ -31,7 +31,6 @@ import lstmlib as ll
 from lstmlib import article, fused
 
 SIZES = [(1, 50, 10, 32), (32, 50, 64, 128), (64, 100, 128, 256), (128, 200, 256, 512)]  # B, T, D, H
-GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 try:
     import torch
@@ -136,7 +135,7 @@ def main(argv=None) -> int:
                         t_torch.append(median_time(f_torch, reps, warm))
                         time.sleep(0.3)
                 a, fresh = min(t_ours), min(t_fresh)
-                flops = 3 * 2 * T * B * (D + H) * GATES[model] * H
+                flops = 3 * 2 * T * B * (D + H) * ll.MODELS[model].gates * H
                 row = [f"{B}, {T}, {D}, {H}", np.dtype(dt).name, f"{a:.4g}", f"{100 * flops / a / 1e9 / limits[dt]:.0f}%",
                        f"{fresh:.4g}", f"{fresh / a:.2f}x"]
                 if f_torch is not None:
