@@ -99,3 +99,24 @@ def test_every_subpackage_of_lstmlib_is_packaged():
     assert {"lstmlib", "lstmlib.course"} <= present
     missing = present - _packages_listed()
     assert not missing, f"not in the wheel: {sorted(missing)}"
+
+
+def test_jupyterlab_settings_override_keeps_the_first_page_clean():
+    """`make lab` copies scripts/jupyterlab-overrides.json into the environment it builds, so the
+    start page opens without JupyterLab's news prompt over it; the keys must be ones JupyterLab's
+    own schema defines (a misspelt key would be ignored silently)."""
+    import json
+    overrides = json.loads((ROOT / "scripts" / "jupyterlab-overrides.json").read_text())
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"fetchNews": "false", "checkForUpdates": False}
+    schema_dir = pathlib.Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    schema = schema_dir / "@jupyterlab" / "apputils-extension" / "notification.json"
+    if schema.exists():  # JupyterLab installed here: the keys and values must be valid
+        props = json.loads(schema.read_text())["properties"]
+        assert set(notification) <= set(props)
+        assert "false" in [c["const"] for c in props["fetchNews"]["oneOf"]]
+    makefile = (ROOT / "Makefile").read_text()
+    assert "cp scripts/jupyterlab-overrides.json $(LAB_OVERRIDES)" in makefile
+    installed = pathlib.Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    if (pathlib.Path(sys.prefix) / ".installed").exists():  # the environment `make` built
+        assert json.loads(installed.read_text()) == overrides
