@@ -65,8 +65,8 @@ def update() -> None:
         nb = json.loads(path.read_text(encoding="utf-8"))
         i18n.write_po(i18n.update_catalog(nb, path.name, old), po, HEADER)
     old = {e.msgid: e for e in (i18n.read_po(LIB_PO) if LIB_PO.exists() else [])}
-    entries = [i18n.PoEntry(msg, old[msg].msgstr if msg in old else "", [place],
-                            old[msg].fuzzy if msg in old else False) for msg, place in library_messages()]
+    entries = [i18n.entry(msg, old[msg].msgstr if msg in old else "", [place],
+                          old[msg].fuzzy if msg in old else False) for msg, place in library_messages()]
     i18n.write_po(entries, LIB_PO, HEADER)
 
 
