@@ -140,20 +140,29 @@ def test_compare_gru_conventions():
 
 
 # ---- parameter counts and PyTorch -------------------------------------------------------------------------------
+def _count_rows(D, H):
+    """``parameter_counts`` by (registry name, reset_after or None)."""
+    return {(r.model, r.options.get("reset_after")): r for r in ch04.parameter_counts(D, H)}
+
+
 def test_parameter_counts_formulas():
+    # the counts by hand, against the registry's rows (one per model, two for the GRU's conventions)
     D, H = 7, 5
-    rows = {r.model: r for r in ch04.parameter_counts(D, H)}
-    assert rows["RNN"].lstmlib == H * (H + D) + H
-    assert rows["GRU, reset before (article)"].lstmlib == 3 * H * (H + D) + 3 * H
-    assert rows["GRU, reset after (cuDNN, PyTorch)"].lstmlib == 3 * H * (H + D) + 4 * H
-    assert rows["LSTM"].lstmlib == 4 * H * (H + D) + 4 * H
-    assert rows["GRU, reset before (article)"].pytorch is None
-    assert rows["LSTM"].pytorch == 4 * H * (H + D) + 8 * H
+    rows = _count_rows(D, H)
+    assert set(rows) == {("rnn", None), ("lstm", None), ("gru", False), ("gru", True)}
+    assert rows[("rnn", None)].lstmlib == H * (H + D) + H == ll.RNNParams.init(D, H, 0).num_parameters
+    assert rows[("gru", False)].lstmlib == 3 * H * (H + D) + 3 * H == ll.GRUParams.init(D, H, 0).num_parameters
+    assert rows[("gru", True)].lstmlib == 3 * H * (H + D) + 4 * H
+    assert rows[("lstm", None)].lstmlib == 4 * H * (H + D) + 4 * H
+    assert rows[("gru", False)].pytorch is None  # nn.GRU applies the reset gate after the product
+    assert rows[("lstm", None)].pytorch == 4 * H * (H + D) + 8 * H
+    assert rows[("gru", True)].pytorch == 3 * H * (H + D) + 6 * H
+    assert [r.formula for r in rows.values()] == ["H(H+D) + H", "4H(H+D) + 4H", "3H(H+D) + 3H", "3H(H+D) + 4H"]
     lines = ch04.parameter_count_table(D, H).splitlines()
     assert lines[0] == "D = 7, H = 5" and len(lines) == 3 + 4
-    gru = lines[4].split()
-    assert gru[-3:] == [str(rows["GRU, reset before (article)"].lstmlib), "-", "0.75"]  # three quarters
-    assert lines[-1].split()[-1] == "1.00"
+    gru = [ln for ln in lines if ln.startswith("GRU, reset before")][0].split()
+    assert gru[-3:] == [str(3 * H * (H + D) + 3 * H), "-", "0.75"]  # three quarters
+    assert [ln for ln in lines if ln.startswith("LSTM")][0].split()[-1] == "1.00"
     with pytest.raises(ValueError, match="hidden_size"):
         ch04.parameter_counts(3, 0)
 
@@ -169,11 +178,11 @@ def _torch():
 def test_pytorch_counts_are_the_modules_counts():
     torch = _torch()
     D, H = 7, 5
-    rows = {r.model: r for r in ch04.parameter_counts(D, H)}
+    rows = _count_rows(D, H)
     n = lambda m: sum(p.numel() for p in m.parameters())
-    assert rows["RNN"].pytorch == n(torch.nn.RNN(D, H))
-    assert rows["GRU, reset after (cuDNN, PyTorch)"].pytorch == n(torch.nn.GRU(D, H))
-    assert rows["LSTM"].pytorch == n(torch.nn.LSTM(D, H))
+    assert rows[("rnn", None)].pytorch == n(torch.nn.RNN(D, H))
+    assert rows[("gru", True)].pytorch == n(torch.nn.GRU(D, H))
+    assert rows[("lstm", None)].pytorch == n(torch.nn.LSTM(D, H))
 
 
 @pytest.mark.torch
@@ -277,8 +286,8 @@ def test_chapter04_claims():
     gap = ch04.compare_gru_conventions(steps=20, seed=0)
     assert gap.learned_reset > 0.05 and gap.open_reset < 1e-12
     # "a GRU is three quarters of an LSTM" at D = 32, H = 128
-    rows = {r_.model: r_ for r_ in ch04.parameter_counts(32, 128)}
-    assert rows["GRU, reset before (article)"].lstmlib / rows["LSTM"].lstmlib == 0.75
+    rows = _count_rows(32, 128)
+    assert rows[("gru", False)].lstmlib / rows[("lstm", None)].lstmlib == 0.75
     # section 7's list, on the explorer's GRU
     lab = ch04.GateLab(steps=40, seed=0)
     t = np.arange(1, 41)
@@ -322,8 +331,10 @@ def test_gru_parameter_count():
     wrong(exercises.check_gru_parameter_count(4 * H * (H + D) + 4 * H), "LSTM")
     wrong(exercises.check_gru_parameter_count(3 * H * (H + D)), "biases")
     wrong(exercises.check_gru_parameter_count(12), "count W_gh")
-    with pytest.raises(ValueError, match="convention"):
-        exercises.check_gru_parameter_count(1, convention="keras")
+    # 1920.5 is not a count: said so, not mistaken for PyTorch's 1920 (issue 18)
+    wrong(exercises.check_gru_parameter_count(1920.5), "whole number")
+    right(exercises.check_gru_parameter_count(1920, convention="PyTorch"))  # the notebook's spelling
+    wrong(exercises.check_gru_parameter_count(1, convention="keras"), "convention", "'keras'")
 
 
 def test_torch_update_gate():
@@ -510,18 +521,18 @@ def test_update_bias_picture():
 # ---- equal width or equal parameter count -----------------------------------------------------------------------
 def test_matching_hidden_sizes():
     D, K = 2, 1
-    for model in ("RNN", "GRU", "LSTM"):
+    for model in ("rnn", "gru", "lstm"):
         for target in (500, 1233, 4480):
             H = ch04.matching_hidden_size(model, D, target, K)
             here = abs(ch04.model_parameter_count(model, D, H, K) - target)
             assert all(here <= abs(ch04.model_parameter_count(model, D, h, K) - target)
                        for h in range(1, 200) if h != H)  # no hidden size comes closer
-    assert ch04.model_parameter_count("GRU", 2, 16, 1) == 3 * 16 * 18 + 3 * 16 + 16 + 1
-    assert ch04.model_parameter_count("LSTM", 2, 32) == 4480
+    assert ch04.model_parameter_count("gru", 2, 16, 1) == 3 * 16 * 18 + 3 * 16 + 16 + 1
+    assert ch04.model_parameter_count("lstm", 2, 32) == 4480
     with pytest.raises(ValueError, match="model"):
         ch04.model_parameter_count("Transformer", 2, 3)
     with pytest.raises(ValueError, match="output_size"):
-        ch04.model_parameter_count("GRU", 2, 3, -1)
+        ch04.model_parameter_count("gru", 2, 3, -1)
 
 
 def test_equal_size_table_is_chapter06s_comparison():
@@ -550,8 +561,8 @@ def test_update_gate_bias_exercise():
     wrong(exercises.ch04.check_update_gate_bias(-1.0, convention="pytorch"), "article's convention")
     wrong(exercises.ch04.check_update_gate_bias(0.3), "1 - sigmoid(b_z)")
     wrong(exercises.ch04.check_update_gate_bias("minus one"), "number")
-    with pytest.raises(ValueError, match="convention"):
-        exercises.ch04.check_update_gate_bias(1.0, convention="keras")
+    right(exercises.ch04.check_update_gate_bias(1.0, convention="PyTorch"))  # any case
+    wrong(exercises.ch04.check_update_gate_bias(1.0, convention="keras"), "convention", "'keras'")
     # the answer is right because the two keep the same share per step: measured, not asserted
     lstm_keep = sigmoid(1.0)
     assert 1 - sigmoid(-1.0) == pytest.approx(lstm_keep)

@@ -50,8 +50,8 @@ class ForgetBiasTable:
     rows: tuple[ForgetBiasRow, ...]
 
     def __str__(self) -> str:
-        return bias_decay_text(tr("||dE/dc_1|| / ||dE/dc_T|| for T = {T} (relative to the cell state's gradient "
-                                  "at T)", T=self.steps), "b_f",
+        return bias_decay_text(tr("||dE/dc_1|| / ||dE/dc_T|| for T = {T}: relative to the cell state's own "
+                                  "gradient at T", T=self.steps), "b_f",
                                ("sigmoid(b_f)", 12), self.small_scale,
                                [(r.forget_bias, float(sigmoid(r.forget_bias)), r.predicted, r.measured_small,
                                  r.measured_default) for r in self.rows])

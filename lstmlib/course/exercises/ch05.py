@@ -60,8 +60,9 @@ def check_forget_bias_needed(answer, *, steps: int = 100, keep: float = 0.01,
                                 "must pass about {percent:.1f}% at every step.",
                                 want=want, keep=keep, n=steps - 1, gate=gate, percent=100 * gate))
     if abs(x - want) <= 5 * tolerance:
-        return Verdict(False, tr("{x:g} is close: right method, give 3 decimals (the off-by-one answer, with {T} "
-                                 "factors, lies only about 0.01 away).", x=x, T=steps))
+        return Verdict(False, tr("{x:g} is close: right method, give it to within {tolerance:g} (the off-by-one "
+                                 "answer, with {T} factors, lies only about 0.01 away).", x=x, tolerance=tolerance,
+                                 T=steps))
     if x < want:
         return Verdict(False, tr("with b_f = {x:g} only {got:.2g} of the gradient survives, less than "
                                  "{keep:g}. Solve sigmoid(b_f)^{n} = {keep:g} for b_f.",
