@@ -49,7 +49,9 @@ class GradientFlowPicture:
         # redraw of an explorer
         ax.xaxis.set_label_coords(0.5, -0.11)
         ax.yaxis.set_label_coords(-0.085, 0.5)
-        self.legend = ax.legend(loc="lower right", fontsize=8, framealpha=0.9) if legend else None
+        # below the axes, so that no setting of the explorer puts a curve under it
+        self.legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncols=3, fontsize=8,
+                                frameon=False) if legend else None
 
     def _set_guide_entry(self, highlight: str, label: str) -> None:
         """The legend's dotted entry: the highlighted model's colour, and whose guide it is."""
@@ -103,7 +105,7 @@ class GradientFlowPicture:
 def plot_gradient_flow(comparison, highlight: str = "lstm", title: str = ""):
     """``GradientFlowPicture`` of one ``GradientFlowComparison``, with the highlighted model's
     guide (named in the legend)."""
-    fig = blank_figure(8, 3.8)
+    fig = blank_figure(8, 4.5)
     pic = GradientFlowPicture(fig.subplots())
     pic.update(comparison.flows, comparison.guides(), highlight,
                title or f"weights × {comparison.scale:g},  b_f = {comparison.forget_bias:g}",

@@ -28,9 +28,9 @@ def gradient_flow_explorer(*, max_steps: int = 200, seed: int = 0, highlight: st
     scale = _checks.number_in(scale, "scale", 0.1, 3.0)
     steps = _checks.whole_number(steps, "steps", 5, max_steps)
     lab = ch05.GradientFlowLab(max_steps=max_steps, seed=_checks.seed(seed))
-    fig = blank_figure(8.5, 3.9, layout=None)
+    fig = blank_figure(8.5, 4.3, layout=None)
     pic = plots.GradientFlowPicture(fig.subplots())
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.13, top=0.9)
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.28, top=0.92)
     controls = {
         "highlight": W.Dropdown(options=[(m.title, name) for name, m in MODELS.items()],
                                 value=highlight, description=tr("highlight"), style=_WIDE),
