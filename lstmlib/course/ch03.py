@@ -17,7 +17,7 @@ from .i18n import tr
 
 __all__ = ["BPTTTrace", "bptt_trace", "compare_with_fused", "UNIT_ROUNDOFF", "EpsSweep", "eps_sweep", "ERRATA_VARIANTS", "GRADCHECK_ARRAYS", "errata_case",
            "errata_gradcheck", "ErrataTable", "errata_table", "article_own_check", "errata_gap",
-           "ARTICLE_CHECK_CHANGES", "AblationRow", "article_check_ablation", "format_ablation",
+           "ARTICLE_CHECK_CHANGES", "AblationRow", "article_check_ablation", "format_ablation", "exact_errors",
            "setup_text", "article_check_table"]
 
 
@@ -255,6 +255,15 @@ class ErrataTable:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+
+def exact_errors(table: ErrataTable, label: str, steps: int, names=("b_i", "b_o")) -> str:
+    """The relative errors of ``names`` in ``table``'s check of ``label`` at ``steps``, printed in
+    full (``repr``), and whether each is exactly 1: what an erratic gradient of exactly zero gives,
+    ``||0 - n|| / ||n||``."""
+    rep = table.reports[(label, steps)]
+    return "\n".join(tr("{label}, T = {T}: {name} relative error {err!r} (exactly 1: {one})", label=label, T=steps,
+                         name=n, err=rep[n].relative_error, one=rep[n].relative_error == 1.0) for n in names)
 
 
 def errata_table(variants: dict | None = None, steps=(2, 5), **case_kw) -> ErrataTable:

@@ -49,6 +49,17 @@ class ForgetBiasTable:
     small_scale: float
     rows: tuple[ForgetBiasRow, ...]
 
+    def small_weight_gap(self) -> float:
+        """The largest ``|measured / predicted - 1|`` with near-zero weights, over the rows."""
+        return max(abs(r.measured_small / r.predicted - 1.0) for r in self.rows)
+
+    def small_weight_summary(self) -> str:
+        """One line: how close the near-zero-weight measurement is to the prediction, over the
+        table's biases."""
+        biases = ", ".join(f"{r.forget_bias:g}" for r in self.rows)
+        return tr("weights x{scale:g}, b_f = {biases}, T = {T}: largest |measured / predicted - 1| = {gap:.1e}",
+                  scale=self.small_scale, biases=biases, T=self.steps, gap=self.small_weight_gap())
+
     def __str__(self) -> str:
         return bias_decay_text(tr("||dE/dc_1|| / ||dE/dc_T|| for T = {T}: relative to the cell state's own "
                                   "gradient at T", T=self.steps), "b_f",
