@@ -9,7 +9,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 from test_course_support import (
-    assert_picture_sound,
+    check_picture,
     outside_pyplot,
     png,
     right,
@@ -662,9 +662,7 @@ PICTURES = {
 
 @pytest.mark.parametrize("name", list(PICTURES))
 def test_every_picture_of_chapter03_is_sound(name):
-    fig = PICTURES[name]()
-    assert outside_pyplot(fig)
-    assert_picture_sound(fig)
+    check_picture(PICTURES, name)
 
 
 def test_the_bptt_graph_draws_one_carry_per_step():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from test_course_support import (
-    assert_picture_sound,
+    check_picture,
     bar_centres,
     bar_heights,
     outside_pyplot,
@@ -579,9 +579,7 @@ PICTURES = {
 
 @pytest.mark.parametrize("name", list(PICTURES))
 def test_every_picture_of_chapter04_is_sound(name):
-    fig = PICTURES[name]()
-    assert outside_pyplot(fig)
-    assert_picture_sound(fig)
+    check_picture(PICTURES, name)
 
 
 def test_the_gru_backward_diagram_ends_both_red_paths_at_h_prev():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from test_course_support import (
-    assert_picture_sound,
+    check_picture,
     labelled,
     outside_pyplot,
     png,
@@ -717,9 +717,7 @@ PICTURES = {
 
 @pytest.mark.parametrize("name", list(PICTURES))
 def test_every_picture_of_chapter05_is_sound(name):
-    fig = PICTURES[name]()
-    assert outside_pyplot(fig)
-    assert_picture_sound(fig)
+    check_picture(PICTURES, name)
 
 
 def test_the_gradient_flow_picture_shows_every_model_it_lists_in_full_colour():

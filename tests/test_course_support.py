@@ -220,3 +220,10 @@ def test_the_picture_check_catches_a_legend_on_the_data_and_a_title_cut_off():
     ax.plot([0, 1], [0, 1], label="fine")
     ax.legend(loc="lower right")
     assert_picture_sound(fig)
+
+
+def check_picture(pictures: dict, name: str) -> None:
+    """One row of a chapter's table of pictures: made outside pyplot, and sound."""
+    fig = pictures[name]()
+    assert outside_pyplot(fig)
+    assert_picture_sound(fig)

@@ -17,13 +17,23 @@ __all__ = ["check_lstm_step_backward", "check_lstm_backward_loop", "check_no_car
 _FORGET = {"W_fh", "W_fx", "b_f"}
 
 
-def _unpack(out, what: str):
-    """``out`` as four items, or a Verdict."""
+def _run(fn, args, names):
+    """Call the reader's ``fn(*args)``, whose four results are ``names`` (three arrays, then the
+    gradients): ``({name: array}, grads, None)``, or ``(None, None, Verdict)`` saying what went
+    wrong (it raised, returned something else, or an array is not one)."""
+    out, err = _call(fn, *args)
+    if err is not None:
+        return None, None, err
     try:
-        a, b, c, d = out
+        a, b, c, grads = out
     except (TypeError, ValueError):
-        return None, Verdict(False, tr("expected your function to return {what}.", what=what))
-    return (a, b, c, d), None
+        return None, None, Verdict(False, tr("expected your function to return ({names}).", names=", ".join(names)))
+    arrays = {}
+    for name, value in zip(names, (a, b, c)):
+        arrays[name], v = numbers(value, name)
+        if v is not None:
+            return None, None, v
+    return arrays, grads, None
 
 
 def _grads_verdict(grads, want, sizes: str) -> Verdict | None:
@@ -76,20 +86,11 @@ def check_lstm_step_backward(fn) -> Verdict:
         x, h_prev, c_prev = rng.standard_normal((B, D)), rng.standard_normal((B, H)), rng.standard_normal((B, H))
         _, k = lstm_step_forward(x, p, LSTMState(h_prev, c_prev))
         dh, dc = rng.standard_normal((B, H)), rng.standard_normal((B, H))
-        out, err = _call(fn, dh, dc, k)
+        arrays, grads, err = _run(fn, (dh, dc, k), ("dx", "dh_prev", "dc_prev", "grads"))
         if err is not None:
             return err
-        parts, err = _unpack(out, "(dx, dh_prev, dc_prev, grads)")
-        if err is not None:
-            return err
-        dx, dh_prev, dc_prev, grads = parts
         sizes = f"(B={B}, D={D}, H={H})"
         want = lstm_step_backward(LSTMState(dh, dc), k)
-        arrays = {}
-        for name, value in (("dx", dx), ("dh_prev", dh_prev), ("dc_prev", dc_prev)):
-            arrays[name], v = numbers(value, name)
-            if v is not None:
-                return v
         dc_total = dc + dh * k.o * (1 - k.tanh_c ** 2)
         if not _same(arrays["dc_prev"], want.dc0):
             if _same(arrays["dc_prev"], dc_total):
@@ -166,22 +167,13 @@ def check_lstm_backward_loop(fn) -> Verdict:
         state = LSTMState(rng.standard_normal((B, H)), rng.standard_normal((B, H)))
         _, cache = lstm_forward(X, p, state)
         dhs = rng.standard_normal((T, B, H))
-        out, err = _call(fn, dhs, cache)
+        arrays, grads, err = _run(fn, (dhs, cache), ("dX", "dh0", "dc0", "grads"))
         if err is not None:
             return err
-        parts, err = _unpack(out, "(dX, dh0, dc0, grads)")
-        if err is not None:
-            return err
-        dX, dh0, dc0, grads = parts
         want = lstm_backward(dhs, cache)
         g, v = gradient_dict(grads, LSTMParams.names)
         if v is not None:
             return v
-        arrays = {}
-        for name, value in (("dX", dX), ("dh0", dh0), ("dc0", dc0)):
-            arrays[name], v = numbers(value, name)
-            if v is not None:
-                return v
         sizes = f"(T={T}, B={B}, D={D}, H={H})"
         right = (all(n in g and _same(g[n], getattr(want, n)) for n in LSTMParams.names)
                  and _same(arrays["dX"], want.dX) and _same(arrays["dh0"], want.dh0) and _same(arrays["dc0"], want.dc0))
