@@ -11,7 +11,6 @@ from matplotlib.text import Annotation
 from test_course_support import (
     check_picture,
     outside_pyplot,
-    png,
     right,
     wrong,
 )
