@@ -198,12 +198,13 @@ def parameter_counts(input_size: int, hidden_size: int) -> tuple[ParameterCount,
     return tuple(rows)
 
 
-def parameter_count_table(input_size: int, hidden_size: int) -> str:
+def parameter_count_table(input_size: int, hidden_size: int, *, reference: str = "lstm") -> str:
     """``parameter_counts`` as a text table (a variant PyTorch lacks shows '-'), with each count
-    relative to the LSTM's."""
+    relative to the ``reference`` model's (a registry name)."""
+    ref = get_model(reference, "reference")
     rows = parameter_counts(input_size, hidden_size)
-    head = f"{tr('model'):<34}{tr('formula'):>16}{'lstmlib':>10}{'PyTorch':>10}{tr('vs LSTM'):>9}"
-    largest = max(r.lstmlib for r in rows if r.model == "lstm")
+    head = f"{tr('model'):<34}{tr('formula'):>16}{'lstmlib':>10}{'PyTorch':>10}{tr('vs {model}', model=ref.title):>9}"
+    largest = ref.parameter_count(input_size, hidden_size)
     lines = [f"D = {input_size}, H = {hidden_size}", head, "-" * len(head)]
     for r in rows:
         torch_n = f"{'-':>10}" if r.pytorch is None else f"{r.pytorch:>10}"
