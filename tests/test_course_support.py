@@ -155,3 +155,75 @@ def test_bar_readers_read_back_the_rectangles():
     bars = PolyCollection(_bar_verts(np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0]), 0.8))
     np.testing.assert_allclose(bar_heights(bars), [0.5, -1.0, 2.0])
     np.testing.assert_allclose(bar_centres(bars), [1.0, 2.0, 3.0])
+
+
+# ---- one check of a picture that would catch a real regression ------------------------------------------
+def _data_points(ax) -> np.ndarray:
+    """Display coordinates of every finite point of the visible lines of ``ax``."""
+    pts = []
+    for line in ax.lines:
+        if not line.get_visible() or line.get_label() == "_nolegend_":
+            continue
+        xy = np.column_stack([np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)])
+        if len(xy) < 2:
+            continue
+        xy = xy[np.all(np.isfinite(xy), axis=1)]
+        if ax.get_yscale() == "log":
+            xy = xy[xy[:, 1] > 0]
+        pts.append(ax.transData.transform(xy))
+    pts = np.concatenate(pts) if pts else np.zeros((0, 2))
+    box = ax.bbox  # points clipped away outside the axes are not drawn: they cannot be covered
+    return pts[(pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1) & (pts[:, 1] >= box.y0) & (pts[:, 1] <= box.y1)]
+
+
+def assert_picture_sound(fig, *, legend_may_cover: float = 0.02) -> None:
+    """What a reader would notice: the figure renders without a warning (a missing glyph, a
+    mathtext error, a non-positive value on a log axis), no text shows raw LaTeX, no title or
+    axis label is cut off at the figure's edge, and no legend covers more than
+    ``legend_may_cover`` of the plotted points of its axes."""
+    png(fig)
+    assert_clean_texts(fig)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # lays the figure out as it is shown
+    renderer = canvas.get_renderer()
+    edge = fig.bbox
+    for n, ax in enumerate(fig.axes):
+        for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+            if text.get_text() and text.get_visible():
+                bb = text.get_window_extent(renderer)
+                assert (bb.x0 >= edge.x0 - 1 and bb.x1 <= edge.x1 + 1 and bb.y0 >= edge.y0 - 1
+                        and bb.y1 <= edge.y1 + 1), f"axes {n}: {text.get_text()!r} is cut off"
+        legend = ax.get_legend()
+        if legend is not None:
+            pts = _data_points(ax)
+            if len(pts):
+                box = legend.get_window_extent(renderer)
+                inside = (pts[:, 0] > box.x0) & (pts[:, 0] < box.x1) & (pts[:, 1] > box.y0) & (pts[:, 1] < box.y1)
+                assert inside.mean() <= legend_may_cover, \
+                    f"axes {n}: the legend covers {inside.mean():.0%} of the plotted points"
+
+
+def test_the_picture_check_catches_a_legend_on_the_data_and_a_title_cut_off():
+    fig = Figure(figsize=(4, 3), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(np.linspace(0, 1, 50), np.full(50, 0.5), label="a line under the legend")
+    ax.legend(loc="center")
+    with pytest.raises(AssertionError, match="legend covers"):
+        assert_picture_sound(fig)
+    fig = Figure(figsize=(3, 2))
+    fig.subplots().set_title("a title far too long to fit inside a figure this narrow, cut off at both ends")
+    with pytest.raises(AssertionError, match="cut off"):
+        assert_picture_sound(fig)
+    fig = Figure(figsize=(4, 3), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], label="fine")
+    ax.legend(loc="lower right")
+    assert_picture_sound(fig)
+
+
+def check_picture(pictures: dict, name: str) -> None:
+    """One row of a chapter's table of pictures: made outside pyplot, and sound."""
+    fig = pictures[name]()
+    assert outside_pyplot(fig)
+    assert_picture_sound(fig)

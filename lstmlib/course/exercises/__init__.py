@@ -4,7 +4,7 @@ from ._verdict import Verdict
 from .ch00 import check_parameter_count, check_joined_shape
 from .ch01 import check_bound_factor, check_error_norms, check_critical_radius
 from .ch02 import (check_cell_update, check_memory_steps, check_lstm_step, check_forget_bias_for_half_life)
-from .ch03 import check_lstm_step_backward, check_no_carry_failures, check_carry_ratio
+from .ch03 import check_lstm_step_backward, check_lstm_backward_loop, check_no_carry_failures, check_carry_ratio
 from .ch04 import (
     check_gru_parameter_count, check_torch_update_gate, GRU_HAND_EXAMPLE, gru_hand_example,
     gru_hand_example_grad, check_gru_step_gradient, check_update_gate_bias
