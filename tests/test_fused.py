@@ -141,9 +141,12 @@ def test_backward_refuses_a_cache_overwritten_by_a_later_forward(variant):
         m.backward(case.G, old, workspace=ws)
     with pytest.raises(ValueError, match="^cache:"):
         m.backward(case.G, old)  # the cache is stale whatever the backward is given
+    with pytest.raises(ValueError, match="^cache:"):
+        old.final_state  # nor is its final state handed out: it would be the newer pass's
     m.backward(case.G, new, workspace=ws)  # the latest one is fine
     # a backward pass does not invalidate the cache it read: it can run again
     m.backward(case.G, new, workspace=ws)
+    new.final_state
 
 
 @pytest.mark.parametrize("variant", NAMES)
