@@ -211,3 +211,12 @@ def test_stack_arguments_are_checked():
     with pytest.raises(ValueError, match=r"^masks: expected one entry per layer \(2\), got 1"):
         ll.stack_forward(X, layers, masks=[np.ones(X.shape)])
 
+
+def test_stack_masks_must_have_the_shape_of_the_input_they_thin():
+    layers, X, _, _, _ = _stack(STACKS["lstm-gru"], seed=1)
+    good = _masks(layers, X, 0.5, seed=0)
+    ll.stack_forward(X, layers, masks=good)
+    with pytest.raises(ValueError, match=r"^masks\[0\]: expected None or shape \(4, 2, 3\) like the layer's input, got \(2, 3\)"):
+        ll.stack_forward(X, layers, masks=[good[0][0], good[1]])  # (B, D) would broadcast over time
+    with pytest.raises(ValueError, match=r"^masks\[1\]: expected None or shape \(4, 2, 3\)"):
+        ll.stack_forward(X, layers, masks=[good[0], np.ones((4, 2, 4))])
