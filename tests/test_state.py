@@ -118,6 +118,26 @@ def test_final_state_is_the_callers_copy(kind, impl):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_a_step_forwards_state_is_the_callers_copy(kind):
+    """A step's returned state does not alias its cache: mutating it leaves the step's backward
+    and the cache's quantities as they were."""
+    m = ll.MODELS[kind]
+    p, X, _, rng = _setup(kind)
+    state0 = m.check_state(None, B, H, np.float64)
+    state, cache = m.step_forward(X[0], p, state0)
+    dstate = ll.LSTMState(rng.standard_normal((B, H)), rng.standard_normal((B, H))) if kind == "lstm" \
+        else rng.standard_normal((B, H))
+    before = m.step_backward(dstate, cache)
+    for a in m.state_arrays(state):
+        a *= -3.0
+    after = m.step_backward(dstate, cache)
+    for a, b in zip(before.arrays() + (before.dX,), after.arrays() + (after.dX,)):
+        np.testing.assert_array_equal(a, b)
+    if kind == "lstm":
+        assert not np.shares_memory(state.c, cache.c)
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_stacks_state_is_a_list_of_the_layers_states(kind):
     m = ll.MODELS[kind]
     layers = [m.init(3, H, 0), ll.MODELS["lstm"].init(H, H, 1), m.init(H, H, 2)]
