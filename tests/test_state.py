@@ -164,6 +164,7 @@ WRONG = [
     ("lstm", (np.full((B, H), np.nan), c_ok), r"^state.h: expected finite values"),
     ("gru", (h_ok, c_ok), r"^state: expected the array h \(B, H\) \(the state of an RNN or GRU\), got a tuple of 2 \(an LSTM's \(h, c\)\?\)"),
     ("rnn", ll.LSTMState(h_ok, c_ok), r"^state: expected the array h \(B, H\).*an LSTM's \(h, c\)\?"),
+    ("gru", {"h": h_ok}, r"^state: expected the array h \(B, H\) \(the state of an RNN or GRU\), got dict"),
     ("rnn", [h_ok], r"^state: expected a 2-D array of shape \(B=2, H=4\), got shape \(1, 2, 4\)"),
     ("rnn", np.zeros((B, H + 1)), r"^state: expected shape \(B=2, H=4\), got shape \(2, 5\)"),
     ("gru", np.zeros((B, H), np.float32), None),  # float32 into a float64 model: exact, accepted

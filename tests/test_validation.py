@@ -235,6 +235,30 @@ def test_forward_rejects(model, impl, label, kwargs, match):
 
 @pytest.mark.parametrize("impl", ["readable", "fused"])
 @pytest.mark.parametrize("model", sorted(P))
+def test_batch_major_X_gets_the_time_major_hint_and_only_then(model, impl):
+    """Issue 18: a batch-major ``X (B, T, D)`` runs without error when D happens to match; when its
+    batch disagrees with the state, the message says that sequences are time-major."""
+    m, p = ll.MODELS[model], P[model]
+    B, T = 2, 5
+    h = np.zeros((B, 4))
+    state = ll.LSTMState(h, h) if m.has_cell else h
+    batch_major = np.zeros((B, T, 3))
+    hint = r"\(B is X's second axis: sequences are time-major, X \(T, B, D\)\)"
+    with pytest.raises(ValueError, match=r"^state(\.h)?: expected shape \(B=5, H=4\), got shape \(2, 4\) " + hint):
+        FORWARD[model, impl](batch_major, p, state)
+    # a state whose H is wrong is a different mistake: no hint about X's axes
+    bad_h = np.zeros((T, 6))
+    with pytest.raises(ValueError) as err:
+        FORWARD[model, impl](np.zeros((B, T, 3)), p, ll.LSTMState(bad_h, None) if m.has_cell else bad_h)
+    assert "time-major" not in str(err.value) and "H=4" in str(err.value)
+    # the docstrings say so too
+    doc = FORWARD[model, impl].__doc__
+    assert "(T, B, D)" in doc and ("time-major" in doc or "lstm_forward" in doc or "rnn_forward" in doc
+                                   or "gru_forward" in doc)
+
+
+@pytest.mark.parametrize("impl", ["readable", "fused"])
+@pytest.mark.parametrize("model", sorted(P))
 def test_nan_in_the_weights_names_the_weight_not_the_state(model, impl):
     """Issue 18: after ``p.W_fh[0, 0] = np.nan`` the forward said "h_prev: expected finite
     values", an argument the learner never passed."""
