@@ -115,9 +115,23 @@ def test_an_optimizer_refuses_arrays_other_than_the_ones_it_started_with(make):
         opt.step([a], [np.ones(2)])
     with pytest.raises(ValueError, match="^params: expected the 2 arrays"):
         opt.step([a, np.zeros(3)], [np.ones(2), np.ones(3)])
+    # another model's arrays of the same shapes: its state would be the first model's
+    with pytest.raises(ValueError, match="^params: expected the 2 arrays"):
+        opt.step([np.zeros(2), np.zeros(2)], [np.ones(2), np.ones(2)])
     assert opt.t == 1  # nothing refused was counted as a step ...
     opt.step([a, b], [np.ones(2), np.ones(2)])  # ... and the arrays it started with still go
     assert opt.t == 2 and np.all(c == 0)
+
+
+def test_an_optimizer_accepts_fresh_views_of_the_same_arrays():
+    """A parameter object's names are new view objects at every access: the same memory is the
+    same array."""
+    w = np.zeros((4, 3))
+    opt = optim.Adam(0.1)
+    opt.step([w[:, :2], w[:, 2:]], [np.ones((4, 2)), np.ones((4, 1))])
+    opt.step([w[:, :2], w[:, 2:]], [np.ones((4, 2)), np.ones((4, 1))])
+    with pytest.raises(ValueError, match="^params"):
+        opt.step([w[:, 1:], w[:, :1]], [np.ones((4, 2)), np.ones((4, 1))])  # other memory, same shapes
 
 
 # ---- schedules ------------------------------------------------------------------------------------
