@@ -85,6 +85,17 @@ def test_sequence_models_round_trip_bit_for_bit_with_metadata(name, tmp_path):
     np.testing.assert_array_equal(network.predict(X, back), network.predict(X, model))
 
 
+def test_a_path_without_the_npz_suffix_loads_from_the_same_path(tmp_path):
+    """``save(path)`` then ``load(path)`` with the same path, whatever its suffix (numpy's savez
+    appended ``.npz`` to a path without it, so load could not find the file)."""
+    p = ll.GRUParams.init(2, 3, 0)
+    saving.save(tmp_path / "model", p)
+    assert (tmp_path / "model").exists() and not (tmp_path / "model.npz").exists()
+    _same_model(p, saving.load(tmp_path / "model")[0])
+    saving.save(str(tmp_path / "weights.bin"), p)
+    _same_model(p, saving.load(str(tmp_path / "weights.bin"))[0])
+
+
 def _old_chapter07_layout(path):
     """A file laid out as lstmlib 0.2's chapter 07 wrote its models (``course/ch07/models.py``,
     ``save_models``): several models under name prefixes and a JSON index, no format entry."""
@@ -104,6 +115,12 @@ def test_files_of_another_layout_are_refused_saying_what_is_wrong(tmp_path):
     np.savez(tmp_path / "other.npz", a=np.zeros(3), b=np.ones(2))
     with pytest.raises(ValueError, match=r"^path: other\.npz is not an lstmlib model file .*begin \['a', 'b'\]"):
         saving.load(tmp_path / "other.npz")
+    (tmp_path / "text.npz").write_text("not a zip file")
+    with pytest.raises(ValueError, match=r"^path: text\.npz is not an lstmlib model file \(numpy cannot read it"):
+        saving.load(tmp_path / "text.npz")
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    with pytest.raises(ValueError, match=r"^path: one\.npy is not an lstmlib model file \(it holds one array"):
+        saving.load(tmp_path / "one.npy")
     with pytest.raises(ValueError, match="^path: expected an .npz file .* got a missing file"):
         saving.load(tmp_path / "nothing.npz")
 
