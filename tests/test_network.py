@@ -3,6 +3,8 @@
 differences, for a prediction from the last step and at every step, one and two layers, mixed
 models, dropout with fixed masks; what ``loss_and_grads``, ``evaluate`` and ``make_model`` return
 and refuse."""
+import warnings
+
 import numpy as np
 import pytest
 from helpers import assert_states_close, make_params, random_state
@@ -235,3 +237,24 @@ def test_dropout_masks():
     last = network.make_model("lstm", D, H, K, 0, dropout=0.5)
     assert network.dropout_masks(last, 5, 2, 0).head.shape == (2, H)  # what the head reads: h_T
     assert network.dropout_masks(network.make_model("lstm", D, H, K, 0), 5, 2, 0) is None
+
+
+@pytest.mark.parametrize("where", ["head", "layers"])
+def test_an_overflowing_gradient_is_a_floating_point_error_without_warnings(where):
+    """A diverging float32 run: the loss is finite (it is summed in float64) but the gradient
+    overflows, in the head's product or in the layers below. ``loss_and_grads`` says so with the
+    ``FloatingPointError`` that ``train_step`` turns into a stopped run; no RuntimeWarning leaks
+    (in a notebook it would print; under the tests' filter it is an error). Before, the head's
+    overflow warned and then the layers refused its inf as bad input (a ValueError on dhs)."""
+    model = network.make_model("rnn", 2, 8, 1, 0, dtype=np.float32)
+    if where == "head":
+        model.head.weights[...] = 1e38
+    else:
+        model.head.weights[...] = 1e19
+        model.cell.W[...] = 1e19
+    X = np.random.default_rng(0).standard_normal((20, 4, 2)).astype(np.float32)
+    y = np.ones((4, 1), np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FloatingPointError, match="overflowed"):
+            network.loss_and_grads(X, y, model)
