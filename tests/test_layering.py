@@ -141,4 +141,4 @@ def test_make_test_fast_runs_the_model_layers_tests_only():
     assert not {n for n in names if n.startswith(("test_course_", "test_notebook_"))}
     for p in kept:
         assert not any(m.startswith("lstmlib.course") for m in _imports_of(p)), p.name
-    assert "tests/browser" in recipe and "nbval" not in recipe
+    assert "tests/browser" in recipe and "--nbval" not in recipe and "notebooks" not in recipe

@@ -75,8 +75,8 @@ ENCODER_DECODER = [("rnn_tanh", "rnn_sigmoid"), ("lstm", "lstm"), ("gru_reset_be
                    ("gru_reset_after", "rnn_tanh"), ("rnn_relu", "gru_reset_before")]
 
 
-@pytest.mark.parametrize("enc_variant, dec_variant", ENCODER_DECODER)
-@pytest.mark.parametrize("reference", [False, True])
+@pytest.mark.parametrize("enc_variant, dec_variant, reference",
+                         [(e, d, False) for e, d in ENCODER_DECODER] + [(e, d, True) for e, d in ENCODER_DECODER[1:3]])
 def test_encoder_decoder_gradients_match_finite_differences(enc_variant, dec_variant, reference):
     """The encoder reads X; its final state is the decoder's initial state (the decoder has its
     own parameters and its own inputs); the loss reads the decoder's outputs only. Backward, the

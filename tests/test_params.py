@@ -41,7 +41,7 @@ def test_gru_and_rnn_views_write_through_to_fused_storage():
 
 
 @pytest.mark.parametrize("cls, names, shapes", [
-    (ll.LSTMParams, ll.LSTMParams.names, None),
+    (ll.LSTMParams, ("W_fh", "W_fx", "b_f", "W_ih", "W_ix", "b_i", "W_ch", "W_cx", "b_c", "W_oh", "W_ox", "b_o"), None),
     (ll.RNNParams, ("U", "W", "b"), {"U": (4, 3), "W": (4, 4), "b": (4,)}),
     (ll.GRUParams, ("W_zh", "W_zx", "b_z", "W_rh", "W_rx", "b_r", "W_ch", "W_cx", "b_c"), None),
 ])

@@ -73,11 +73,11 @@ def _run(kind, task, *, steps, lr, batch_size, seed, eval_every=50, **kw):
     return model, h
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(3))
 def test_an_lstm_learns_the_adding_problem(seed):
     """Adding problem, T = 8: the constant predictor scores MSE 1/6; an LSTM of 8 units (Adam
     0.02, batches of 16) gets below 0.02 within 500 steps, from above 0.5 at step 0, for each of
-    seeds 0-4 (they cross at steps 200-350 on the machines measured)."""
+    seeds 0-2 (they cross at steps 200-300 on the machines measured; seeds 3 and 4 at 250 and 350)."""
     _, h = _run("lstm", tasks.adding_task(8), steps=500, lr=0.02, batch_size=16, seed=seed)
     assert h.eval_loss[0] > 0.5
     assert h.steps_to(0.02) is not None and h.final_eval_loss < 0.02
