@@ -243,6 +243,13 @@ def test_fused_cache_views_are_read_only_and_cannot_change_the_backward(variant)
         with pytest.raises(ValueError, match="read-only"):
             view[...] = 0.0
     assert_gradients_equal(m.backward(case.G, cache, case.dstate), before)
+    # ... nor can the buffers behind the views (every array the cache holds, except the inputs X
+    # and p, which are the caller's)
+    import dataclasses
+    for field in dataclasses.fields(cache):
+        a = getattr(cache, field.name)
+        if isinstance(a, np.ndarray) and field.name != "X":
+            assert not a.flags.writeable, field.name
     # the final state, by contrast, is the caller's own copy
     for a in m.state_arrays(cache.final_state):
         assert a.flags.writeable and not np.shares_memory(a, cache.hs)
