@@ -86,12 +86,11 @@ class _Optimizer:
             self._params = list(params)
             return True
         if len(params) != len(self._params) or not all(map(_same_memory, params, self._params)):
-            shapes = [p.shape for p in self._params]
-            same = [p.shape for p in params] == shapes
+            shapes, given = [p.shape for p in self._params], [p.shape for p in params]
+            got = "other arrays of those shapes" if given == shapes else f"{len(given)} of shapes {given}"
             raise ValueError(f"params: expected the {len(shapes)} arrays of shapes {shapes} this optimizer "
-                             f"started with (it keeps state per array: make a new one for another model), got "
-                             + ("other arrays of those shapes" if same else f"{len(params)} of shapes "
-                                f"{[p.shape for p in params]}"))
+                             f"started with (it keeps state per array: make a new one for another model), "
+                             f"got {got}")
         return False
 
     def _lr_repr(self) -> str:
