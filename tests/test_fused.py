@@ -5,8 +5,8 @@ same numbers, for every model variant, every shape, with and without gradients a
 final states, and whether or not the caller lends it a workspace."""
 import numpy as np
 import pytest
-from helpers import (NAMES, SIZES, assert_gradients_close, assert_gradients_equal, assert_states_close, examples,
-                     gradient_arrays, make_case)
+from helpers import (NAMES, SIZES, assert_gradients_close, assert_gradients_equal, assert_states_close,
+                     examples, gradient_arrays, make_case)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,7 +23,8 @@ def test_readable_and_fused_compute_the_same_outputs_and_gradients(variant, size
     m = case.model
     hs_ref, cache_ref = case.forward(reference=True)
     hs_fast, cache_fast = case.forward()
-    assert type(cache_ref).__module__ == f"lstmlib.{m.name}" and type(cache_fast).__module__ == "lstmlib.fused"
+    assert type(cache_ref).__module__ == f"lstmlib.{m.name}"
+    assert type(cache_fast).__module__ == "lstmlib.fused"
     np.testing.assert_allclose(hs_fast, hs_ref, rtol=0, atol=1e-13)
     assert_states_close(cache_fast.final_state, cache_ref.final_state, m, atol=1e-13)
     dstate = case.dstate if with_final else None

@@ -103,7 +103,8 @@ def test_check_gradients_on_final_states_flags_a_backward_that_ignores_them():
         return ll.lstm_backward(dhs, cache)  # drops dstate
 
     assert gc.check_gradients(X, p, 0, state=state, final_grads=True).passed
-    report = gc.check_gradients(X, p, 0, state=state, final_grads=True, backward=ignores_final, reference=True)
+    report = gc.check_gradients(X, p, 0, state=state, final_grads=True, backward=ignores_final,
+                                reference=True)
     assert set(report.failed) == ALL_LSTM_ROWS
     assert gc.check_gradients(X, p, 0, state=state, backward=ignores_final, reference=True).passed
 
@@ -118,8 +119,8 @@ def test_article_backward_takes_the_final_state_gradient(reference):
                                  backward=article.article_backward_with(article.CORRECT))
     assert correct.passed, str(correct)
     # the final-state gradient is really used: without the cell carry, it cannot reach c0 and the rest
-    broken = gc.check_gradients(X, p, 0, state=state, final_grads=True, reference=reference,
-                                backward=article.article_backward_with(article.ArticleErrata(no_cell_carry=True)))
+    no_carry = article.article_backward_with(article.ArticleErrata(no_cell_carry=True))
+    broken = gc.check_gradients(X, p, 0, state=state, final_grads=True, reference=reference, backward=no_carry)
     assert {"W_fh", "c0"} <= set(broken.failed)
 
 

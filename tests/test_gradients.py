@@ -99,7 +99,8 @@ def test_step_backward_matches_finite_differences(variant):
 
     def loss():
         new, _ = m.step_forward(x, p, start)
-        return sum(float(np.sum(G * a)) for G, a in zip(m.state_arrays(dstate), m.state_arrays(new), strict=True))
+        pairs = zip(m.state_arrays(dstate), m.state_arrays(new), strict=True)
+        return sum(float(np.sum(G * a)) for G, a in pairs)
 
     _, k = m.step_forward(x, p, start)
     # for the LSTM, dstate.c is dE/dc_t arriving from outside h: the step adds the path through h

@@ -124,7 +124,8 @@ def test_reports_are_english_unless_a_translation_is_passed():
     assert leftover <= {"e"}, leftover  # "e" of numbers such as 1e-08
     assert {"array", "shape", "relative error", "FD error", "max abs error", "result", "pass",
             gradcheck.FLOAT32_NOTE} <= set(seen)
-    history = train.History("", np.ones(2), np.ones(2), np.ones(2), np.array([0, 2]), np.array([1.0, 0.5]), None, 1.0)
+    history = train.History("", np.ones(2), np.ones(2), np.ones(2), np.array([0, 2]), np.array([1.0, 0.5]),
+                            None, 1.0)
     assert history.summary() == "training: 2 steps in 1.0 s, held-out loss 0.5"
     assert history.summary(tr=tr) == "«««training»: 2 steps in 1.0 s, «held-out loss 0.5»»"[1:]
 

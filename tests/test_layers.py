@@ -3,7 +3,8 @@ RNN, the LSTM and the GRU: truncated BPTT with the state carried from chunk to c
 encoder handing its state to a decoder, checked exactly and against finite differences."""
 import numpy as np
 import pytest
-from helpers import NAMES, SIZES, assert_states_close, examples, make_case, make_params, random_state, relu_margin
+from helpers import (NAMES, SIZES, assert_states_close, examples, make_case, make_params, random_state,
+                     relu_margin)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -75,8 +76,9 @@ ENCODER_DECODER = [("rnn_tanh", "rnn_sigmoid"), ("lstm", "lstm"), ("gru_reset_be
                    ("gru_reset_after", "rnn_tanh"), ("rnn_relu", "gru_reset_before")]
 
 
-@pytest.mark.parametrize("enc_variant, dec_variant, reference",
-                         [(e, d, False) for e, d in ENCODER_DECODER] + [(e, d, True) for e, d in ENCODER_DECODER[1:3]])
+@pytest.mark.parametrize("enc_variant, dec_variant, reference",  # all fused, two pairs readable too
+                         [(e, d, False) for e, d in ENCODER_DECODER]
+                         + [(e, d, True) for e, d in ENCODER_DECODER[1:3]])
 def test_encoder_decoder_gradients_match_finite_differences(enc_variant, dec_variant, reference):
     """The encoder reads X; its final state is the decoder's initial state (the decoder has its
     own parameters and its own inputs); the loss reads the decoder's outputs only. Backward, the
@@ -127,6 +129,7 @@ def test_a_zero_gradient_on_the_final_state_is_the_same_as_none(variant):
     zero = ll.LSTMState(np.zeros((2, 3)), np.zeros((2, 3))) if m.has_cell else np.zeros((2, 3))
     for reference in (False, True):
         _, cache = case.forward(reference=reference)
-        np.testing.assert_array_equal(m.backward(case.G, cache, zero).weights, m.backward(case.G, cache).weights)
+        none = m.backward(case.G, cache).weights
+        np.testing.assert_array_equal(m.backward(case.G, cache, zero).weights, none)
         # ... and a non-zero one changes the result (so the argument is read at all)
-        assert not np.array_equal(m.backward(case.G, cache, case.dstate).weights, m.backward(case.G, cache).weights)
+        assert not np.array_equal(m.backward(case.G, cache, case.dstate).weights, none)

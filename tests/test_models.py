@@ -154,7 +154,8 @@ def test_gru_conventions_differ_and_agree_when_reset_is_identity():
 
 
 # ---- the RNN's activation ------------------------------------------------------------------------
-@pytest.mark.parametrize("fwd, bwd", [(ll.rnn_forward, ll.rnn_backward), (fused.rnn_forward, fused.rnn_backward)])
+@pytest.mark.parametrize("fwd, bwd", [(ll.rnn_forward, ll.rnn_backward),
+                                      (fused.rnn_forward, fused.rnn_backward)])
 def test_rnn_activation_lives_in_the_params(fwd, bwd):
     """``rnn_forward`` has no ``activation=`` any more: ``p.with_activation(name)`` is the same
     storage with another activation, and the backward uses the activation its forward ran with."""
@@ -222,16 +223,18 @@ def test_registry_reads_each_models_options_off_its_init_signature():
         @classmethod
         def init(cls, input_size, hidden_size, rng, *, forget_bias=0.5, peepholes=True, dtype=np.float64,
                  scale=None):
-            return super().init(input_size, hidden_size, rng, forget_bias=forget_bias, dtype=dtype, scale=scale)
+            return super().init(input_size, hidden_size, rng, forget_bias=forget_bias, dtype=dtype,
+                                scale=scale)
 
     m = dataclasses.replace(ll.MODELS["lstm"], params=Peephole)
     assert m.options == {"forget_bias": 0.5, "peepholes": True}
-    with pytest.raises(ValueError, match="^activation: not an option of the LSTM \\(its options: forget_bias, peepholes\\)"):
+    with pytest.raises(ValueError, match="^activation: not an option of the LSTM "
+                                         "\\(its options: forget_bias, peepholes\\)"):
         m.check_options({"peepholes": False, "activation": "relu"})
 
 
-@pytest.mark.parametrize("name, option", [("gru", "forget_bias"), ("lstm", "activation"), ("rnn", "reset_after"),
-                                          ("lstm", "num_layers"), ("rnn", "forget_bias")])
+@pytest.mark.parametrize("name, option", [("gru", "forget_bias"), ("lstm", "activation"),
+                                          ("rnn", "reset_after"), ("lstm", "num_layers"), ("rnn", "forget_bias")])
 def test_an_option_a_model_does_not_have_is_refused_wherever_a_model_is_made(name, option):
     m = ll.MODELS[name]
     mine = ", ".join(m.options)

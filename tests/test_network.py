@@ -62,9 +62,10 @@ def test_every_parameter_input_and_state_against_finite_differences(name):
     value, grads, final = network.loss_and_grads(X, y, model, state, loss=loss, masks=masks)
     assert isinstance(grads, network.ModelGrads)
     labels = (["embedding"] if embedding else []) + [
-        f"layer{k}.{f}" for k, p in enumerate(model.layers) for f in p.storage_fields if getattr(p, f) is not None
-    ] + ["head.weights", "head.bias"]
-    arrays, analytic = dict(zip(labels, model.arrays(), strict=True)), dict(zip(labels, grads.arrays(), strict=True))
+        f"layer{k}.{f}" for k, p in enumerate(model.layers) for f in p.storage_fields
+        if getattr(p, f) is not None] + ["head.weights", "head.bias"]
+    arrays = dict(zip(labels, model.arrays(), strict=True))
+    analytic = dict(zip(labels, grads.arrays(), strict=True))
     for k, (p, s, g) in enumerate(zip(model.layers, state, grads.layers, strict=True)):
         m = ll.model_of(p)
         for j, (a, d) in enumerate(zip(m.state_arrays(s), m.state_arrays(g.dstate0), strict=True)):
@@ -76,7 +77,8 @@ def test_every_parameter_input_and_state_against_finite_differences(name):
     numeric = {n: numerical_gradient(E, a, stencil="five-point") for n, a in arrays.items()}
     report = compare_gradients(analytic, numeric, tol=1e-7, atol=0.0)
     assert report.passed, str(report)
-    n_arrays = len(model.arrays()) + sum(len(ll.model_of(p).state_arrays(s)) for p, s in zip(model.layers, state))
+    n_states = sum(len(ll.model_of(p).state_arrays(s)) for p, s in zip(model.layers, state))
+    n_arrays = len(model.arrays()) + n_states
     assert len(report.rows) == n_arrays + (0 if embedding else 1)
     if masks is not None:  # the masks were in force: what the head reads is thinned
         assert np.any(masks.head == 0)

@@ -101,8 +101,8 @@ def test_adam_keeps_its_state_in_the_arrays_dtype():
 
 
 # ---- one optimizer, one set of arrays -----------------------------------------------------------------
-@pytest.mark.parametrize("make", [lambda: optim.Adam(0.1), lambda: optim.SGD(0.1, momentum=0.9), lambda: optim.SGD(0.1)],
-                         ids=["Adam", "SGD-momentum", "SGD"])
+@pytest.mark.parametrize("make", [lambda: optim.Adam(0.1), lambda: optim.SGD(0.1, momentum=0.9),
+                                  lambda: optim.SGD(0.1)], ids=["Adam", "SGD-momentum", "SGD"])
 def test_an_optimizer_refuses_arrays_other_than_the_ones_it_started_with(make):
     """Regression (issue 14): Adam matched its running means to arrays by position and ``zip``
     truncated: reused with three arrays after two, it never updated the third."""

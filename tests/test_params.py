@@ -41,7 +41,8 @@ def test_gru_and_rnn_views_write_through_to_fused_storage():
 
 
 @pytest.mark.parametrize("cls, names, shapes", [
-    (ll.LSTMParams, ("W_fh", "W_fx", "b_f", "W_ih", "W_ix", "b_i", "W_ch", "W_cx", "b_c", "W_oh", "W_ox", "b_o"), None),
+    (ll.LSTMParams, ("W_fh", "W_fx", "b_f", "W_ih", "W_ix", "b_i", "W_ch", "W_cx", "b_c", "W_oh", "W_ox", "b_o"),
+     None),
     (ll.RNNParams, ("U", "W", "b"), {"U": (4, 3), "W": (4, 4), "b": (4,)}),
     (ll.GRUParams, ("W_zh", "W_zx", "b_z", "W_rh", "W_rx", "b_r", "W_ch", "W_cx", "b_c"), None),
 ])
@@ -197,7 +198,8 @@ def test_dstate0_is_the_initial_state_gradient_in_the_state_form():
             assert isinstance(g.dstate0, np.ndarray) and g.dstate0 is g.dh0
 
 
-@pytest.mark.parametrize("cls", [ll.RNNParams, ll.RNNGrads, ll.LSTMParams, ll.LSTMGrads, ll.GRUParams, ll.GRUGrads])
+@pytest.mark.parametrize("cls", [ll.RNNParams, ll.RNNGrads, ll.LSTMParams, ll.LSTMGrads, ll.GRUParams,
+                                 ll.GRUGrads])
 def test_names_is_a_tuple_on_the_class_too(cls):
     """Regression (issue 14): ``GRUParams.names`` at class level was a property object, while
     ``LSTMParams.names`` was a tuple; code that lists a model's parameters without making one

@@ -58,7 +58,8 @@ MODELS = {
     "gru-after-every": lambda: network.make_model("gru", 3, 4, 2, 0, every_step=True, reset_after=True),
     "gru-before-2-layers-float32": lambda: network.make_model("gru", 3, 4, 2, 0, layers=2, dtype=np.float32),
     "rnn-sigmoid-dropout": lambda: network.make_model("rnn", 3, 4, 2, 0, dropout=0.3, activation="sigmoid"),
-    "char-lstm-embedding-dropout": lambda: charlm.init_model("lstm", 9, 5, 0, layers=2, embedding_size=3, dropout=0.2),
+    "char-lstm-embedding-dropout": lambda: charlm.init_model("lstm", 9, 5, 0, layers=2, embedding_size=3,
+                                                             dropout=0.2),
     "mixed-rnn-lstm-gru": lambda: network.SequenceModel(
         (ll.RNNParams.init(3, 4, 0, activation="relu"), ll.LSTMParams.init(4, 5, 1), ll.GRUParams.init(5, 2, 2)),
         network.Linear.init(2, 3, 3), None, True, 0.1),

@@ -5,7 +5,8 @@ stack hands its state to another (encoder to decoder); the stack is the layers c
 arguments are checked."""
 import numpy as np
 import pytest
-from helpers import NAMES, assert_gradients_close, assert_gradients_equal, assert_states_close, make_params, random_state
+from helpers import (NAMES, assert_gradients_close, assert_gradients_equal, assert_states_close, make_params,
+                     random_state)
 
 import lstmlib as ll
 from lstmlib import fused
@@ -44,8 +45,8 @@ def _masks(layers, X, rate, seed):
 
 def _state_rows(prefix, model, state, dstate0):
     """``{name: (array, its gradient)}`` for each array of a state."""
-    return {f"{prefix}.state[{j}]": (a, d)
-            for j, (a, d) in enumerate(zip(model.state_arrays(state), model.state_arrays(dstate0), strict=True))}
+    pairs = zip(model.state_arrays(state), model.state_arrays(dstate0), strict=True)
+    return {f"{prefix}.state[{j}]": (a, d) for j, (a, d) in enumerate(pairs)}
 
 
 # every stack through the fused passes; a three-model stack also through the readable loops (each
@@ -71,7 +72,8 @@ def test_stack_gradients_match_finite_differences(name, mode):
         value = float(np.sum(G * hs))
         for p, fs, ds in zip(layers, cache.final_state, dstates, strict=True):
             m = ll.model_of(p)
-            value += sum(float(np.sum(a * b)) for a, b in zip(m.state_arrays(fs), m.state_arrays(ds), strict=True))
+            pairs = zip(m.state_arrays(fs), m.state_arrays(ds), strict=True)
+            value += sum(float(np.sum(a * b)) for a, b in pairs)
         return value
 
     _, cache = run()
@@ -216,7 +218,8 @@ def test_stack_masks_must_have_the_shape_of_the_input_they_thin():
     layers, X, _, _, _ = _stack(STACKS["lstm-gru"], seed=1)
     good = _masks(layers, X, 0.5, seed=0)
     ll.stack_forward(X, layers, masks=good)
-    with pytest.raises(ValueError, match=r"^masks\[0\]: expected None or shape \(4, 2, 3\) like the layer's input, got \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"^masks\[0\]: expected None or shape \(4, 2, 3\) like the layer's "
+                                         r"input, got \(2, 3\)"):
         ll.stack_forward(X, layers, masks=[good[0][0], good[1]])  # (B, D) would broadcast over time
     with pytest.raises(ValueError, match=r"^masks\[1\]: expected None or shape \(4, 2, 3\)"):
         ll.stack_forward(X, layers, masks=[good[0], np.ones((4, 2, 4))])

@@ -11,7 +11,8 @@ from lstmlib import fused
 KINDS = ("rnn", "lstm", "gru")
 # the module functions themselves (not the registry), readable and fused
 FUNCTIONS = {(k, "readable"): (getattr(ll, f"{k}_forward"), getattr(ll, f"{k}_backward")) for k in KINDS}
-FUNCTIONS.update({(k, "fused"): (getattr(fused, f"{k}_forward"), getattr(fused, f"{k}_backward")) for k in KINDS})
+FUNCTIONS.update({(k, "fused"): (getattr(fused, f"{k}_forward"), getattr(fused, f"{k}_backward"))
+                  for k in KINDS})
 CASES = sorted(FUNCTIONS)
 B, H = 2, 4
 
@@ -157,12 +158,14 @@ def test_a_stacks_state_is_a_list_of_the_layers_states(kind):
 # ---- a state in the wrong form is refused, by name ----------------------------------------------
 h_ok, c_ok = np.zeros((B, H)), np.zeros((B, H))
 WRONG = [
-    ("lstm", h_ok, r"^state: expected the LSTM's pair \(h, c\), each \(B, H\) \(an LSTMState\), got an array of shape \(2, 4\)"),
+    ("lstm", h_ok,
+     r"^state: expected the LSTM's pair \(h, c\), each \(B, H\) \(an LSTMState\), got an array of shape \(2, 4\)"),
     ("lstm", {"h": h_ok, "c": c_ok}, r"^state: expected the LSTM's pair \(h, c\).*got dict"),
     ("lstm", (h_ok, c_ok, c_ok), r"^state: expected the LSTM's pair \(h, c\).*got tuple"),
     ("lstm", (h_ok, np.zeros((B, 3))), r"^state.c: expected shape \(B=2, H=4\), got shape \(2, 3\)"),
     ("lstm", (np.full((B, H), np.nan), c_ok), r"^state.h: expected finite values"),
-    ("gru", (h_ok, c_ok), r"^state: expected the array h \(B, H\) \(the state of an RNN or GRU\), got a tuple of 2 \(an LSTM's \(h, c\)\?\)"),
+    ("gru", (h_ok, c_ok),
+     r"^state: expected the array h \(B, H\) \(the state of an RNN or GRU\), got a tuple of 2 \(an LSTM's \(h, c\)\?\)"),
     ("rnn", ll.LSTMState(h_ok, c_ok), r"^state: expected the array h \(B, H\).*an LSTM's \(h, c\)\?"),
     ("gru", {"h": h_ok}, r"^state: expected the array h \(B, H\) \(the state of an RNN or GRU\), got dict"),
     ("rnn", [h_ok], r"^state: expected a 2-D array of shape \(B=2, H=4\), got shape \(1, 2, 4\)"),

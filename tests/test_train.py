@@ -108,7 +108,8 @@ def test_fit_records_what_it_did():
     assert "120 steps" in repr(h)
 
 
-@pytest.mark.parametrize("kind, kw", [("rnn", {}), ("lstm", dict(forget_bias=1.0)), ("gru", dict(reset_after=True))])
+@pytest.mark.parametrize("kind, kw", [("rnn", {}), ("lstm", dict(forget_bias=1.0)),
+                                      ("gru", dict(reset_after=True))])
 def test_fit_equals_a_hand_written_loop_bit_for_bit(kind, kw):
     """fit is train_step on the next batch (loss_and_grads, clipping, the optimizer's step) and
     nothing else: its workspace and its bookkeeping change no bit of the result."""
@@ -199,7 +200,8 @@ def test_fit_does_not_touch_the_c_library_allocator():
         "from lstmlib import network, optim, tasks, train\n"
         "for threads in (None, 1):\n"
         "    loaded.clear(); looked_up.clear()\n"
-        "    train.fit(train.task_batches(tasks.adding_task(5).sample, 2, 0), network.make_model('lstm', 2, 3, 1, 0),\n"
+        "    train.fit(train.task_batches(tasks.adding_task(5).sample, 2, 0),\n"
+        "              network.make_model('lstm', 2, 3, 1, 0),\n"
         "              optim.SGD(0.1), steps=3, threads=threads)\n"
         "    print(loaded, looked_up)\n"
     )
@@ -285,7 +287,8 @@ def test_train_step_carries_the_state_only_when_the_batch_says_so():
 def test_train_step_with_dropout_draws_its_masks_from_rng():
     model = network.make_model("lstm", 2, 5, 1, 0, dropout=0.5)
     X, y = tasks.adding_task(6).sample(4, 0)
-    values = [train.train_step(train.Batch(X, y), model.copy(), optim.SGD(0.1), rng=seed)[0] for seed in (1, 1, 2)]
+    values = [train.train_step(train.Batch(X, y), model.copy(), optim.SGD(0.1), rng=seed)[0]
+              for seed in (1, 1, 2)]
     assert values[0] == values[1] != values[2]
     masks = network.dropout_masks(model, 6, 4, 1)
     assert values[0] == network.loss_and_grads(X, y, model, masks=masks)[0]
