@@ -215,7 +215,7 @@ def lstm_forward(X: np.ndarray, p: LSTMParams, state: LSTMState | None = None, *
         np.tanh(c, out=tanh_cells[t])
         np.multiply(o, tanh_cells[t], out=h)
         hs[t] = h.T
-    hs = _read_only(hs)
+    hs, gates, cells, tanh_cells = map(_read_only, (hs, gates, cells, tanh_cells))  # handed out: read-only
     return hs, FusedLSTMCache(X, p, h0, hs, gates, cells, tanh_cells, _stamp_forward(workspace))
 
 
@@ -362,7 +362,7 @@ def gru_forward(X: np.ndarray, p: GRUParams, state: np.ndarray | None = None, *,
         s *= a[:H]
         np.add(h, s, out=hidden[t + 1])
         hs[t] = hidden[t + 1].T
-    hs = _read_only(hs)
+    hs, hidden, gates, extra = map(_read_only, (hs, hidden, gates, extra))  # handed out: read-only
     return hs, FusedGRUCache(X, p, h0, hs, hidden, gates, extra, _stamp_forward(workspace))
 
 

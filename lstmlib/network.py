@@ -322,7 +322,8 @@ def backward(doutputs: np.ndarray, cache: ModelCache, dstate: Sequence | None = 
     """BPTT through the head, the layers (top to bottom: each layer's ``dX`` is the error of the
     outputs of the layer below, the article's equation 14) and the embedding. ``doutputs``:
     ``dE/d(outputs)``, the shape ``forward`` returned; ``dstate``: the gradient arriving at each
-    layer's final state from a later chunk (``None``: the gradient is truncated there)."""
+    layer's final state from a later chunk (``None``: the gradient is truncated there). Raises
+    ``FloatingPointError`` when the error at the head overflows (a diverged run)."""
     if not isinstance(cache, ModelCache):
         raise ValueError(f"cache: expected the ModelCache returned by network.forward, got {type(cache).__name__}")
     model = cache.model
@@ -334,6 +335,8 @@ def backward(doutputs: np.ndarray, cache: ModelCache, dstate: Sequence | None = 
     dW = d2.T @ read2  # the head: dW_y = sum dy h^T, db_y = sum dy, dE/dh = dy W_y
     db = d2.sum(axis=0)
     dread = (d2 @ W).reshape(cache.read.shape)
+    if not (np.isfinite(dread.min()) and np.isfinite(dread.max())):  # not an input error: a diverging run
+        raise FloatingPointError("the gradient overflowed in the head: the run diverged")
     if cache.masks is not None:
         dread *= cache.masks.head
     hs = cache.stack.layers[-1].hs
@@ -369,7 +372,10 @@ def loss_and_grads(X, y, model: SequenceModel, state: Sequence | None = None, *,
         value, doutputs = LOSSES[loss](outputs, y)
     if not (np.isfinite(value) and np.all(np.isfinite(doutputs))):
         raise FloatingPointError(f"the loss or its gradient overflowed (loss {value:.3g}): the run diverged")
-    grads = backward(doutputs.astype(model.dtype, copy=False), cache, workspace=workspace)
+    with np.errstate(over="ignore", invalid="ignore"):  # the gradient of a diverging run overflows too
+        grads = backward(doutputs.astype(model.dtype, copy=False), cache, workspace=workspace)
+    if not all(np.isfinite(a.min()) and np.isfinite(a.max()) for a in grads.arrays()):
+        raise FloatingPointError(f"the gradient overflowed (loss {value:.3g}): the run diverged")
     return value, grads, cache.final_state
 
 

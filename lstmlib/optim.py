@@ -40,6 +40,12 @@ def _pair_check(params, grads):
             raise ValueError(f"grads[{k}]: expected shape {p.shape}, got {g.shape}")
 
 
+def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``a`` and ``b`` are the same array: the same memory, shape and strides."""
+    return a is b or (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+                      and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
+
 def linear_decay(start: float, end: float, steps: int) -> Callable[[int], float]:
     """A learning-rate schedule: ``start`` at step 1, falling linearly to ``end`` at step
     ``steps`` and staying there. Pass it as an optimizer's ``lr``."""
@@ -66,23 +72,25 @@ class _Optimizer:
     def __init__(self, lr):
         self.lr = lr if callable(lr) else _positive(lr, "lr")
         self.t = 0
-        self._shapes: list[tuple] | None = None
+        self._params: list[np.ndarray] | None = None  # the arrays of the first step, kept alive
 
     def lr_at(self, t: int) -> float:
         """The learning rate of step ``t``."""
         return float(self.lr(t)) if callable(self.lr) else self.lr
 
     def _start(self, params, grads) -> bool:
-        """Checks; True on the first step (the state is then to be created)."""
+        """Checks; True on the first step (the state is then to be created). Later steps must
+        update the same arrays (the same memory: fresh views of it are fine)."""
         _pair_check(params, grads)
-        shapes = [p.shape for p in params]
-        if self._shapes is None:
-            self._shapes = shapes
+        if self._params is None:
+            self._params = list(params)
             return True
-        if shapes != self._shapes:
-            raise ValueError(f"params: expected the {len(self._shapes)} arrays of shapes {self._shapes} this "
-                             f"optimizer started with (it keeps state per array: make a new one for another "
-                             f"model), got {len(shapes)} of shapes {shapes}")
+        if len(params) != len(self._params) or not all(map(_same_memory, params, self._params)):
+            shapes, given = [p.shape for p in self._params], [p.shape for p in params]
+            got = "other arrays of those shapes" if given == shapes else f"{len(given)} of shapes {given}"
+            raise ValueError(f"params: expected the {len(shapes)} arrays of shapes {shapes} this optimizer "
+                             f"started with (it keeps state per array: make a new one for another model), "
+                             f"got {got}")
         return False
 
     def _lr_repr(self) -> str:

@@ -68,11 +68,11 @@ def test_the_model_layer_loads_no_plotting_or_notebook_packages():
     counts."""
     code = (
         "import sys, lstmlib\n"
-        "from lstmlib import article, fused, gradcheck, losses, models, optim, stack, tasks, train\n"
+        "from lstmlib import article, fused, gradcheck, losses, models, network, optim, stack, tasks, train\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'ipywidgets')))\n"
-        "m = train.make_model('lstm', 2, 3, 1, 0)\n"
-        "train.fit(m, tasks.adding_task(5).sample, steps=2, batch_size=2, optimizer=optim.SGD(0.1),\n"
-        "          rng=0, progress=train.PrintProgress())\n"
+        "m = network.make_model('lstm', 2, 3, 1, 0)\n"
+        "train.fit(train.task_batches(tasks.adding_task(5).sample, 2, 0), m, optim.SGD(0.1), steps=2,\n"
+        "          progress=train.PrintProgress())\n"
         "print(sorted({m.split('.')[0] for m in sys.modules}\n"
         "             & {'matplotlib', 'ipywidgets', 'IPython', 'ipykernel'}))\n"
     )
