@@ -166,8 +166,10 @@ class SequenceModel:
             embedding=None if self.embedding is None else self.embedding.astype(dt))
 
     def describe(self) -> str:
-        """One line, e.g. ``"LSTM 2x192, embedding 96x32, 490,080 parameters"``."""
-        title = get_model(self.kind).title if self.kind != "mixed" else "mixed"
+        """One line, e.g. ``"LSTM 2x192, embedding 96x32, 490,080 parameters"`` (a stack of
+        different models names them bottom first: ``"LSTM-GRU 64-32, ..."``)."""
+        titles = [model_of(p).title for p in self.layers]
+        title = titles[0] if len(set(titles)) == 1 else "-".join(titles)
         sizes = self.hidden_sizes
         shape = f"{len(sizes)}x{sizes[0]}" if len(set(sizes)) == 1 and len(sizes) > 1 else "-".join(map(str, sizes))
         parts = [f"{title} {shape}"]

@@ -48,12 +48,14 @@ def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
 
 def linear_decay(start: float, end: float, steps: int) -> Callable[[int], float]:
     """A learning-rate schedule: ``start`` at step 1, falling linearly to ``end`` at step
-    ``steps`` and staying there. Pass it as an optimizer's ``lr``."""
+    ``steps`` (>= 2) and staying there. Pass it as an optimizer's ``lr``."""
     start, end = _positive(start, "start"), _positive(end, "end")
     steps = _validate.positive_int(steps, "steps")
+    if steps < 2:
+        raise ValueError(f"steps: expected at least 2 (step 1 runs at start, step `steps` at end), got {steps}")
 
     def lr(t: int) -> float:
-        return start + (end - start) * min(t - 1, steps - 1) / max(1, steps - 1)
+        return start + (end - start) * min(t - 1, steps - 1) / (steps - 1)
     return lr
 
 

@@ -164,7 +164,7 @@ def test_scores_do_not_depend_on_the_chunk_length_and_match_one_forward_pass():
     score = charlm.text_score(ids, batch_size=3, chunk=50)(m)
     assert isinstance(score, network.Score) and score.accuracy is None
     assert score.loss == pytest.approx(nats, rel=1e-12) and score.loss * charlm.BITS_PER_NAT == pytest.approx(a)
-    pos, lp, kept = charlm.next_char_log_probs(m, ids, batch_size=3, chunk=5, keep=[2, 3])
+    pos, lp, kept = charlm.next_char_log_probs(ids, m, batch_size=3, chunk=5, keep=[2, 3])
     assert pos.shape == lp.shape == (3 * 99,) and kept.shape == (3 * 99, 2)
     assert np.array_equal(pos[:99], np.arange(99)) and pos[99] == 100
     np.testing.assert_allclose(lp[pos == 0], logp[0, 0, ids[1]], rtol=1e-12)

@@ -223,7 +223,7 @@ def test_sequence_model_properties_copy_and_describe():
     assert f.dtype == np.float32 and all(a.dtype == np.float32 for a in f.arrays())
     assert (f.every_step, f.dropout) == (True, 0.25)
     mixed = _model(("lstm", "gru_reset_before"), False, False, 0.0)
-    assert mixed.kind == "mixed" and mixed.describe().startswith("mixed 2x3, ")
+    assert mixed.kind == "mixed" and mixed.describe().startswith("LSTM-GRU 2x3, ")
 
 
 def test_dropout_masks():
