@@ -165,3 +165,12 @@ def test_article_functions_check_their_arguments():
     _, acache = article.article_lstm_forward(X, P["lstm"])
     with pytest.raises(ValueError, match="errata: expected an ArticleErrata"):
         article.article_lstm_backward(np.zeros((5, 2, 4)), acache, errata=True)
+
+
+@pytest.mark.parametrize("seed", [-1, -(2**40)])
+def test_a_negative_seed_is_refused_in_one_sentence_naming_the_argument(seed):
+    # numpy's own message comes from deep inside default_rng and does not name the argument
+    with pytest.raises(ValueError, match=rf"^seed: expected a np.random.Generator or an int seed >= 0, got {seed}$"):
+        ll._validate.rng(seed, "seed")
+    with pytest.raises(ValueError, match=r"^rng: expected .* int seed >= 0, got -1$"):
+        ll.LSTMParams.init(3, 4, -1)
