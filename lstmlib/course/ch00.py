@@ -220,16 +220,18 @@ def unchecked_cells(folder=".") -> list[UncheckedCell]:
 
 
 def unchecked_table(folder=".") -> str:
-    """``unchecked_cells(folder)`` as text, one line per cell, grouped into the explorers and the
-    rest (whose printed digits depend on the machine: training runs, round-off, PyTorch)."""
+    """``unchecked_cells(folder)`` as text, one line per cell (its notebook and the first line of
+    its code, by which a reader finds it; no cell numbers, which change whenever a chapter gains a
+    cell), grouped into the explorers and the rest (whose printed digits depend on the machine:
+    training runs, round-off, PyTorch)."""
     cells = unchecked_cells(folder)
     lines = []
-    for explorer, head in ((True, tr("live explorers (a widget is drawn anew on every run):")),
-                           (False, tr("outputs whose digits depend on the processor or on what is installed "
-                                      "(training runs, round-off, PyTorch): run, not compared:"))):
+    for explorer, head in ((True, tr("live explorers (a widget, drawn anew on every run):")),
+                           (False, tr("run, not compared (the last digits depend on the processor or on what "
+                                      "is installed):"))):
         group = [c for c in cells if c.explorer == explorer]
         lines.append(tr("{head} {n}", head=head, n=len(group)))
-        lines += [f"  {c.notebook:<34} {tr('cell')} {c.cell:>2}: {c.code[:60]}" for c in group]
+        lines += [f"  {c.notebook:<34} {c.code[:66]}" for c in group]
     return "\n".join(lines)
 
 
