@@ -39,27 +39,34 @@ def check_parameter_count(formula, **other) -> Verdict:
     if not callable(formula):
         return Verdict(False, tr("give a function of D and H, for example  lambda D, H: ...  "
                                  "(so that it can be checked at several sizes)."))
-    for D, H in ((3, 4), (1, 1), (10, 2), (2, 10)):
+    sizes = ((3, 4), (1, 1), (10, 2), (2, 10))
+    got = {}
+    for D, H in sizes:
         out, err = _call(formula, D, H)
         if err is not None:
             return err
-        got, err = _count_of(out, D, H)
+        got[D, H], err = _count_of(out, D, H)
         if err is not None:
             return err
-        want = _LSTM.parameter_count(D, H)
-        if got == want:
-            continue
-        hints = [(_LSTM.parameter_count(H, D), tr("D and H are swapped: the check calls your function as f(D, H), "
-                                                  "the input size first (and W_gh is H x H, W_gx is H x D).")),
-                 (4 * H * (H + D), tr("the biases are missing: each of the 4 weighted inputs has a bias of H numbers.")),
-                 (H * (H + D + 1), tr("that counts one weighted input; an LSTM has four (f, i, c~ and o).")),
-                 (3 * H * (H + D + 1), tr("the candidate c~ has weights and a bias too: four weighted inputs, not three.")),
-                 (4 * H * (D + 1), tr("the recurrent weights W_fh, W_ih, W_ch, W_oh (H x H each) are missing.")),
-                 (4 * (H + D + 1), tr("each gate has H rows: multiply by H."))]
-        why = next((m for val, m in hints if got == val),
+    wrong = [(D, H) for D, H in sizes if got[D, H] != _LSTM.parameter_count(D, H)]
+    if wrong:
+        # a slip is named only when it explains the formula at every size (two slips can agree at one)
+        slips = [(lambda D, H: _LSTM.parameter_count(H, D),
+                  tr("D and H are swapped: the check calls your function as f(D, H), the input size first "
+                     "(and W_gh is H x H, W_gx is H x D).")),
+                 (lambda D, H: 4 * H * (H + D), tr("the biases are missing: each of the 4 weighted inputs has a bias "
+                                                   "of H numbers.")),
+                 (lambda D, H: H * (H + D + 1), tr("that counts one weighted input; an LSTM has four (f, i, c~ and o).")),
+                 (lambda D, H: 3 * H * (H + D + 1), tr("the candidate c~ has weights and a bias too: four weighted "
+                                                       "inputs, not three.")),
+                 (lambda D, H: 4 * H * (D + 1), tr("the recurrent weights W_fh, W_ih, W_ch, W_oh (H x H each) are "
+                                                   "missing.")),
+                 (lambda D, H: 4 * (H + D + 1), tr("each gate has H rows: multiply by H."))]
+        why = next((m for slip, m in slips if all(got[s] == slip(*s) for s in sizes)),
                    tr("count, for each of f, i, c~, o: W_gh (H x H), W_gx (H x D), b_g (H)."))
+        D, H = wrong[0]
         return Verdict(False, tr("for D={D}, H={H} your formula gives {got}, the LSTM has {want}: {why}",
-                                 D=D, H=H, got=got, want=want, why=why))
+                                 D=D, H=H, got=got[D, H], want=_LSTM.parameter_count(D, H), why=why))
     return Verdict(True, tr("4H(H+D+1) numbers: four weighted inputs (f, i, c~, o), each with an H x H, an "
                             "H x D matrix and H biases. For D=3, H=4 that is {n}.", n=_LSTM.parameter_count(3, 4)))
 
