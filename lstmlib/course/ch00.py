@@ -17,10 +17,10 @@ from .. import _validate
 from ..lstm import LSTMParams, lstm_backward, lstm_forward
 from ..rnn import RNNParams, rnn_forward
 from .ch01 import rnn_gradient_flow
-from .i18n import language, set_language, tr
+from .i18n import N_, language, set_language, tr
 
 __all__ = ["NotationRow", "notation_rows", "notation_markdown", "GLOSSARY", "glossary", "glossary_markdown",
-           "IGNORE_TAG", "UncheckedCell", "unchecked_cells", "unchecked_table", "source"]
+           "Chapter", "CHAPTERS", "chapter_map", "IGNORE_TAG", "UncheckedCell", "unchecked_cells", "unchecked_table", "source"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,6 +184,81 @@ def glossary_markdown() -> str:
     out = [tr("| English | 中文: the article's term | 中文: also met elsewhere (synonyms) | meaning |"),
            "|---|---|---|---|"]
     out += [f"| {en} | {zh} | {other or '—'} | {meaning} |" for en, zh, other, meaning in glossary()]
+    return "\n".join(out)
+
+
+# ---- the map of the course ----------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Chapter:
+    number: str  # "00" .. "08"
+    title: str  # English; ``chapter_map`` translates it
+    notebook: str  # its file, beside this one
+    question: str  # the question it answers
+    builds_on: str  # what it needs besides chapter 00
+    minutes: int  # a first careful pass: reading, running, exploring (exercises extra)
+
+
+CHAPTERS: tuple[Chapter, ...] = (
+    Chapter("00", N_("Start here"), "00_start_here.ipynb",
+            N_("How does the course work: explorers, code, notation, Chinese terms, tests?"),
+            N_("Python and a little numpy"), 20),
+    Chapter("01", N_("The plain RNN and its vanishing gradients"), "01_rnn_vanishing_gradients.ipynb",
+            N_("Why can a plain RNN not learn that an output depends on an input 50 steps earlier?"),
+            N_("the chain rule; a matrix times a vector"), 50),
+    Chapter("02", N_("The LSTM cell: gates and the forward pass"), "02_lstm_gates_forward.ipynb",
+            N_("What does the cell state add, and what do the three gates switch? (the article's equations 1-6)"),
+            "01", 50),
+    Chapter("03", N_("Backpropagation through time for the LSTM"), "03_lstm_bptt.ipynb",
+            N_("How does the error flow back through an LSTM, and what does the article's derivation leave out?"),
+            "01, 02", 60),
+    Chapter("04", N_("The GRU"), "04_gru.ipynb",
+            N_("How does the GRU manage with two gates, how is it trained, and how do its three conventions "
+               "(the article's, PyTorch's, d2l's) differ?"), "02, 03", 50),
+    Chapter("05", N_("Gradient flow: RNN, LSTM and GRU side by side"), "05_gradient_flow.ipynb",
+            N_("How much of the gradient reaches each earlier step in each model, and why does the forget gate "
+               "decide it?"), "01-04", 50),
+    Chapter("06", N_("Training"), "06_training.ipynb",
+            N_("Do the gated networks learn long-range tasks that the plain RNN cannot, as the papers claim?"),
+            "05", 60),
+    Chapter("07", N_("A character-level LSTM on real text"), "07_char_lstm.ipynb",
+            N_("Can the LSTM you built learn real text (Python's own source), and what do its cells track once "
+               "trained?"), "06", 60),
+    Chapter("08", N_("LSTM variants: which parts matter?"), "08_lstm_variants.ipynb",
+            N_("Which parts of the LSTM matter: what changes when a gate or an activation is removed, peepholes "
+               "are added, or the input and forget gates are coupled?"), "03, 06", 60),
+)
+"""The chapters in reading order, with what each needs and a time for a first careful pass."""
+
+
+def _figures(folder: Path) -> str:
+    """Where the chapter pictures are, seen from the notebooks in ``folder``: ``figures`` beside
+    the English chapters, ``../figures`` from the translated ones one folder down."""
+    folder = folder.resolve()
+    return "figures" if (folder / "figures").is_dir() or not (folder.parent / "figures").is_dir() else "../figures"
+
+
+def chapter_map(folder=".", *, thumbnail_width: int = 220) -> str:
+    """The map of the course as a markdown table: one row per chapter of ``CHAPTERS`` with its
+    picture (``figures/chNN.png``), its title (a link to its notebook in ``folder``), its question,
+    what it builds on and its time. A chapter whose notebook or picture is not there yet keeps its
+    row: its title without a link, and "picture to come" in place of the picture."""
+    folder = Path(folder)
+    figures = _figures(folder)
+    out = [tr("| picture | chapter | the question it answers | builds on | time |"), "|:-:|---|---|---|---|"]
+    for c in CHAPTERS:
+        image = Path(figures) / f"ch{c.number}.png"
+        picture = (f'<img src="{image.as_posix()}" width="{thumbnail_width}" alt="chapter {c.number} picture">'
+                   if (folder / image).exists() else tr("*(picture to come)*"))
+        title = f"{c.number} · {tr(c.title)}"
+        if c.number == "00":
+            chapter = tr("**{title}** (this notebook)", title=title)
+        elif (folder / c.notebook).exists():
+            chapter = f"**[{title}]({c.notebook})**"
+        else:
+            chapter = tr("**{title}** (to come)", title=title)
+        builds = tr(c.builds_on) if not c.builds_on[0].isdigit() else c.builds_on
+        out.append(f"| {picture} | {chapter} | {tr(c.question)} | {builds} | "
+                   + tr("{n} min", n=c.minutes) + " |")
     return "\n".join(out)
 
 
