@@ -109,6 +109,8 @@ def rng(value, name: str = "rng") -> np.random.Generator:
     if isinstance(value, np.random.Generator):
         return value
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(f"{name}: expected a np.random.Generator or an int seed >= 0, got {value}")
         return np.random.default_rng(int(value))
     raise ValueError(
         f"{name}: expected a np.random.Generator (e.g. np.random.default_rng(0)) or an int seed, "

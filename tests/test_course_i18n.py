@@ -229,8 +229,8 @@ def test_the_gradient_check_report_in_chinese(zh):
 
 def test_the_notation_table_and_glossary_in_chinese(zh):
     md = ch00.notation_markdown(3, 4, 2, 5)
-    assert md.splitlines()[0] == "| 文章中的符号 | 含义 | 在 lstmlib 中 | 形状 | 此处（D=3, H=4, B=2, T=5） |"
-    assert "| $c_t$ | 单元状态 | `cache.c[t-1]` | (B, H) | (2, 4) |" in md
+    assert md.splitlines()[0] == "| 章 | 文章中的符号 | 含义 | 在 lstmlib 中 | 形状 | 此处（D=3, H=4, B=2, T=5） |"
+    assert "| 02 | $c_t$ | 单元状态 | `cache.c[t-1]` | (B, H) | (2, 4) |" in md
     rows = ch00.glossary_markdown().splitlines()
     assert rows[0].startswith("| 英文 | 中文：文章的术语")
     assert rows[2].startswith("| recurrent neural network (RNN) | 循环神经网络 | — | ")  # English terms kept

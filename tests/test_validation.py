@@ -385,3 +385,12 @@ def test_wrong_params_type_is_named(model, impl):
     other = P["rnn" if model != "rnn" else "lstm"]
     with pytest.raises(ValueError, match=f"^p: expected {model.upper()}Params, got"):
         FORWARD[model, impl](X, other)
+
+
+@pytest.mark.parametrize("seed", [-1, -(2**40)])
+def test_a_negative_seed_is_refused_in_one_sentence_naming_the_argument(seed):
+    # numpy's own message comes from deep inside default_rng and does not name the argument
+    with pytest.raises(ValueError, match=rf"^seed: expected a np.random.Generator or an int seed >= 0, got {seed}$"):
+        ll._validate.rng(seed, "seed")
+    with pytest.raises(ValueError, match=r"^rng: expected .* int seed >= 0, got -1$"):
+        ll.LSTMParams.init(3, 4, -1)

@@ -9,11 +9,12 @@ import numpy as np
 
 from .. import _validate
 from ..activations import ACTIVATIONS, DERIVATIVE_BOUND
-from ..rnn import RNNParams, rnn_backward, rnn_forward, rnn_step_backward, with_activation
+from ..rnn import RNNParams, rnn_backward, rnn_forward, rnn_step_backward
+from ._args import whole_number
 from .i18n import tr
 from .linalg import orthogonal_matrix, rescale_matrix, spectral_norm, spectral_radius, step_norms
 
-__all__ = ["step_norms", "spectral_norm", "spectral_radius", "rescale_matrix", "orthogonal_matrix", "rnn_with_radius",
+__all__ = ["ScalarChain", "scalar_chain", "scalar_chains", "scalar_chain_table", "step_norms", "spectral_norm", "spectral_radius", "rescale_matrix", "orthogonal_matrix", "rnn_with_radius",
            "RNNGradientFlow", "rnn_gradient_flow", "ProductOrderCheck", "product_order_check",
            "RadiusExperiment", "radius_experiment", "decay_table", "EarlyStepsStudy", "early_steps_study"]
 
@@ -30,6 +31,84 @@ def rnn_with_radius(input_size: int, hidden_size: int, radius: float, rng, *,
     p = RNNParams.init(input_size, hidden_size, gen, dtype=dtype)
     p.W[...] = radius * orthogonal_matrix(hidden_size, gen)
     return p
+
+
+# ---- one unit: the whole argument in a product of numbers -------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class ScalarChain:
+    """A plain RNN with one unit, ``h_t = f(w h_{t-1} + x_t)``, and a loss ``E = h_T`` at its last
+    step, over the last T steps of a longer run. One step back multiplies the gradient by the
+    number ``w f'(net_t)``, so
+
+        dE/dh_{T-n} = w^n * f'(net_T) f'(net_{T-1}) ... f'(net_{T-n+1}).
+
+    ``reach[n] = |dE/dh_{T-n}|`` for n = 0..T-1, from the library's BPTT (``rnn_backward``);
+    ``w_power[n] = |w|^n``, what the product would be if every slope were 1; ``slopes[t-1] =
+    f'(net_t)``."""
+
+    w: float
+    activation: str
+    slopes: np.ndarray  # (T,)
+    reach: np.ndarray  # (T,)
+
+    @property
+    def steps(self) -> int:
+        """T, the number of time steps."""
+        return len(self.slopes)
+
+    @property
+    def w_power(self) -> np.ndarray:
+        """``|w|^n`` for n = 0..T-1."""
+        return abs(self.w) ** np.arange(self.steps, dtype=np.float64)
+
+
+SCALAR_INPUT = 0.1
+"""The input a ``scalar_chain`` unit reads at every step, unless told otherwise."""
+
+
+def scalar_chain(w: float, activation: str = "tanh", *, steps: int = 30, x: float = SCALAR_INPUT,
+                 warmup: int = 20) -> ScalarChain:
+    """The ``ScalarChain`` of a one-unit RNN (``RNNParams`` with D = H = 1: ``W = [[w]]``,
+    ``U = [[1]]``, ``b = 0``) reading the same small input ``x`` at every step from ``h_0 = 0``:
+    ``warmup`` steps to settle, then the ``steps`` steps the chain describes (the loss at the last)."""
+    w = _validate.real(w, "w")
+    steps = _validate.positive_int(steps, "steps")
+    warmup = whole_number(warmup, "warmup", 0)
+    X = np.full((warmup + steps, 1, 1), _validate.real(x, "x"))
+    p = RNNParams(np.array([[w, 1.0]]), np.zeros(1)).with_activation(activation)
+    hs, _, g = _bptt_last_step_loss(X, p, None, None)
+    slopes = ACTIVATIONS[p.activation][1](hs[warmup:, 0, 0])
+    return ScalarChain(w, p.activation, slopes, np.abs(g.dh[::-1, 0, 0])[:steps])
+
+
+def scalar_chains(ws=(0.5, 0.9, 1.5), activations=("relu", "tanh"), *, steps: int = 30) -> list[ScalarChain]:
+    """``scalar_chain(w, activation, steps=steps)`` for every activation and ``w``, activation by
+    activation."""
+    return [scalar_chain(w, act, steps=steps) for act in activations for w in ws]
+
+
+def scalar_chain_table(ws=(0.5, 1.5), activations=("relu", "tanh"), backs=(1, 5, 10, 20), *,
+                       steps: int = 30) -> str:
+    """For each activation and ``w``: the slope at the last step, the factor ``w f'`` one step
+    back costs there, and ``|dE/dh_{T-n}|`` measured by BPTT beside ``|w|^n`` at each ``n`` of
+    ``backs`` (``scalar_chain``), three significant digits."""
+    backs = tuple(backs)
+    if not backs or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n < steps
+                        for n in backs):
+        raise ValueError(tr("backs: expected whole numbers of steps back from 0 to T-1 = {last}, got {backs!r}",
+                            last=steps - 1, backs=backs))
+    head = (f"{tr('activation'):<10} {'w':>5} {tr('slope f′'):>8} {'w·f′':>6}  {'':<22}"
+            + "".join(f"{'n = ' + str(n):>10}" for n in backs))
+    lines = [tr("one unit, x_t = {x:g}, loss E = h_T at T = {T}: |dE/dh_(T-n)| from BPTT, and |w|^n",
+                x=SCALAR_INPUT, T=steps),
+             head, "-" * len(head)]
+    for c in scalar_chains(ws, activations, steps=steps):
+        slope = float(c.slopes[-1])
+        lines.append(f"{c.activation:<10} {c.w:>5g} {slope:>8.3f} {c.w * slope:>6.3f}  "
+                     f"{tr('measured |dE/dh_(T-n)|'):<22}" + "".join(f"{c.reach[n]:>10.3g}" for n in backs))
+        lines.append(f"{'':<10} {'':>5} {'':>8} {'':>6}  {'|w|^n':<22}"
+                     + "".join(f"{c.w_power[n]:>10.3g}" for n in backs))
+    return "\n".join(lines)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -67,25 +146,44 @@ class RNNGradientFlow:
         last = self.delta_norms[-1]
         return float(self.delta_norms[0] / last) if last > 0 else 0.0
 
+    def _back(self, n, name: str = "n") -> int:
+        """``n`` checked as a number of steps back that leaves at least one earlier step."""
+        if self.steps < 2:
+            raise ValueError(tr("{name}: this flow has T = 1 step, so no step lies before the last", name=name))
+        return whole_number(n, name, 1, self.steps - 1, tr("T-1: this flow has T = {T} steps", T=self.steps))
+
     def early_share(self, n: int = 3) -> float:
         """``||sum_{k <= T-n} grad_{W_k} E|| / ||grad_W E||``: what all steps before the last ``n``
-        add to the weight gradient, relative to the whole. Near 0: the early inputs no longer
-        influence learning (the article's figure); near or above 1: they dominate it."""
-        n = _validate.positive_int(n, "n")
+        add to the weight gradient, relative to the whole, for ``n`` from 1 to T-1. Near 0: the
+        early inputs no longer influence learning (the article's figure); near or above 1: they
+        dominate it."""
+        n = self._back(n)
         total = float(np.linalg.norm(self.grad_W))
-        early = self.contributions[:-n].sum(axis=0) if n < self.steps else np.zeros_like(self.grad_W)
-        return float(np.linalg.norm(early) / total) if total > 0 else 0.0
+        return float(np.linalg.norm(self.contributions[:-n].sum(axis=0)) / total) if total > 0 else 0.0
+
+    def reach_table(self, back=(3, 10), last: int = 6) -> str:
+        """Text: ``early_share(n)`` for each ``n`` in ``back``, then ``||grad_{W_k} E||`` of the
+        ``last`` steps before the loss and ``||grad_W E||``, three significant digits. Every ``n``
+        and ``last`` must fit this flow's T (a ValueError says so)."""
+        back = tuple(self._back(n, "back") for n in back)
+        last = whole_number(last, "last", 1, self.steps, tr("T: this flow has T = {T} steps", T=self.steps))
+        T = self.steps
+        lines = [tr("steps 1..T-{n} add {share:.2g} of ||grad_W E||", n=n, share=self.early_share(n)) for n in back]
+        norms = self.contribution_norms
+        lines += [f"  ||grad_(W_{k}) E|| = {norms[k - 1]:.3g}" for k in range(T - last + 1, T + 1)]
+        lines.append(f"  ||grad_W E|| = {np.linalg.norm(self.grad_W):.3g}")
+        return "\n".join(lines)
 
     def bound_holds(self, rtol: float = 1e-12) -> bool:
         """True when ``||delta_k|| <= bound_k`` at every step (``rtol`` absorbs rounding)."""
         return bool(np.all(self.delta_norms <= self.bound * (1 + rtol)))
 
 
-def _bptt_last_step_loss(X, p, h0, dh_last):
+def _bptt_last_step_loss(X, p, state, dh_last):
     """``(hs, cache, grads)`` of the library's BPTT for a loss at the last step only, whose
     gradient ``dE/dh_T`` is ``dh_last (B, H)`` (all ones when ``None``); ``grads.dh (T, B, H)``
     holds the total ``dE/dh_k`` of every step."""
-    hs, cache = rnn_forward(X, p, h0)  # validates X, p and h0
+    hs, cache = rnn_forward(X, p, state)  # validates X, p and the initial state h_0
     T, B, H = hs.shape
     if dh_last is None:
         dh_last = np.ones((B, H), dtype=p.dtype)
@@ -94,17 +192,18 @@ def _bptt_last_step_loss(X, p, h0, dh_last):
     return hs, cache, rnn_backward(dhs, cache, state_grads=True)
 
 
-def rnn_gradient_flow(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
+def rnn_gradient_flow(X: np.ndarray, p: RNNParams, state: np.ndarray | None = None, *,
                       dh_last: np.ndarray | None = None) -> RNNGradientFlow:
     """Error terms, the article's bound and the per-step weight-gradient contributions of the
-    plain RNN ``p`` run over ``X (T, B, D)`` from ``h0 (B, H)``, for a loss at the last step whose
+    plain RNN ``p`` run over ``X (T, B, D)`` from the state ``h_0 (B, H)`` (zeros when ``None``),
+    for a loss at the last step whose
     gradient ``dE/dh_T`` is ``dh_last (B, H)`` (all ones when ``None``: E = the sum of h_T).
 
     All of it comes from the library's own BPTT: ``rnn_backward`` records the total ``dE/dh_k``
     at every step, the article's error term is ``delta_k = dE/dh_k * f'(net_k)``, and step k's
     share of ``grad_W E`` is what ``rnn_step_backward`` computes for step k.
     """
-    hs, cache, g = _bptt_last_step_loss(X, p, h0, dh_last)
+    hs, cache, g = _bptt_last_step_loss(X, p, state, dh_last)
     T = hs.shape[0]
     deltas = g.dh * ACTIVATIONS[p.activation][1](hs)  # f'(net_k), read off h_k = f(net_k)
     contributions = np.stack([rnn_step_backward(g.dh[k], cache.steps[k]).W for k in range(T)])
@@ -172,16 +271,16 @@ class ProductOrderCheck:
         return "\n".join(lines)
 
 
-def product_order_check(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
+def product_order_check(X: np.ndarray, p: RNNParams, state: np.ndarray | None = None, *,
                         dh_last: np.ndarray | None = None) -> ProductOrderCheck:
     """Multiply out the products of ``ProductOrderCheck`` for the RNN ``p`` on ``X (T, B, D)`` from
-    ``h0 (B, H)``, loss at step T with ``dE/dh_T = dh_last (B, H)`` (ones when ``None``), and
+    the state ``h_0 (B, H)`` (zeros when ``None``), loss at step T with ``dE/dh_T = dh_last (B, H)`` (ones when ``None``), and
     compare them with the library's BPTT. Needs T >= 2.
 
     In rows, ``v D_i`` is ``v * f'(net_i)`` (a diagonal matrix scales each entry) and ``v W`` is
     ``v @ W``; ``f'(net_i)`` is read off ``h_i = f(net_i)``.
     """
-    hs, _, g = _bptt_last_step_loss(X, p, h0, dh_last)
+    hs, _, g = _bptt_last_step_loss(X, p, state, dh_last)
     T = hs.shape[0]
     if T < 2:
         raise ValueError(f"X: expected at least 2 time steps (a product needs a step back), got T={T}")
@@ -235,7 +334,7 @@ class RadiusExperiment:
         steps = self.max_steps if steps is None else _validate.positive_int(steps, "steps")
         if steps > self.max_steps:
             raise ValueError(f"steps: expected at most max_steps={self.max_steps}, got {steps}")
-        p = with_activation(self.params.copy(), activation)
+        p = self.params.copy().with_activation(activation)
         p.W[...] *= radius
         return rnn_gradient_flow(self.X[:steps], p)
 
@@ -261,7 +360,7 @@ def decay_table(experiment: RadiusExperiment, radii=(0.5, 0.9, 1.0, 1.5, 2.0, 3.
 def radius_experiment(*, input_size: int = 4, hidden_size: int = 16, max_steps: int = 100,
                       seed: int = 0) -> RadiusExperiment:
     """A ``RadiusExperiment``: ``rnn_with_radius(..., 1.0, rng)`` and ``X ~ N(0, 1)`` with B = 1."""
-    rng = _validate.rng(seed)
+    rng = _validate.rng(seed, "seed")
     p = rnn_with_radius(input_size, hidden_size, 1.0, rng)
     X = rng.standard_normal((_validate.positive_int(max_steps, "max_steps"), 1, p.input_size))
     return RadiusExperiment(p, X)

@@ -1,5 +1,9 @@
 """The self-checks of the exercises that end each chapter, one module per chapter: each takes the
-reader's answer and returns a ``Verdict`` that says right or wrong, and why."""
+reader's answer and returns a ``Verdict`` that says right or wrong, and why.
+
+Every check is also a name of this package (``exercises.check_parameter_count``), so each name
+belongs to one chapter only: two chapters never export the same name here (a test holds it), and
+``exercises.chNN.check_...`` always names the chapter explicitly."""
 from ._verdict import Verdict
 from .ch00 import check_parameter_count, check_joined_shape
 from .ch01 import check_bound_factor, check_error_norms, check_critical_radius

@@ -5,7 +5,7 @@ return a static figure."""
 from .diagrams import plot_lstm_cell, plot_lstm_unrolled, plot_bptt_graph
 from .ch00 import ActivationPicture, plot_activations
 from .ch01 import (
-    plot_unrolled_rnn, RNNFlowPicture, plot_rnn_flow, radius_colours, plot_error_norms_by_radius,
+    plot_scalar_chains, plot_unrolled_rnn, RNNFlowPicture, plot_rnn_flow, radius_colours, plot_error_norms_by_radius,
     plot_early_share
 )
 from .ch02 import (
