@@ -240,7 +240,8 @@ def _rec(kind, task, seed, solved_at, budget=100, forget_bias=1.0, lr=1e-2, accu
 
 def _sweeps(adding, order=None, lr_other=None, n=8):
     """Fake sweeps from ``{group: list of steps to the target (None: never)}`` per task."""
-    kinds = {"RNN": ("rnn", None), "LSTM b_f=0": ("lstm", 0.0), "LSTM b_f=1": ("lstm", 1.0), "GRU": ("gru", None)}
+    kinds = {"RNN": ("rnn", None), "LSTM b_f=0": ("lstm", 0.0), "LSTM b_f=1": ("lstm", 1.0),
+             "LSTM b_f=3": ("lstm", 3.0), "GRU": ("gru", None)}
     records = []
     for task, table, lr in (("adding", adding, 1e-2), ("temporal-order", order or adding, 1e-2),
                             ("adding", lr_other or {}, 3e-2), ("temporal-order", lr_other or {}, 3e-2)):
@@ -254,28 +255,34 @@ def _sweeps(adding, order=None, lr_other=None, n=8):
 NEVER8 = [None] * 8
 
 
+def _models(rnn=NEVER8, zero=NEVER8, one=(50,) * 8, three=(50,) * 8, gru=(30,) * 8):
+    return {"RNN": list(rnn), "LSTM b_f=0": list(zero), "LSTM b_f=1": list(one), "LSTM b_f=3": list(three),
+            "GRU": list(gru)}
+
+
 def test_model_comparison_findings_follow_the_counts():
-    good = _sweeps({"RNN": NEVER8, "LSTM b_f=0": NEVER8, "LSTM b_f=1": [50] * 8, "GRU": [30] * 8})
-    c = E.model_comparison(good, "adding")
-    assert [f.outcome for f in c.findings] == ["consistent"] * 3
+    c = E.model_comparison(_sweeps(_models(three=(20,) * 8)), "adding")
+    assert [f.outcome for f in c.findings] == ["consistent"] * 4
     assert "8 of 8 seeds, the RNN on 0 of 8" in c.findings[0].measured and "p = 7.8e-05" in c.findings[0].measured
-    rows = {ln.split()[0] + ln.split()[1]: ln for ln in c.table.splitlines()[3:]}
-    assert "0 of 8" in rows["RNN33"] if "RNN33" in rows else True
-    assert str(c).count("verdict:") == 3 and "seeds 0-7" in c.title
+    row = next(ln for ln in c.table.splitlines() if ln.startswith("RNN"))
+    assert row.split()[3:6] == ["0", "of", "8"] and "never (> 100)" in row
+    assert str(c).count("verdict:") == 4 and "seeds 0-7" in c.title
     # the RNN learning as often as the LSTM: nothing to tell them apart
-    even = _sweeps({"RNN": [60] * 8, "LSTM b_f=0": [50] * 8, "LSTM b_f=1": [50] * 8, "GRU": [30] * 8})
-    ev = E.model_comparison(even, "adding")
-    assert [f.outcome for f in ev.findings[:2]] == ["indistinguishable"] * 2 and "8 seeds" in ev.findings[0].verdict
+    ev = E.model_comparison(_sweeps(_models(rnn=(60,) * 8, zero=(50,) * 8)), "adding")
+    assert [f.outcome for f in ev.findings[:3]] == ["indistinguishable"] * 3 and "8 seeds" in ev.findings[0].verdict
     # b_f = 0 learns as often as b_f = 1 but later on every seed: the sign test decides
-    assert ev.findings[2].outcome == "indistinguishable"  # 50 against 50: all tied
-    slower = _sweeps({"RNN": NEVER8, "LSTM b_f=0": [90] * 8, "LSTM b_f=1": [50] * 8, "GRU": [30] * 8})
-    assert E.model_comparison(slower, "adding").findings[2].outcome == "consistent"
-    backwards = _sweeps({"RNN": NEVER8, "LSTM b_f=0": [20] * 8, "LSTM b_f=1": [50] * 4 + [None] * 4, "GRU": [30] * 8})
+    assert E.model_comparison(_sweeps(_models(zero=(90,) * 8)), "adding").findings[2].outcome == "consistent"
+    backwards = _sweeps(_models(zero=(20,) * 8, one=(50,) * 4 + (None,) * 4))
     assert E.model_comparison(backwards, "adding").findings[2].outcome == "contrary"
-    rnn_wins = _sweeps({"RNN": [20] * 8, "LSTM b_f=0": NEVER8, "LSTM b_f=1": NEVER8, "GRU": NEVER8})
+    assert E.model_comparison(_sweeps(_models(three=NEVER8)), "adding").findings[3].outcome == "contrary"
+    rnn_wins = _sweeps(_models(rnn=(20,) * 8, one=NEVER8, three=NEVER8, gru=NEVER8))
     assert [f.outcome for f in E.model_comparison(rnn_wins, "adding").findings[:2]] == ["contrary"] * 2
     with pytest.raises(ValueError, match="^task"):
         E.model_comparison(_sweeps({"RNN": NEVER8, "GRU": [30] * 8}), "adding")
+
+
+def test_outcome_when_two_tests_disagree():
+    assert E.outcome(0.01, 0.01) == "indistinguishable"
 
 
 def test_gru_vs_lstm_findings_follow_the_races():
@@ -374,13 +381,11 @@ def test_the_shipped_file_holds_every_planned_run_once():
     assert E.DATA.stat().st_size < 600_000  # small enough to ship
 
 
-SLICE = [  # one seed of each sweep, the cheap runs: trained again, they give the file's numbers
+SLICE = [  # seed 0 of each sweep, the short runs: trained again, they give the file's numbers
     dict(task="adding", kind="gru", seed=0, lr=1e-2),
-    dict(task="adding", kind="lstm", forget_bias=1.0, seed=0, lr=1e-2),
     dict(task="temporal-order", kind="lstm", forget_bias=1.0, seed=0, lr=1e-2),
     dict(task="temporal-order", kind="gru", seed=0, lr=3e-2),
     dict(task="adding", kind="rnn", optimizer="sgd", seed=0, scale=0.5, clip=1.0),
-    dict(task="adding", kind="rnn", optimizer="sgd", seed=0, scale=0.5, clip=None),
 ]
 
 
@@ -390,6 +395,15 @@ def test_the_shipped_file_is_what_the_runs_give(fields):
     (want,) = shipped.select(**fields)
     plan = next(p for p in E.plans() if want.spec in p.specs)
     _assert_same_record(E.record(want.spec, per_step=plan.per_step, reach=plan.reach), want)
+
+
+def test_the_shipped_explosion_starts_as_the_runs_give():
+    """An exploding run is chaotic: another processor's rounding can move where it overflows (the
+    README tells of one). Its first steps are not chaotic yet, and must match the file."""
+    (want,) = E.load_sweeps().select(optimizer="sgd", seed=0, scale=0.5, clip=None)
+    got = E.run(dataclasses.replace(want.spec, steps=20), progress=False).record
+    np.testing.assert_allclose(got.loss, want.loss[:20], rtol=1e-5)
+    np.testing.assert_allclose(got.grad_norm, want.grad_norm[:20], rtol=1e-5)
 
 
 # ---- the explosion, watched ---------------------------------------------------------------------------
@@ -470,9 +484,12 @@ def test_reach_over_training_follows_the_snapshots(trained):
 def test_reach_across_seeds_counts_what_the_records_hold(tiny):
     ra = E.reach_across_seeds(tiny)
     assert list(ra.groups) == ["RNN", "LSTM b_f=0", "LSTM b_f=1", "LSTM b_f=3", "GRU"]
-    wide = dataclasses.replace(ra, takeoff_level=0.0, end_level=0.0)
-    rows = [ln.split() for ln in wide.table().splitlines()[3:]]
+    wide = dataclasses.replace(ra, takeoff_level=0.0, end_level=0.0, hold_level=0.0)
+    rows = [ln.split() for ln in wide.table().splitlines()[4:]]
     assert [r[-6:-3] for r in rows] == [["2", "of", "2"]] * 5  # every seed's reach is above 0 on the plateau
+    learned = {g: sum(r.solved for r in rs) for g, rs in ra.groups.items()}
+    assert [r[-9:-6] for r in rows if r[0] == "GRU"] == [["{0}".format(learned["GRU"]), "of", str(learned["GRU"])]]
+    assert rows[0][-7] == "-"  # the RNN has no keep gate: no hold
 
 
 def test_hold_is_the_product_of_the_keep_gate_after_the_first_marked_step():

@@ -115,7 +115,7 @@ def test_clipping_draws_the_median_and_range_and_marks_each_overflow(tiny):
     _finish(fig)
     # a run that overflowed stops counting there, and is marked where it did
     stub = [np.array([1.0, 2.0, np.inf]), np.array([1.0, 4.0, 5.0])]
-    np.testing.assert_allclose(plots.band(stub, 3, 10.0), [[1, 3, 5], [1, 2, 5], [1, 4, 5]])
+    np.testing.assert_allclose(plots.band(stub, 3, 10.0), [[1, 3, 5], [1, 2.5, 5], [1, 3.5, 5]])
 
 
 def test_explosion_picture_draws_the_watch(tiny):

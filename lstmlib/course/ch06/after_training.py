@@ -224,32 +224,34 @@ def reach_over_training(records) -> ReachOverTraining:
 @dataclasses.dataclass(frozen=True)
 class ReachAcrossSeeds:
     """Per model (``groups``: name -> records of the adding sweep, with their reach measured): how
-    many seeds learned the task, how many of those ended with more than ``end_level`` of the
-    gradient reaching step 1, and on how many seeds the reach was already above ``takeoff_level``
-    while the held-out MSE was still on the plateau; the median takeoff reach and its interval."""
+    many seeds learned the task; of those, how many ended with more than ``end_level`` of the
+    gradient reaching step 1 and (gated models) a best unit holding more than ``hold_level`` of the
+    first marked value; and on how many seeds the reach was already above ``takeoff_level`` while
+    the held-out MSE was still on the plateau, with the median of that reach and its interval."""
 
     groups: dict
     end_level: float = 1e-2
+    hold_level: float = 0.1
     takeoff_level: float = 1e-3
 
-    def _row(self, records):
-        learned = [r for r in records if r.solved]
-        end = sum(r.reach[-1] > self.end_level for r in learned)
-        takeoff = [_takeoff(r.eval_loss, r.reach) for r in records]
-        return len(learned), end, sum(t > self.takeoff_level for t in takeoff), Median.of(takeoff)
-
     def table(self) -> str:
-        head = (f"{tr('model'):<13}{tr('learned'):>9}{tr('of these, reach > {x:g} at the end', x=self.end_level):>36}"
-                f"{tr('reach > {x:g} on the plateau', x=self.takeoff_level):>30}   "
-                f"{tr('reach on the plateau: median [95% interval]')}")
+        of = lambda k, n: tr("{k} of {n}", k=k, n=n)  # noqa: E731
+        top = f"{'':<21}{tr('at the end, of those that learned'):<36}{tr('on the plateau, every seed')}"
+        head = (f"{tr('model'):<12}{tr('learned'):<9}{tr('reach > {x:g}', x=self.end_level):<16}"
+                f"{tr('best hold > {x:g}', x=self.hold_level):<20}{tr('reach > {x:g}', x=self.takeoff_level):<16}"
+                f"{tr('reach: median [95% interval]')}")
         lines = [tr("adding problem, seeds {seeds}; reach = ||dy/dh_1|| / ||dy/dh_T||; on the plateau: at the last "
                     "evaluation with the held-out MSE above {level:g} x 1/6", seeds=_seeds(self.groups),
-                    level=_BASELINE_LEVEL), head, "-" * len(head)]
+                    level=_BASELINE_LEVEL), top, head, "-" * (len(head) + 8)]
         for g, records in self.groups.items():
-            learned, end, takeoff, med = self._row(records)
-            lines.append(f"{g:<13}{tr('{k} of {n}', k=learned, n=len(records)):>9}"
-                         f"{tr('{k} of {n}', k=end, n=learned):>36}{tr('{k} of {n}', k=takeoff, n=len(records)):>30}"
-                         f"   {med.text('{:.1e}')}")
+            learned = [r for r in records if r.solved]
+            held = "-" if records[0].hold is None else of(sum(r.hold[-1] > self.hold_level for r in learned),
+                                                          len(learned))
+            takeoff = [_takeoff(r.eval_loss, r.reach) for r in records]
+            lines.append(f"{g:<12}{of(len(learned), len(records)):<9}"
+                         f"{of(sum(r.reach[-1] > self.end_level for r in learned), len(learned)):<16}{held:<20}"
+                         f"{of(sum(t > self.takeoff_level for t in takeoff), len(records)):<16}"
+                         f"{Median.of(takeoff).text('{:.1e}')}")
         return "\n".join(lines)
 
     __str__ = __repr__ = table

@@ -12,7 +12,7 @@ from .findings import Comparison, Finding, outcome
 from .runs import TASK_TARGETS
 from .stats import Median, more_often_p, p_text, race
 
-_LSTM, _ZERO, _GRU, _RNN = "LSTM b_f=1", "LSTM b_f=0", "GRU", "RNN"  # the groups the papers' claims name
+_LSTM, _ZERO, _THREE, _GRU, _RNN = "LSTM b_f=1", "LSTM b_f=0", "LSTM b_f=3", "GRU", "RNN"  # the groups claims name
 TASK_NAMES = {"adding": N_("the adding problem"), "temporal-order": N_("temporal order")}
 
 
@@ -50,17 +50,28 @@ def _more_often(a, b) -> tuple[float, float]:
     return more_often_p(ka, len(a), kb, len(b)), more_often_p(kb, len(b), ka, len(a))
 
 
+def _better(a, b):
+    """How setting ``a`` compares with ``b`` on the same seeds: Fisher's p for "more often" (and
+    against), the ``Race``, and the smaller one-sided p of the two tests for ``a`` (and for ``b``):
+    more often, or sooner on more seeds (half the two-sided sign test)."""
+    more, less = _more_often(a, b)
+    rc = race(steps_to_target(a), steps_to_target(b))
+    sooner = rc.p / 2 if rc.a > rc.b else 1.0
+    later = rc.p / 2 if rc.b > rc.a else 1.0
+    return more, less, rc, min(more, sooner), min(less, later)
+
+
 def _table(groups: dict, task: str, budget: int) -> str:
     classify = next(iter(groups.values()))[0].eval_accuracy is not None
     final = tr("final held-out accuracy") if classify else tr("final held-out MSE")
     target = tr("accuracy >= {x:g}", x=TASK_TARGETS[task]) if classify else tr("MSE < {x:g}", x=TASK_TARGETS[task])
-    head = (f"{tr('model'):<12}{'H':>4}{tr('params'):>8}{tr('met the target'):>16}   "
+    head = (f"{tr('model'):<12}{'H':>4}{tr('params'):>8}   {tr('met the target'):<20}"
             f"{tr('steps to the target'):<24}{final}")
-    sub = f"{'':<24}{f'({target})':>16}   {tr('median [95% interval]'):<24}{tr('median [min, max]')}"
-    lines = [head, sub, "-" * max(len(head), len(sub) + 4)]
+    sub = f"{'':<27}{f'({target})':<20}{tr('median [95% interval]'):<24}{tr('median [min, max]')}"
+    lines = [head, sub, "-" * max(len(head), len(sub))]
     for g, rs in groups.items():
         never = tr("never (> {budget})", budget=budget)
-        lines.append(f"{g:<12}{rs[0].spec.hidden_size:>4}{rs[0].num_parameters:>8}{_count(rs):>16}   "
+        lines.append(f"{g:<12}{rs[0].spec.hidden_size:>4}{rs[0].num_parameters:>8}   {_count(rs):<20}"
                      f"{Median.of(steps_to_target(rs)).text(never=never):<24}{_final(rs, classify)}")
     return "\n".join(lines)
 
@@ -72,11 +83,12 @@ def model_comparison(sweeps, task: str) -> Comparison:
     Claims tested: Hochreiter & Schmidhuber (1997), an LSTM learns the task and a plain RNN does
     not; Chung et al. (2014), gated units beat the tanh RNN at about the same number of
     parameters; Jozefowicz, Zaremba & Sutskever (2015), a forget-gate bias of 1 instead of 0 helps
-    the LSTM learn long-range dependencies.
+    the LSTM learn long-range dependencies; chapter 05's reading of the gradient at
+    initialisation, that b_f = 3 should help further.
     """
     s = sweeps.settings
     groups = sweeps.groups(task=task, lr=s.lr)
-    missing = [g for g in (_RNN, _ZERO, _LSTM, _GRU) if g not in groups]
+    missing = [g for g in (_RNN, _ZERO, _LSTM, _THREE, _GRU) if g not in groups]
     if missing:
         raise ValueError(f"task: expected sweeps of {', '.join(missing)} on {task!r}, found {list(groups)}")
     n = len(groups[_LSTM])
@@ -84,10 +96,8 @@ def model_comparison(sweeps, task: str) -> Comparison:
     name = tr(TASK_NAMES[task])
     lstm_rnn, rnn_lstm = _more_often(lstm, rnn)
     gru_rnn, rnn_gru = _more_often(gru, rnn)
-    one_zero, zero_one = _more_often(lstm, zero)
-    bias_race = race(steps_to_target(lstm), steps_to_target(zero))
-    bias_for = min(one_zero, bias_race.p / 2 if bias_race.a > bias_race.b else 1.0)
-    bias_against = min(zero_one, bias_race.p / 2 if bias_race.b > bias_race.a else 1.0)
+    one_zero, zero_one, bias_race, bias_for, bias_against = _better(lstm, zero)
+    three_one, one_three, three_race, three_for, three_against = _better(groups[_THREE], lstm)
     findings = (
         Finding("Hochreiter & Schmidhuber 1997",
                 tr("an LSTM learns {task} (T = {T}); a plain RNN does not.", task=name, T=s.T),
@@ -105,6 +115,13 @@ def model_comparison(sweeps, task: str) -> Comparison:
                    "{a}, b_f = 0 first on {b}, tied on {ties} (sign test: {q}).", one=_count(lstm), zero=_count(zero),
                    p=p_text(one_zero), a=bias_race.a, b=bias_race.b, ties=bias_race.ties, q=p_text(bias_race.p)),
                 outcome(bias_for, bias_against), n),
+        Finding(tr("Chapter 05"),
+                tr("b_f = 3 keeps far more of the gradient at initialisation than b_f = 1, so it should help further."),
+                tr("met the target: b_f = 3 on {three}, b_f = 1 on {one} ({p}); seed by seed, b_f = 3 first on "
+                   "{a}, b_f = 1 first on {b}, tied on {ties} (sign test: {q}).", three=_count(groups[_THREE]),
+                   one=_count(lstm), p=p_text(three_one), a=three_race.a, b=three_race.b, ties=three_race.ties,
+                   q=p_text(three_race.p)),
+                outcome(three_for, three_against), n),
     )
     title = tr("{task}, T = {T}: every model from seeds {seeds}, matched parameters, Adam lr {lr:g}, at most "
                "{steps} steps", task=name[0].upper() + name[1:], T=s.T, seeds=_seeds_text(lstm), lr=s.lr,
@@ -123,9 +140,9 @@ def gru_vs_lstm(sweeps) -> Comparison:
     """
     s = sweeps.settings
     lrs = sorted({s.lr, *s.other_lrs})
-    head = (f"{tr('task'):<16}{'lr':>7}{tr('met the target'):>18}   {tr('steps to the target: median'):<30}"
-            f"{tr('first to the target'):>22}   {tr('sign test')}")
-    sub = f"{'':<23}{'LSTM':>9}{'GRU':>9}   {'LSTM':<15}{'GRU':<15}{'LSTM':>8}{'GRU':>7}{tr('tied'):>7}"
+    head = (f"{tr('task'):<20}{'lr':>6}   {tr('met the target'):<18}{tr('median steps'):<20}"
+            f"{tr('first to the target'):<22}{tr('sign test')}")
+    sub = f"{'':<29}{'LSTM':<9}{'GRU':<9}{'LSTM':<10}{'GRU':<10}{'LSTM':<7}{'GRU':<7}{tr('tied'):<8}"
     lines = [head, sub, "-" * len(head)]
     winners, worse, n_main = {}, [], 0
     for task in ("adding", "temporal-order"):
@@ -136,10 +153,9 @@ def gru_vs_lstm(sweeps) -> Comparison:
                 raise ValueError(f"sweeps: expected the LSTM and the GRU from the same seeds on {task} at lr {lr:g}")
             rc = race(steps_to_target(lstm), steps_to_target(gru))
             never = tr("never")
-            lines.append(f"{tr(TASK_NAMES[task]):<16}{lr:>7g}{_count(lstm):>9}{_count(gru):>9}   "
-                         f"{Median.of(steps_to_target(lstm)).text(never=never).split(' [')[0]:<15}"
-                         f"{Median.of(steps_to_target(gru)).text(never=never).split(' [')[0]:<15}"
-                         f"{rc.a:>8}{rc.b:>7}{rc.ties:>7}   {p_text(rc.p)}")
+            medians = [Median.of(steps_to_target(x)).text(never=never).split(" [")[0] for x in (lstm, gru)]
+            lines.append(f"{tr(TASK_NAMES[task]):<20}{lr:>6g}   {_count(lstm):<9}{_count(gru):<9}"
+                         f"{medians[0]:<10}{medians[1]:<10}{rc.a:<7}{rc.b:<7}{rc.ties:<8}{p_text(rc.p)}")
             if lr == s.lr:
                 n_main = rc.n
                 faster = None if rc.p >= 0.05 else ("LSTM" if rc.a > rc.b else "GRU")

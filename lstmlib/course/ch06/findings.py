@@ -18,10 +18,11 @@ OUTCOMES = {
 
 def outcome(p_for: float, p_against: float) -> str:
     """``"consistent"`` when the measurement favours the claim with p below ``ALPHA``,
-    ``"contrary"`` when it favours the opposite so, else ``"indistinguishable"``."""
-    if p_for < ALPHA:
-        return "consistent"
-    return "contrary" if p_against < ALPHA else "indistinguishable"
+    ``"contrary"`` when it favours the opposite so, else (neither, or both by different tests)
+    ``"indistinguishable"``."""
+    if (p_for < ALPHA) != (p_against < ALPHA):
+        return "consistent" if p_for < ALPHA else "contrary"
+    return "indistinguishable"
 
 
 @dataclasses.dataclass(frozen=True)

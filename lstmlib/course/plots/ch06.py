@@ -109,20 +109,21 @@ def plot_steps_to_target(panels: dict):
     for ax, (title, groups) in zip(axes, panels.items()):
         rows = steps_to_target_rows(groups)
         budget = max(r.spec.steps for rs in groups.values() for r in rs)
-        never_x = budget * 1.6
+        never_x = budget * 1.12  # where the count of seeds that never met the target is written
+        first = min([s.min() for _, s, *_ in rows if s.size] or [budget / 10])
         for y, (g, steps, never, med) in enumerate(rows):
             color = _group_color(groups[g][0].spec)
             ax.plot(steps, y + rng.uniform(-0.18, 0.18, steps.size), "o", ms=3.5, alpha=0.7, color=color,
                     label=f"_{g}")
             if never:
-                ax.text(never_x, y, f"{never} never", va="center", ha="center", fontsize=7, color=color)
-            lo, hi = (min(v, never_x) for v in (med.low, med.high))
+                ax.text(never_x, y, f"{never} never", va="center", ha="left", fontsize=8, color=color)
+            lo, hi = (min(v, budget) for v in (med.low, med.high))
             if np.isfinite(med.value):
                 ax.plot([lo, hi], [y, y], color="k", lw=1.6, label="_interval")
                 ax.plot([med.value], [y], "|", ms=11, mew=2, color="k", label="_median")
         ax.axvline(budget, color=_C_GUIDE, ls=":", lw=1, label="_budget")
         ax.set_xscale("log")
-        ax.set_xlim(10, never_x * 1.35)
+        ax.set_xlim(first / 1.6, budget * 2.6)
         ax.set_yticks(range(len(rows)), [g for g, *_ in rows])
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_xlabel("training steps to the target (log scale)")
@@ -136,8 +137,9 @@ def plot_steps_to_target(panels: dict):
 
 # ---- exploding gradients and clipping -----------------------------------------------------------
 def band(values_by_run, steps: int, top: float):
-    """Per step 1..``steps``: the median, min and max over the runs still running (a run that
-    overflowed stops counting at that step), each capped at ``top``; NaN where no run is left."""
+    """Per step 1..``steps``: the median and the quartiles (the middle half) over the runs still
+    running (a run that overflowed stops counting at that step), each capped at ``top``; NaN where
+    no run is left."""
     V = np.full((len(values_by_run), steps), np.nan)
     for k, v in enumerate(values_by_run):
         v = np.asarray(v, dtype=np.float64)[:steps]
@@ -146,14 +148,14 @@ def band(values_by_run, steps: int, top: float):
     out = np.full((3, steps), np.nan)
     for j in np.flatnonzero(alive.any(axis=0)):
         col = V[alive[:, j], j]
-        out[:, j] = np.median(col), col.min(), col.max()
+        out[:, j] = np.percentile(col, (50, 25, 75))
     return np.minimum(out, top)
 
 
 def plot_clipping(groups, *, norm_range=(0.1, 1e4), loss_range=(0.05, 1e3)):
     """The clipping runs by group (``ch06.clipping_records``): the gradient norm of every step
     (before clipping, left) and the training loss (right), as the median over the seeds (line)
-    and their range (band), on log scales limited to where the groups differ; a cross on the top
+    and their middle half (band, the quartiles), on log scales limited to where the groups differ; a cross on the top
     edge at each step where a run overflowed (and stopped)."""
     groups = _check_groups(groups)
     fig = blank_figure(10, 3.9, layout="constrained")
@@ -164,8 +166,8 @@ def plot_clipping(groups, *, norm_range=(0.1, 1e4), loss_range=(0.05, 1e3)):
         color = _C_CLIP[g]
         for ax, key, (lo, hi) in ((ax_g, "grad_norm", norm_range), (ax_l, "loss", loss_range)):
             med, low, high = band([getattr(r, key) for r in rs], steps, hi)
-            ax.fill_between(x, np.maximum(low, lo), np.maximum(high, lo), color=color, alpha=0.18, lw=0,
-                            label=f"_{g} range")
+            ax.fill_between(x, np.maximum(low, lo), np.maximum(high, lo), color=color, alpha=0.2, lw=0,
+                            label=f"_{g} quartiles")
             ax.plot(x, np.maximum(med, lo), color=color, lw=1.6, label=f"_{g}")
             over = [r.diverged_at for r in rs if r.diverged]
             if over:
@@ -181,7 +183,7 @@ def plot_clipping(groups, *, norm_range=(0.1, 1e4), loss_range=(0.05, 1e3)):
         ax.set_ylim(*rng)
         ax.set_xlabel("training step")
         ax.set_ylabel(name)
-        ax.set_title(f"median and range over the seeds; above {_pow10(rng[1])} not drawn", fontsize=9, pad=10)
+        ax.set_title(f"the seeds' median and middle half; above {_pow10(rng[1])} not drawn", fontsize=9, pad=10)
         ax.xaxis.set_major_locator(_step_ticks())
     n = len(next(iter(groups.values())))
     handles = [Line2D([], [], color=c, lw=1.6, label=f"{g} ({n} seeds)") for g, c in _C_CLIP.items() if g in groups]
