@@ -100,13 +100,13 @@ class BeforeAfter:
 
     def table(self) -> str:
         T = next(iter(self.before.values())).steps
-        head = f"{tr('model'):<7}{tr('held-out MSE'):>16}   {'||dy/dh_1|| / ||dy/dh_T||':>26}"
-        sub = f"{'':<7}{tr('after training'):>16}   {tr('before'):>12}{tr('after'):>14}"
+        head = f"{tr('model'):<7}{'||dy/dh_1|| / ||dy/dh_T||':>28}"
+        sub = f"{'':<7}{tr('before'):>12}{tr('after training'):>16}"
         lines = [tr("adding problem, T = {T}, seed {seed}; y = the model's prediction", T=T,
                     seed=next(iter(self.results.values())).spec.seed), head, sub, "-" * len(head)]
-        for name, r in self.results.items():
+        for name in self.results:
             b, a = self.before[name].relative("dh")[0], self.after[name].relative("dh")[0]
-            lines.append(f"{MODELS[name].title:<7}{r.record.final_loss:>16.3g}   {b:>12.2e}{a:>14.2e}")
+            lines.append(f"{MODELS[name].title:<7}{b:>12.2e}{a:>16.2e}")
         return "\n".join(lines)
 
     __repr__ = __str__ = table
@@ -236,8 +236,8 @@ class ReachAcrossSeeds:
 
     def table(self) -> str:
         of = lambda k, n: tr("{k} of {n}", k=k, n=n)  # noqa: E731
-        top = f"{'':<21}{tr('at the end, of those that learned'):<36}{tr('on the plateau, every seed')}"
-        head = (f"{tr('model'):<12}{tr('learned'):<9}{tr('reach > {x:g}', x=self.end_level):<16}"
+        top = f"{'':<22}{tr('at the end, of those that learned'):<36}{tr('on the plateau, every seed')}"
+        head = (f"{tr('model'):<12}{tr('learned'):<10}{tr('reach > {x:g}', x=self.end_level):<16}"
                 f"{tr('best hold > {x:g}', x=self.hold_level):<20}{tr('reach > {x:g}', x=self.takeoff_level):<16}"
                 f"{tr('reach: median [95% interval]')}")
         lines = [tr("adding problem, seeds {seeds}; reach = ||dy/dh_1|| / ||dy/dh_T||; on the plateau: at the last "
@@ -248,8 +248,8 @@ class ReachAcrossSeeds:
             held = "-" if records[0].hold is None else of(sum(r.hold[-1] > self.hold_level for r in learned),
                                                           len(learned))
             takeoff = [_takeoff(r.eval_loss, r.reach) for r in records]
-            lines.append(f"{g:<12}{of(len(learned), len(records)):<9}"
-                         f"{of(sum(r.reach[-1] > self.end_level for r in learned), len(learned)):<16}{held:<20}"
+            reached = of(sum(r.reach[-1] > self.end_level for r in learned), len(learned)) if learned else "-"
+            lines.append(f"{g:<12}{of(len(learned), len(records)):<10}{reached:<16}{held if learned else '-':<20}"
                          f"{of(sum(t > self.takeoff_level for t in takeoff), len(records)):<16}"
                          f"{Median.of(takeoff).text('{:.1e}')}")
         return "\n".join(lines)

@@ -37,7 +37,7 @@ def _seeds_text(records) -> str:
 def _final(records, classify: bool) -> str:
     """The final held-out accuracy (classification) or MSE: median [min, max] over the seeds."""
     v = np.array([(r.final_accuracy if classify else r.final_loss) for r in records], dtype=np.float64)
-    fmt = "{:.2f}" if classify else "{:.3g}"
+    fmt = "{:.2f}" if classify else "{:.4g}"
     if not np.all(np.isfinite(v)):
         return tr("{k} overflowed", k=int(np.sum(~np.isfinite(v))))
     return tr("{value} [{low}, {high}]", value=fmt.format(np.median(v)), low=fmt.format(v.min()),
@@ -140,9 +140,9 @@ def gru_vs_lstm(sweeps) -> Comparison:
     """
     s = sweeps.settings
     lrs = sorted({s.lr, *s.other_lrs})
-    head = (f"{tr('task'):<20}{'lr':>6}   {tr('met the target'):<18}{tr('median steps'):<20}"
+    head = (f"{tr('task'):<20}{'lr':>6}   {tr('met the target'):<22}{tr('median steps'):<20}"
             f"{tr('first to the target'):<22}{tr('sign test')}")
-    sub = f"{'':<29}{'LSTM':<9}{'GRU':<9}{'LSTM':<10}{'GRU':<10}{'LSTM':<7}{'GRU':<7}{tr('tied'):<8}"
+    sub = f"{'':<29}{'LSTM':<11}{'GRU':<11}{'LSTM':<10}{'GRU':<10}{'LSTM':<7}{'GRU':<7}{tr('tied'):<8}"
     lines = [head, sub, "-" * len(head)]
     winners, worse, n_main = {}, [], 0
     for task in ("adding", "temporal-order"):
@@ -154,7 +154,7 @@ def gru_vs_lstm(sweeps) -> Comparison:
             rc = race(steps_to_target(lstm), steps_to_target(gru))
             never = tr("never")
             medians = [Median.of(steps_to_target(x)).text(never=never).split(" [")[0] for x in (lstm, gru)]
-            lines.append(f"{tr(TASK_NAMES[task]):<20}{lr:>6g}   {_count(lstm):<9}{_count(gru):<9}"
+            lines.append(f"{tr(TASK_NAMES[task]):<20}{lr:>6g}   {_count(lstm):<11}{_count(gru):<11}"
                          f"{medians[0]:<10}{medians[1]:<10}{rc.a:<7}{rc.b:<7}{rc.ties:<8}{p_text(rc.p)}")
             if lr == s.lr:
                 n_main = rc.n
