@@ -148,19 +148,3 @@ def test_adding_solved():
 def test_bad_input(call, name):
     with pytest.raises(ValueError, match=name):
         call()
-
-
-def test_examples_as_text_show_the_sequence_and_its_target():
-    text = tasks.adding_example(T=10, seed=3)
-    _, y = tasks.adding_problem(10, 1, 3, dtype=np.float64)
-    lines = text.splitlines()
-    assert len(lines) == 1 + 10 + 1
-    assert sum("<-- marked" in line for line in lines) == 2
-    assert lines[-1].endswith(f"= {y[0, 0]:.3f}")
-    seq = tasks.temporal_order_example(T=20, seed=4)
-    _, y = tasks.temporal_order(20, 1, 4)
-    symbols = seq.splitlines()[0].split()[-1]
-    assert len(symbols) == 20 and symbols[0] == "E" and symbols[-1] == "B"
-    assert "".join(c for c in symbols if c in "XY") == tasks.TEMPORAL_ORDER_CLASSES[int(y[0])]
-    table = tasks.baseline_table(T=20, n=2000).splitlines()
-    assert len(table) == 2 + 3 and "ln 4" in table[-1]
