@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from ...models import MODELS
 from .. import ch06
@@ -123,7 +123,11 @@ def plot_steps_to_target(panels: dict):
                 ax.plot([med.value], [y], "|", ms=11, mew=2, color="k", label="_median")
         ax.axvline(budget, color=_C_GUIDE, ls=":", lw=1, label="_budget")
         ax.set_xscale("log")
-        ax.set_xlim(first / 1.6, budget * 2.6)
+        lo, hi = first / 1.6, budget * 2.6
+        ax.set_xlim(lo, hi)
+        ticks = [t for t in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000) if lo <= t <= hi]
+        ax.set_xticks(ticks, [str(t) for t in ticks])  # round numbers of steps, not powers of ten
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_yticks(range(len(rows)), [g for g, *_ in rows])
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_xlabel("training steps to the target (log scale)")
