@@ -10,6 +10,7 @@ testing types or names::
     g = m.backward(dhs, cache, dstate)
     state, step = m.step_forward(x, p, state)          # one step (generation, one character at a time)
     m.title, m.gates, m.has_cell, m.parameter_count(D, H)
+    m.keep(cache), m.keep_name                        # what the memory keeps per step: f, 1 - z
 
 A model's init options and their defaults are read off its parameter class's ``init``, so there is
 one table of defaults: the one in the signatures.
@@ -32,7 +33,12 @@ __all__ = ["Model", "MODELS", "model_of", "get_model"]
 class Model:
     """One recurrent model: its name and title, parameter and gradient classes, whether its state
     has a cell state (the LSTM's ``(h, c)``) and its functions: one step forward and backward, the
-    readable sequence loops and the fast ones."""
+    readable sequence loops and the fast ones.
+
+    ``keep(cache) -> (T, B, H)``: what the memory keeps of itself at each step along its direct
+    path, read off a sequence cache (readable or fast), named by ``keep_name``: the LSTM's forget
+    gate f (``c_t = f_t c_{t-1} + i_t c~_t``), the GRU's ``1 - z`` (``h_t = (1 - z_t) h_{t-1} +
+    z_t h~_t``). ``None`` for the RNN, whose state has no such path."""
 
     name: str
     title: str
@@ -46,6 +52,8 @@ class Model:
     fast_forward: Callable
     fast_backward: Callable
     fast_cache: type
+    keep: Callable | None = None
+    keep_name: str = ""
 
     @property
     def gates(self) -> int:
@@ -115,10 +123,10 @@ MODELS: dict[str, Model] = {
                  fused.rnn_backward, fused.FusedRNNCache),
     "lstm": Model("lstm", "LSTM", lstm.LSTMParams, lstm.LSTMGrads, True, lstm.lstm_step_forward,
                   lstm.lstm_step_backward, lstm.lstm_forward, lstm.lstm_backward, fused.lstm_forward,
-                  fused.lstm_backward, fused.FusedLSTMCache),
+                  fused.lstm_backward, fused.FusedLSTMCache, lambda cache: np.array(cache.f), "f"),
     "gru": Model("gru", "GRU", gru.GRUParams, gru.GRUGrads, False, gru.gru_step_forward,
                  gru.gru_step_backward, gru.gru_forward, gru.gru_backward, fused.gru_forward,
-                 fused.gru_backward, fused.FusedGRUCache),
+                 fused.gru_backward, fused.FusedGRUCache, lambda cache: 1.0 - np.asarray(cache.z), "1 - z"),
 }
 """``"rnn"``, ``"lstm"``, ``"gru"`` -> ``Model``, in the order the course always draws them."""
 

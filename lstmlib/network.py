@@ -365,7 +365,8 @@ def loss_and_grads(X, y, model: SequenceModel, state: Sequence | None = None, *,
     ``"xent"`` (with ``T`` in front when ``model.every_step``); ``state``: where the batch starts.
     Returns ``(loss, grads, final_state)``: the mean loss (nats for ``"xent"``), a ``ModelGrads``
     whose ``arrays()`` match ``model.arrays()``, and each layer's final state (for the next chunk).
-    Raises ``FloatingPointError`` when the loss or its gradient overflows (a diverged run).
+    Raises ``FloatingPointError`` when the loss or a gradient overflows, in the loss or anywhere in
+    the backward pass (a diverged run).
     """
     if loss not in LOSSES:
         raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
@@ -374,8 +375,12 @@ def loss_and_grads(X, y, model: SequenceModel, state: Sequence | None = None, *,
         value, doutputs = LOSSES[loss](outputs, y)
     if not (np.isfinite(value) and np.all(np.isfinite(doutputs))):
         raise FloatingPointError(f"the loss or its gradient overflowed (loss {value:.3g}): the run diverged")
-    with np.errstate(over="ignore", invalid="ignore"):  # the gradient of a diverging run overflows too
-        grads = backward(doutputs.astype(model.dtype, copy=False), cache, workspace=workspace)
+    try:  # large weights can overflow the backward pass although the loss did not: diverged too
+        with np.errstate(over="raise", invalid="raise"):
+            grads = backward(doutputs.astype(model.dtype, copy=False), cache, workspace=workspace)
+    except FloatingPointError as err:
+        raise FloatingPointError(f"the gradient overflowed in the backward pass (loss {value:.3g}): "
+                                 "the run diverged") from err
     if not all(np.isfinite(a.min()) and np.isfinite(a.max()) for a in grads.arrays()):
         raise FloatingPointError(f"the gradient overflowed (loss {value:.3g}): the run diverged")
     return value, grads, cache.final_state

@@ -20,7 +20,7 @@ from .ch05 import (
     plot_cell_error_parts
 )
 from .ch06 import (
-    plot_learning_curves, plot_forget_bias_runs, plot_clipping, plot_explosion,
+    plot_learning_curves, plot_steps_to_target, plot_clipping, plot_explosion,
     plot_gradient_flow_before_after, plot_reach_over_training, plot_gate_traces
 )
 from .ch07 import (
