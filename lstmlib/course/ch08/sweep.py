@@ -82,12 +82,12 @@ class TaskSetting:
 
 
 TASK_SETTINGS = {
-    "adding": TaskSetting("adding", "adding problem, T = 50 (held-out MSE)", "mse", 1500, 16,
+    "adding": TaskSetting("adding", "adding problem, T = 50 (held-out MSE)", "mse", 1000, 16,
                           (3e-3, 1e-2, 3e-2), 250),
-    "order": TaskSetting("order", "temporal order, T = 50 (held-out cross-entropy, nats)", "xent", 800, 16,
-                         (3e-3, 1e-2, 3e-2), 200),
+    "order": TaskSetting("order", "temporal order, T = 50 (held-out cross-entropy, nats)", "xent", 500, 16,
+                         (3e-3, 1e-2, 3e-2), 125),
     "text": TaskSetting("text", "characters of chapter 07's corpus (validation bits per character)", "xent",
-                        1000, 64, (1e-3, 3e-3, 1e-2), 250),
+                        600, 48, (1e-3, 3e-3, 1e-2), 150),
 }
 
 SEEDS = (0, 1, 2, 3, 4)
