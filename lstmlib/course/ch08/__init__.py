@@ -10,9 +10,9 @@ Zaremba and Sutskever 2015; Gers, Schmidhuber and Cummins 2000; Gers and Schmidh
 """
 from .parts import (VARIANT_LABELS, GradcheckRow, SwitchedOff, gradcheck_table, parameter_table, switched_off,
                     variant_options)
-from .stream import (CellDrift, Reach, VariantLab, cell_drift, drift_table, reach, reach_table, stream_inputs,
+from .stream import (CellDrift, Reach, VariantLab, cell_drift, drift_table, lab_readings, reach, reach_table, stream_inputs,
                      variant_params)
-from .sweep import (CONFIGS, RESULTS_PATH, SEEDS, TASK_SETTINGS, Config, RunResult, RunSpec, SweepResults,
-                    TaskSetting, load_results, matched_hidden_size, model_parameter_count, run, run_specs,
-                    save_results)
+from .sweep import (CONFIGS, RESULTS_PATH, SEEDS, TASK_SETTINGS, Config, Rerun, RunResult, RunSpec, SweepResults,
+                    TaskSetting, cost_text, load_results, matched_hidden_size, model_parameter_count, rerun, run,
+                    run_specs, save_results, settings_table)
 from .verdicts import Claim, Comparison, claims, claims_table, compare, comparison_table, lr_table

@@ -15,7 +15,7 @@ from ..i18n import tr
 from ..linalg import step_norms
 from .parts import VARIANT_LABELS, variant_options
 
-__all__ = ["stream_inputs", "variant_params", "CellDrift", "cell_drift", "drift_table", "Reach", "reach",
+__all__ = ["stream_inputs", "variant_params", "CellDrift", "cell_drift", "drift_table", "Reach", "reach", "lab_readings",
            "reach_table", "VariantLab"]
 
 
@@ -155,3 +155,17 @@ class VariantLab:
     def _measure(self, label: str, forget_bias: float, X: np.ndarray):
         p = self.params(label, forget_bias)
         return cell_drift(X, p), reach(X[:self.reach_steps], p)
+
+
+def lab_readings(lab: VariantLab, settings) -> str:
+    """What the explorer shows at each ``(label, forget_bias, input_mean)`` of ``settings``: mean
+    ``|c|`` at the end of the stream and ``||dE/dh_1|| / ||dE/dh_T||``, beside NP's."""
+    head = (f"{tr('variant'):<8}{'b_f':>6}{tr('mean x'):>8}{'|c| end':>10}{'NP |c|':>10}"
+            f"{'dh_1/dh_T':>12}{'NP dh_1/dh_T':>14}")
+    lines = [tr("stream of {T} steps; reach over the first {k}", T=lab.max_steps, k=lab.reach_steps), head,
+             "-" * len(head)]
+    for label, b, mean in settings:
+        d, d0, r, r0 = lab.view(label, b, mean)
+        lines.append(f"{label:<8}{b:>6g}{mean:>8g}{d.size[-1]:>10.3g}{d0.size[-1]:>10.3g}{r.at(1):>12.2e}"
+                     f"{r0.at(1):>14.2e}")
+    return "\n".join(lines)

@@ -273,3 +273,54 @@ def load_results(path=RESULTS_PATH) -> SweepResults:
                             path=path.name))
     data = json.loads(path.read_text())
     return SweepResults(tuple(_from_record(d) for d in data["runs"]), data["meta"])
+
+
+def settings_table(vocab_size: int) -> str:
+    """Each task's budget and every configuration's hidden size and parameter count (matched to V's)."""
+    lines = []
+    for task, s in TASK_SETTINGS.items():
+        lines.append(tr("{title}: {steps} Adam steps of batch {B}, learning rates {lrs}, seeds {seeds}",
+                        title=tr(s.title), steps=s.steps, B=s.batch_size, lrs=", ".join(f"{lr:g}" for lr in s.lrs),
+                        seeds=", ".join(map(str, SEEDS))))
+        lines.append("   " + "  ".join(f"{c.label} H={matched_hidden_size(c, task, vocab_size)} "
+                                       f"({model_parameter_count(c, task, matched_hidden_size(c, task, vocab_size), vocab_size)})"
+                                       for c in CONFIGS))
+    return "\n".join(lines)
+
+
+def cost_text(results: "SweepResults") -> str:
+    """How much the sweep cost: runs, CPU time of the runs, what that is on a quiet 2-core machine."""
+    m = results.meta
+    return tr("{n} runs; {cpu:.1f} CPU-minutes in the runs, i.e. {quiet:.1f} minutes on a quiet 2-core machine "
+              "with 2 worker processes (this machine was shared: {wall:.1f} minutes of wall time)",
+              n=len(results.runs), cpu=results.cpu_seconds / 60, quiet=results.cpu_seconds / 120,
+              wall=m.get("wall_seconds", float("nan")) / 60)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rerun:
+    """One shipped run trained again here: the shipped and the new held-out losses."""
+
+    spec: RunSpec
+    shipped: tuple
+    again: tuple
+
+    @property
+    def max_relative_difference(self) -> float:
+        a, b = np.array(self.shipped), np.array(self.again)
+        return float(np.max(np.abs(a - b) / np.abs(a)))
+
+    def __str__(self) -> str:
+        steps = TASK_SETTINGS[self.spec.task].eval_every
+        rows = [tr("{key}: held-out loss every {k} steps", key=self.spec.key, k=steps),
+                tr("  shipped: {v}", v="  ".join(f"{x:.6g}" for x in self.shipped)),
+                tr("  again:   {v}", v="  ".join(f"{x:.6g}" for x in self.again)),
+                tr("  largest relative difference {d:.1e}", d=self.max_relative_difference)]
+        return "\n".join(rows)
+
+
+def rerun(results: "SweepResults", spec: RunSpec, corpus=None) -> Rerun:
+    """Train ``spec`` again and set its held-out losses beside the shipped ones."""
+    shipped = next(r for r in results.runs if r.spec == spec)
+    again = run(spec, corpus)
+    return Rerun(spec, shipped.eval_loss, again.eval_loss)

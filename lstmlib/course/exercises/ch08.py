@@ -105,6 +105,9 @@ def check_cell_carry(fn) -> Verdict:
     got, v = _call(fn, dc, k.f, d_f, d_i, p.p_f.copy(), p.p_i.copy())
     if v is not None:
         return v
+    if got is None:
+        return Verdict(False, tr("your function returned nothing: replace the ... with your code and return "
+                                 "the array."))
     if _same(got, g.dc0):
         return Verdict(True, tr("dc_(t-1) = dc_t f_t + delta_f p_f + delta_i p_i: the carry and the two "
                                 "peepholes that looked at c_(t-1)."))
