@@ -1,4 +1,4 @@
-"""Render the README's pictures into notebooks/figures/: one per chapter (ch00.png .. ch07.png)
+"""Render the README's pictures into notebooks/figures/: one per chapter (ch00.png .. ch08.png)
 and one striking picture for the top of the README (hero.png).
 
 Each picture is drawn by the same ``lstmlib.course.plots`` function a chapter calls, on the same
@@ -91,6 +91,11 @@ def _ch05():
     return plots.plot_gradient_flow(comp, highlight="lstm")
 
 
+def _ch08():
+    from lstmlib.course import ch08, plots
+    return plots.plot_sweep_boxes(ch08.load_results())
+
+
 def _hero():
     # The course in one picture: how far back the gradient reaches in an RNN, an LSTM and a GRU.
     from lstmlib.course import ch05, plots
@@ -112,6 +117,7 @@ PICTURES: dict[str, Picture] = {
                     NotebookImage("06_training.ipynb", 0)),
     "ch07": Picture("a trained character LSTM's cells over Python source",
                     NotebookImage("07_char_lstm.ipynb", 5)),
+    "ch08": Picture("the LSTM variants against the vanilla LSTM on three tasks, 5 seeds each", _ch08),
 }
 
 

@@ -91,7 +91,7 @@ def plot_cell_drift(drifts: dict):
     ax.set_yscale("log")
     ax.set_xlabel("time step t of one stream, never reset")
     ax.set_ylabel("mean |c_t| over 16 units")
-    ax.set_title("Without a forget gate the cell state grows without bound (fresh weights, b_f = 1)")
+    ax.set_title("Without a forget gate the cell state keeps growing (fresh weights, b_f = 1)")
     ax.legend(fontsize=7.5, ncol=2, loc="upper left")
     return fig
 
