@@ -13,7 +13,7 @@ from ._style import _plain_log_axis, _positive, blank_figure, new_figure
 
 _CMAP = colormaps["tab10"]
 COLOURS = {label: _CMAP(k) for k, label in enumerate(VARIANT_LABELS)}
-COLOURS["V b_f=0"] = "0.45"
+COLOURS["V b_f=0"] = _CMAP(8)
 _TASK_AXIS = {"adding": "held-out MSE", "order": "held-out cross-entropy (nats)", "text": "validation bits per char"}
 
 
