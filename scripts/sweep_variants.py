@@ -38,17 +38,26 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(sweep.RESULTS_PATH))
     ap.add_argument("--log", default=None, help="append one line per finished run to this file")
     ap.add_argument("--tasks", nargs="*", default=list(sweep.TASK_SETTINGS))
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the runs already in --out and run only the missing ones")
     args = ap.parse_args(argv)
     specs = sweep.run_specs(args.tasks)
+    done, before = [], {}
+    if args.resume and os.path.exists(args.out):
+        old = sweep.load_results(args.out)
+        wanted = {s.key for s in specs}
+        done = [r for r in old.runs if r.spec.key in wanted]
+        before = old.meta
+        specs = [s for s in specs if s.key not in {r.spec.key for r in done}]
     log = open(args.log, "a") if args.log else sys.stdout
     t0, c0 = time.time(), time.process_time()
-    results = []
+    results = list(done)
     with mp.get_context("fork").Pool(args.workers) as pool:
         for k, r in enumerate(pool.imap_unordered(_work, specs, chunksize=1), 1):
             results.append(r)
             print(f"{k}/{len(specs)} {r.spec.key} H={r.hidden_size} final={r.final:.5g} "
                   f"cpu={r.cpu_seconds:.1f}s wall={time.time() - t0:.0f}s", file=log, flush=True)
-    wall = time.time() - t0
+    wall = time.time() - t0 + before.get("wall_seconds", 0.0)
     cpu = sum(r.cpu_seconds for r in results)
     meta = {"runs": len(results), "workers": args.workers, "wall_seconds": round(wall, 1),
             "cpu_seconds_of_runs": round(cpu, 1), "quiet_machine_minutes_on_2_cores": round(cpu / 2 / 60, 1),

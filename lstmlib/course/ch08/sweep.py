@@ -87,7 +87,7 @@ TASK_SETTINGS = {
     "order": TaskSetting("order", "temporal order, T = 50 (held-out cross-entropy, nats)", "xent", 500, 16,
                          (3e-3, 1e-2, 3e-2), 125),
     "text": TaskSetting("text", "characters of chapter 07's corpus (validation bits per character)", "xent",
-                        600, 48, (1e-3, 3e-3, 1e-2), 150),
+                        600, 48, (1e-3, 3e-3, 1e-2, 3e-2), 150),
 }
 
 SEEDS = (0, 1, 2, 3, 4)
