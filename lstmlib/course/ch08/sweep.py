@@ -315,7 +315,9 @@ class Rerun:
         rows = [tr("{key}: held-out loss every {k} steps", key=self.spec.key, k=steps),
                 tr("  shipped: {v}", v="  ".join(f"{x:.6g}" for x in self.shipped)),
                 tr("  again:   {v}", v="  ".join(f"{x:.6g}" for x in self.again)),
-                tr("  largest relative difference {d:.1e}", d=self.max_relative_difference)]
+                (tr("  largest relative difference below 1e-06 (the file keeps 7 digits)")
+                 if self.max_relative_difference < 1e-6 else
+                 tr("  largest relative difference {d:.1e}", d=self.max_relative_difference))]
         return "\n".join(rows)
 
 
