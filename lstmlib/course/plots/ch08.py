@@ -12,8 +12,8 @@ from ..ch08.verdicts import T_975, best_scores
 from ._style import _plain_log_axis, _positive, blank_figure, new_figure
 
 _CMAP = colormaps["tab10"]
-COLOURS = {label: _CMAP(k) for k, label in enumerate(VARIANT_LABELS)}
-COLOURS["V b_f=0"] = _CMAP(8)
+COLOURS = {label: _CMAP(k) for k, label in zip((0, 1, 2, 3, 4, 5, 6, 8, 9), VARIANT_LABELS + ("V b_f=0",))}
+"""One colour per configuration; tab10's grey (7) is left out: the explorer draws its reference in grey."""
 _CLIP = {"text": (2.9, 4.6)}  # linear axis, scores above drawn at the top edge and counted
 _TASK_AXIS = {"adding": "held-out MSE", "order": "held-out cross-entropy (nats)", "text": "validation bits per char"}
 
@@ -35,13 +35,14 @@ class VariantPicture:
         (self.c,) = self.ax_c.plot([1], [1], lw=1.8, label="the chosen variant")
         self.ax_c.set_xlabel("time step t of the stream")
         self.ax_c.set_ylabel("mean |c_t| over the units")
-        self.ax_c.legend(loc="upper left", fontsize=8)
+        self.legend = self.ax_c.legend(loc="upper left", fontsize=8)
         (self.dh_ref,) = self.ax_r.plot([1], [1], color="0.55", lw=1.4)
         (self.dc_ref,) = self.ax_r.plot([1], [1], "--", color="0.55", lw=1.2)
         (self.dh,) = self.ax_r.plot([1], [1], lw=1.8)
         (self.dc,) = self.ax_r.plot([1], [1], "--", lw=1.5)
         self.ax_r.set_xlabel("step k (the loss sits at the last step)")
-        self.ax_r.set_ylabel("‖∂E/∂h_k‖ solid, ‖∂E/∂c_k‖ dashed, / ‖∂E/∂h_T‖")
+        self.ax_r.set_ylabel("relative to ‖∂E/∂h_T‖")
+        self.ax_r.set_title("solid ‖∂E/∂h_k‖, dashed ‖∂E/∂c_k‖", fontsize=8, loc="left")
         # labels placed by hand: an explorer would otherwise measure every tick label at each redraw
         for ax in (self.ax_c, self.ax_r):
             ax.xaxis.set_label_coords(0.5, -0.12)
@@ -55,6 +56,7 @@ class VariantPicture:
         self.c.set_data(t + 1, _positive(drift.size[t]))
         self.c_ref.set_data(t + 1, _positive(ref_drift.size[t]))
         self.c.set_color(colour)
+        self.legend.legend_handles[1].set_color(colour)
         self.ax_c.set_xlim(1, T)
         lo = min(drift.size.min(), ref_drift.size.min())
         hi = max(drift.size.max(), ref_drift.size.max())
