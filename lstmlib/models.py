@@ -23,10 +23,10 @@ from typing import Callable
 
 import numpy as np
 
-from . import _validate, fused, gru, lstm, rnn
+from . import _validate, fused, fused_variants, gru, lstm, rnn, variants
 from .params import Params
 
-__all__ = ["Model", "MODELS", "model_of", "get_model"]
+__all__ = ["Model", "MODELS", "MORE_MODELS", "model_of", "get_model"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,18 +130,30 @@ MODELS: dict[str, Model] = {
 }
 """``"rnn"``, ``"lstm"``, ``"gru"`` -> ``Model``, in the order the course always draws them."""
 
+MORE_MODELS: dict[str, Model] = {
+    "lstm_variant": Model("lstm_variant", "LSTM variant", variants.VariantLSTMParams, variants.VariantLSTMGrads,
+                          True, variants.variant_step_forward, variants.variant_step_backward,
+                          variants.variant_forward, variants.variant_backward, fused_variants.variant_forward,
+                          fused_variants.variant_backward, fused_variants.FusedVariantCache),
+}
+"""Models beyond the three the course compares side by side: chapter 08's LSTM variants (one model
+whose options ``variant`` and ``peepholes`` switch Greff et al.'s changes on). ``get_model`` and
+``model_of`` find them as they find those of ``MODELS`` (so stacks, ``network``, ``train``,
+``saving`` and ``check_gradients`` work with them); loops over ``MODELS`` do not meet them."""
+
 
 def get_model(name: str, argument: str = "model") -> Model:
     """``MODELS[name]``, with a ValueError naming ``argument`` and listing the names when ``name``
     is not one."""
-    if not isinstance(name, str) or name not in MODELS:
-        raise ValueError(f"{argument}: expected one of {tuple(MODELS)}, got {name!r}")
-    return MODELS[name]
+    if not isinstance(name, str) or name not in {**MODELS, **MORE_MODELS}:
+        raise ValueError(f"{argument}: expected one of {tuple(MODELS) + tuple(MORE_MODELS)}, got {name!r}")
+    return {**MODELS, **MORE_MODELS}[name]
 
 
 def model_of(p, argument: str = "p") -> Model:
     """The ``Model`` whose parameters (or gradients) ``p`` is."""
-    for m in MODELS.values():
+    for m in (*MODELS.values(), *MORE_MODELS.values()):
         if isinstance(p, (m.params, m.grads)):
             return m
-    raise ValueError(f"{argument}: expected RNNParams, LSTMParams or GRUParams, got {type(p).__name__}")
+    raise ValueError(f"{argument}: expected RNNParams, LSTMParams, GRUParams or VariantLSTMParams, "
+                     f"got {type(p).__name__}")

@@ -1,4 +1,4 @@
-"""Render the README's pictures into notebooks/figures/: one per chapter (ch00.png .. ch07.png)
+"""Render the README's pictures into notebooks/figures/: one per chapter (ch00.png .. ch08.png)
 and one striking picture for the top of the README (hero.png).
 
 Each picture is drawn by the same ``lstmlib.course.plots`` function a chapter calls, on the same
@@ -118,6 +118,11 @@ def _ch05():
     return plots.plot_gradient_flow(comp, highlight="lstm")
 
 
+def _ch08():
+    from lstmlib.course import ch08, plots
+    return plots.plot_sweep_boxes(ch08.load_results())
+
+
 def _hero():
     # The course in one picture: how far back the gradient reaches in an RNN, an LSTM and a GRU.
     from lstmlib.course import ch05, plots
@@ -142,6 +147,7 @@ PICTURES: dict[str, Picture] = {
     "ch07": Picture("a trained character LSTM's cell over a few lines of Python",
                     NotebookImage("07_char_lstm.ipynb", cell_code="widgets.cell_explorer(",
                                   crop=(0.0, 0.05, 0.42, 0.40))),
+    "ch08": Picture("the LSTM variants against the vanilla LSTM on three tasks, 5 seeds each", _ch08),
 }
 
 

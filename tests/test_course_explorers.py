@@ -41,7 +41,7 @@ def _titles(fig):
 def test_explorers_are_found():
     assert EXPLORERS == ["activation_explorer", "cell_explorer", "errata_explorer", "gate_bias_explorer",
                          "gate_explorer", "gate_hold_explorer", "gradient_flow_explorer",
-                         "rnn_gradient_explorer", "sample_explorer"]
+                         "rnn_gradient_explorer", "sample_explorer", "variant_explorer"]
 
 
 @pytest.mark.parametrize("name", EXPLORERS)

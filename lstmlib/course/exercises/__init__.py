@@ -22,3 +22,4 @@ from .ch06 import (
     check_softmax_gradient, check_adam_first_step, check_hold
 )
 from .ch07 import check_bits_per_char, check_perplexity, check_connected_fraction
+from .ch08 import check_variant_parameter_count, check_cifg_saving, check_cell_carry

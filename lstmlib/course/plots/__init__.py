@@ -28,3 +28,5 @@ from .ch07 import (
     plot_stack_and_chunks, plot_closers, plot_cell_search, plot_best_cells, plot_saturation
 )
 from ._style import blank_figure, new_figure
+from .ch08 import (VariantPicture, plot_variant_view, plot_cell_drift, plot_reach, plot_sweep_boxes,
+                   plot_lr_sweep)
