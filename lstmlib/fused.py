@@ -136,6 +136,23 @@ def _recurrent_grad(deltas: np.ndarray, h0: np.ndarray, hs: np.ndarray) -> np.nd
     return grad
 
 
+def _halving(rows: int, sigmoid_rows: int, dtype) -> np.ndarray:
+    """``(rows, 1)``: 0.5 for the first ``sigmoid_rows`` rows (the gates a sigmoid activates), 1
+    for the rest. Weights times this give ``a/2`` exactly for those gates (a power of two)."""
+    half = np.ones((rows, 1), dtype=dtype)
+    half[:sigmoid_rows] = 0.5
+    return half
+
+
+def _sigmoid_from_tanh_of_half(t: np.ndarray) -> np.ndarray:
+    """In place, ``tanh(a/2)`` -> ``sigmoid(a) = (1 + tanh(a/2)) / 2``: with halved weights, one
+    ``tanh`` call activates the sigmoid gates and the candidate together, and ``tanh`` costs a
+    fraction of ``exp`` + ``reciprocal``. Exact to rounding; no overflow for any input."""
+    t *= 0.5
+    t += 0.5
+    return t
+
+
 # ----------------------------------------------------------------------------------------------
 # LSTM
 # ----------------------------------------------------------------------------------------------
@@ -178,7 +195,7 @@ assert sorted((_F, _I, _O)) == [0, 1, 2] and _C == 3, "fused.py expects the LSTM
 
 def _lstm_blocks(a: np.ndarray, H: int):
     """The f, i, o, c~ blocks of a ``(4H, ...)`` array, in the row order of ``LSTMParams.gates``."""
-    return tuple(a[k * H:(k + 1) * H] for k in (_F, _I, _O, _C))
+    return a[_F * H:(_F + 1) * H], a[_I * H:(_I + 1) * H], a[_O * H:(_O + 1) * H], a[_C * H:(_C + 1) * H]
 
 
 def lstm_forward(X: np.ndarray, p: LSTMParams, state: LSTMState | None = None, *,
@@ -190,31 +207,33 @@ def lstm_forward(X: np.ndarray, p: LSTMParams, state: LSTMState | None = None, *
     new = _allocator(workspace, "lstm.")
     T, B, _ = X.shape
     H, dt = p.hidden_size, p.dtype
-    Wh = np.ascontiguousarray(p.weights[:, :H])  # (4H, H)
+    # f, i, o's rows halved (exactly: a power of two), so that ONE tanh activates all four gates
+    half = _halving(p.weights.shape[0], 3 * H, dt)
+    Wh = p.weights[:, :H] * half  # (4H, H), contiguous
     gates = new("gates", (T, 4 * H, B), dt)
-    np.matmul(p.weights[:, H:], X.transpose(0, 2, 1), out=gates)  # every step's input projection
-    gates += p.bias[:, None]
+    np.matmul(p.weights[:, H:] * half, X.transpose(0, 2, 1), out=gates)  # every step's input projection
+    gates += (p.bias * half[:, 0])[:, None]
     cells = new("cells", (T + 1, H, B), dt)
     cells[0] = c0.T
     tanh_cells = new("tanh_cells", (T, H, B), dt)
     hs = new("hs", (T, B, H), dt)
-    h = h0.T.copy()  # the current state as columns, (H, B); a copy: it is written into
+    h = h0.T  # the current state as columns (H, B): below, a transposed view of hs[t]
     recurrent = np.empty((4 * H, B), dtype=dt)
     scratch = np.empty((H, B), dtype=dt)
     for t in range(T):
         a = gates[t]
         np.matmul(Wh, h, out=recurrent)  # the one product of this step
         a += recurrent
-        sigmoid_(a[:3 * H])  # f, i, o
-        np.tanh(a[3 * H:], out=a[3 * H:])  # c~
+        np.tanh(a, out=a)  # tanh(a/2) for f, i, o; tanh(a) for c~
+        _sigmoid_from_tanh_of_half(a[:3 * H])  # f, i, o
         f, i, o, c_tilde = _lstm_blocks(a, H)
         c = cells[t + 1]
         np.multiply(f, cells[t], out=c)
         np.multiply(i, c_tilde, out=scratch)
         c += scratch
         np.tanh(c, out=tanh_cells[t])
+        h = hs[t].T
         np.multiply(o, tanh_cells[t], out=h)
-        hs[t] = h.T
     hs = _read_only(hs)
     return hs, FusedLSTMCache(X, p, h0, hs, gates, cells, tanh_cells, _stamp_forward(workspace))
 
@@ -229,13 +248,14 @@ def lstm_backward(dhs: np.ndarray, cache: FusedLSTMCache, dstate: LSTMState | No
     p = cache.params
     T, B, D = cache.X.shape
     H, dt = p.hidden_size, p.dtype
-    Wh = np.ascontiguousarray(p.weights[:, :H])
+    WhT = np.ascontiguousarray(p.weights[:, :H].T)  # (H, 4H): the layout the step's product prefers
 
     # Error terms of the gate pre-activations with (step, sample) pairs as columns, so that the
     # weight gradients below are single matrix products over all steps.
     deltas = new("deltas", (4 * H, T, B), dt)
     d = np.empty((4 * H, B), dtype=dt)  # this step's error terms, contiguous
     d_f, d_i, d_o, d_c = _lstm_blocks(d, H)
+    slope = np.empty((4 * H, B), dtype=dt)  # each gate's activation derivative
     dh = dhT.T.copy()  # dE/dh_t through the future
     dc = dcT.T.copy()  # the carry dE/dc_{t+1} * f_{t+1}
     s = np.empty((H, B), dtype=dt)
@@ -254,29 +274,21 @@ def lstm_backward(dhs: np.ndarray, cache: FusedLSTMCache, dstate: LSTMState | No
         dc += s
         if state_grads:
             dh_steps[t], dc_steps[t] = dh.T, dc.T
-        # delta_o = dh * tanh(c) * o (1 - o)
-        np.subtract(1.0, o, out=s)
-        s *= o
-        np.multiply(dh, tanh_c, out=d_o)
-        d_o *= s
-        # delta_f = dc * c_{t-1} * f (1 - f)
-        np.subtract(1.0, f, out=s)
-        s *= f
+        # the errors at the gates' outputs: dE/df = dc c_{t-1}, dE/di = dc c~, dE/do = dh tanh(c),
+        # dE/dc~ = dc i ...
         np.multiply(dc, cache.cells[t], out=d_f)
-        d_f *= s
-        # delta_i = dc * c~ * i (1 - i)
-        np.subtract(1.0, i, out=s)
-        s *= i
         np.multiply(dc, c_tilde, out=d_i)
-        d_i *= s
-        # delta_c~ = dc * i * (1 - c~^2)
-        np.multiply(c_tilde, c_tilde, out=s)
-        np.subtract(1.0, s, out=s)
+        np.multiply(dh, tanh_c, out=d_o)
         np.multiply(dc, i, out=d_c)
-        d_c *= s
+        # ... times the activations' slopes, all four blocks at once: y - y^2 = y (1 - y) for the
+        # sigmoid gates, 1 - y^2 for c~
+        np.multiply(a, a, out=slope)
+        np.subtract(a[:3 * H], slope[:3 * H], out=slope[:3 * H])
+        np.subtract(1.0, slope[3 * H:], out=slope[3 * H:])
+        d *= slope
         deltas[:, t, :] = d
         # to step t-1: dh through all four gates in one product, dc through the forget gate
-        np.matmul(Wh.T, d, out=dh)
+        np.matmul(WhT, d, out=dh)
         dc *= f
 
     grad_W = np.empty_like(p.weights)
