@@ -126,6 +126,18 @@ def _own(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def _input_projection(X: np.ndarray, Wx: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out[t] = W_x x_t + b`` as columns ``(T, G*H, B)`` for every step of ``X (T, B, D)`` in
+    ONE product; the bias rides along as a last column of ``W_x`` against a row of ones below
+    the inputs (no pass over all of ``out`` to add it)."""
+    T, B, D = X.shape
+    W1 = np.empty((Wx.shape[0], D + 1), dtype=Wx.dtype)
+    W1[:, :D], W1[:, D] = Wx, b
+    X1 = np.empty((T, D + 1, B), dtype=X.dtype)
+    X1[:, :D], X1[:, D] = X.transpose(0, 2, 1), 1.0
+    return np.matmul(W1, X1, out=out)
+
+
 def _input_grads(deltas: np.ndarray, X: np.ndarray, Wx: np.ndarray):
     """``(dW_x, db, dX)`` from the error terms ``deltas (G*H, T, B)`` (one column per (step,
     sample) pair): ``sum_t delta_t x_t^T`` ``(G*H, D)``, ``sum_t delta_t`` ``(G*H,)`` and
@@ -220,14 +232,12 @@ def lstm_forward(X: np.ndarray, p: LSTMParams, state: LSTMState | None = None, *
     # f, i, o's rows halved (exactly: a power of two), so that ONE tanh activates all four gates
     half = _halving(p.weights.shape[0], 3 * H, dt)
     Wh = p.weights[:, :H] * half  # (4H, H), contiguous
-    gates = new("gates", (T, 4 * H, B), dt)
-    np.matmul(p.weights[:, H:] * half, X.transpose(0, 2, 1), out=gates)  # every step's input projection
-    gates += (p.bias * half[:, 0])[:, None]
+    gates = _input_projection(X, p.weights[:, H:] * half, p.bias * half[:, 0], new("gates", (T, 4 * H, B), dt))
     cells = new("cells", (T + 1, H, B), dt)
     cells[0] = c0.T
     tanh_cells = new("tanh_cells", (T, H, B), dt)
     hs = new("hs", (T, B, H), dt)
-    h = h0.T  # the current state as columns (H, B): below, a transposed view of hs[t]
+    h = h0.T.copy()  # the current state as columns, (H, B); a copy: it is written into
     recurrent = np.empty((4 * H, B), dtype=dt)
     scratch = np.empty((H, B), dtype=dt)
     for t in range(T):
@@ -242,8 +252,8 @@ def lstm_forward(X: np.ndarray, p: LSTMParams, state: LSTMState | None = None, *
         np.multiply(i, c_tilde, out=scratch)
         c += scratch
         np.tanh(c, out=tanh_cells[t])
-        h = hs[t].T
         np.multiply(o, tanh_cells[t], out=h)
+        hs[t] = h.T
     hs = _read_only(hs)
     return hs, FusedLSTMCache(X, p, h0, hs, gates, cells, tanh_cells, _stamp_forward(workspace))
 
@@ -345,9 +355,7 @@ def gru_forward(X: np.ndarray, p: GRUParams, state: np.ndarray | None = None, *,
     T, B, _ = X.shape
     H, dt = p.hidden_size, p.dtype
     half = _halving(3 * H, 2 * H, dt)  # z and r through one tanh of their halved pre-activations
-    gates = new("gates", (T, 3 * H, B), dt)
-    np.matmul(p.weights[:, H:] * half, X.transpose(0, 2, 1), out=gates)
-    gates += (p.bias * half[:, 0])[:, None]
+    gates = _input_projection(X, p.weights[:, H:] * half, p.bias * half[:, 0], new("gates", (T, 3 * H, B), dt))
     hidden = new("hidden", (T + 1, H, B), dt)
     hidden[0] = h0.T
     hs = new("hs", (T, B, H), dt)
