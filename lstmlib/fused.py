@@ -4,9 +4,9 @@ They compute exactly what the readable loops in ``rnn``, ``lstm`` and ``gru`` co
 hold them equal to 1e-13 forward, 1e-10 backward) with the same signatures and the same gradient
 types, and they are what training, the explorers and the benchmarks call. What makes them fast:
 
-1. The input projections of all steps in ONE matrix product before the loop, and all weight
-   gradients in one product after it (``_input_grads``, ``_recurrent_grad``; the bias gradients
-   too, as a matrix-vector product).
+1. The input projections of all steps in ONE matrix product before the loop, the bias included
+   (``_input_projection``), and all weight gradients in one product after it (``_input_grads``,
+   ``_recurrent_grad``; the bias gradients too, as a matrix-vector product).
 2. ONE matrix product per step for all gates, through the fused ``weights`` (``params``), with the
    recurrent weights in the layout that product prefers: backward, ``W_h^T`` is copied into a
    contiguous array once per call (with OpenBLAS's AVX-512 kernels the step's product then runs
@@ -126,16 +126,16 @@ def _own(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _input_projection(X: np.ndarray, Wx: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``out[t] = W_x x_t + b`` as columns ``(T, G*H, B)`` for every step of ``X (T, B, D)`` in
-    ONE product; the bias rides along as a last column of ``W_x`` against a row of ones below
-    the inputs (no pass over all of ``out`` to add it)."""
+def _input_projection(X: np.ndarray, Wx: np.ndarray, b: np.ndarray, new) -> np.ndarray:
+    """``gates[t] = W_x x_t + b`` as columns ``(T, G*H, B)`` for every step of ``X (T, B, D)`` in
+    ONE product, in arrays from the allocator ``new``; the bias rides along as a last column of
+    ``W_x`` against a row of ones under the inputs (no pass over all the gates to add it)."""
     T, B, D = X.shape
     W1 = np.empty((Wx.shape[0], D + 1), dtype=Wx.dtype)
     W1[:, :D], W1[:, D] = Wx, b
-    X1 = np.empty((T, D + 1, B), dtype=X.dtype)
+    X1 = new("inputs_and_ones", (T, D + 1, B), X.dtype)
     X1[:, :D], X1[:, D] = X.transpose(0, 2, 1), 1.0
-    return np.matmul(W1, X1, out=out)
+    return np.matmul(W1, X1, out=new("gates", (T, Wx.shape[0], B), X.dtype))
 
 
 def _input_grads(deltas: np.ndarray, X: np.ndarray, Wx: np.ndarray):
@@ -209,8 +209,8 @@ class FusedLSTMCache(SequenceCache):
     has_cell = True
 
 
-# The forward below activates f, i, o with one sigmoid call and c~ with one tanh: that needs the
-# three sigmoid gates first and the candidate last in LSTMParams' row blocks.
+# The forward below turns tanh(a/2) into sigmoid(a) for f, i, o in one call on the first 3H rows:
+# that needs the three sigmoid gates first and the candidate last in LSTMParams' row blocks.
 _F, _I, _O, _C = (LSTMParams.gate_index(g) for g in ("f", "i", "o", "c"))
 assert sorted((_F, _I, _O)) == [0, 1, 2] and _C == 3, "fused.py expects the LSTM's candidate block last"
 
@@ -232,7 +232,7 @@ def lstm_forward(X: np.ndarray, p: LSTMParams, state: LSTMState | None = None, *
     # f, i, o's rows halved (exactly: a power of two), so that ONE tanh activates all four gates
     half = _halving(p.weights.shape[0], 3 * H, dt)
     Wh = p.weights[:, :H] * half  # (4H, H), contiguous
-    gates = _input_projection(X, p.weights[:, H:] * half, p.bias * half[:, 0], new("gates", (T, 4 * H, B), dt))
+    gates = _input_projection(X, p.weights[:, H:] * half, p.bias * half[:, 0], new)  # (T, 4H, B)
     cells = new("cells", (T + 1, H, B), dt)
     cells[0] = c0.T
     tanh_cells = new("tanh_cells", (T, H, B), dt)
@@ -355,7 +355,7 @@ def gru_forward(X: np.ndarray, p: GRUParams, state: np.ndarray | None = None, *,
     T, B, _ = X.shape
     H, dt = p.hidden_size, p.dtype
     half = _halving(3 * H, 2 * H, dt)  # z and r through one tanh of their halved pre-activations
-    gates = _input_projection(X, p.weights[:, H:] * half, p.bias * half[:, 0], new("gates", (T, 3 * H, B), dt))
+    gates = _input_projection(X, p.weights[:, H:] * half, p.bias * half[:, 0], new)  # (T, 3H, B)
     hidden = new("hidden", (T + 1, H, B), dt)
     hidden[0] = h0.T
     hs = new("hs", (T, B, H), dt)
