@@ -29,7 +29,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from bench_rnns import median_time  # the same timer as the RNN benchmark (same folder)
+from bench_rnns import blas_kernel, median_time  # the same helpers as the RNN benchmark (same folder)
 from lstmlib import charlm, fused, network, train
 from lstmlib.losses import softmax_cross_entropy
 from lstmlib.optim import Adam, clip_grad_norm
@@ -94,16 +94,6 @@ def peer():
     return step
 
 
-def blas_kernel() -> str:
-    """Which BLAS numpy runs and with which kernels: the ratio to torch depends on it (torch's LSTM
-    runs oneDNN's own kernels, AVX-512 where the CPU has it, whatever OPENBLAS_CORETYPE says)."""
-    from threadpoolctl import threadpool_info
-    for lib in threadpool_info():
-        if lib.get("internal_api") == "openblas":
-            return f"OpenBLAS {lib.get('version')}, {lib.get('architecture')} kernels"
-    return "numpy's BLAS: " + ", ".join(sorted({lib.get("internal_api", "?") for lib in threadpool_info()}))
-
-
 def wall_and_cpu(fn, repeats: int, warmup: int = 2) -> tuple[float, float]:
     """Median wall time and median CPU time of the calling thread over the same ``repeats`` calls."""
     for _ in range(warmup):
@@ -136,7 +126,8 @@ def breakdown(threads: int, repeats: int) -> list[tuple[str, float]]:
         X = m.embedding[x]
         row("embedding lookup", lambda: m.embedding[x])
         row("LSTM forward (fused)", lambda: fused.lstm_forward(X, p, workspace=ws))
-        Wh, h, gates = np.ascontiguousarray(p.weights[:, :H]), np.zeros((H, B), np.float32), np.empty((4 * H, B), np.float32)
+        Wh = np.ascontiguousarray(p.weights[:, :H])
+        h, gates = np.zeros((H, B), np.float32), np.empty((4 * H, B), np.float32)
 
         def step_products():
             for _ in range(T):
@@ -178,10 +169,13 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
     reps = 7 if args.quick else 21
-    print(f"numpy {np.__version__} ({blas_kernel()})" + (f", torch {torch.__version__}" if torch else ", torch not installed"))
+    peer_version = f", torch {torch.__version__}" if torch else ", torch not installed"
+    print(f"numpy {np.__version__} ({blas_kernel()}){peer_version}")
     print(f"one training step: B={B}, T={T}, H={H}, V={V}, embedding {E}, float32; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
-    cols = ["threads", "lstmlib (ms)"] + (["torch (ms)", "lstmlib / torch", "CPU time: lstmlib / torch"] if torch else [])
+    cols = ["threads", "lstmlib (ms)"]
+    if torch:
+        cols += ["torch (ms)", "lstmlib / torch", "CPU time: lstmlib / torch"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for threads in (1, 2):
@@ -202,7 +196,9 @@ def main(argv=None) -> int:
         if torch:
             peer_wall = statistics.median(t for t, _ in b)
             # CPU time counts one thread: the honest figure on a busy machine, for one thread only
-            cpu = f"{statistics.median(c for _, c in a) / statistics.median(c for _, c in b):.2f}" if threads == 1 else "-"
+            cpu = "-"
+            if threads == 1:
+                cpu = f"{statistics.median(c for _, c in a) / statistics.median(c for _, c in b):.2f}"
             row += [f"{1e3 * peer_wall:.1f}", f"{wall / peer_wall:.2f}", cpu]
         print("| " + " | ".join(row) + " |", flush=True)
     for threads in (1, 2):
@@ -213,10 +209,10 @@ def main(argv=None) -> int:
         kind = "CPU" if threads == 1 else "wall"
         print(f"\nlstmlib's step in parts, {threads} thread(s) ({kind} time, medians; the parts add up to "
               f"{1e3 * sum(parts):.1f} ms of the step's {1e3 * total:.1f})")
-        for name, t in rows[:-1]:
+        summary = [("matrix products (rows marked or indented)", products),
+                   ("everything else", total - products)]
+        for name, t in rows[:-1] + summary:
             print(f"  {name:<40} {1e3 * t:7.2f} ms  {100 * t / total:5.1f}%")
-        print(f"  {'matrix products (rows marked or indented)':<40} {1e3 * products:7.2f} ms  {100 * products / total:5.1f}%")
-        print(f"  {'everything else':<40} {1e3 * (total - products):7.2f} ms  {100 * (total - products) / total:5.1f}%")
     return 0
 
 

@@ -56,6 +56,16 @@ def median_time(fn, repeats: int, warmup: int = 2, clock=time.perf_counter) -> f
     return statistics.median(times)
 
 
+def blas_kernel() -> str:
+    """Which BLAS numpy runs and with which kernels: the ratio to torch depends on it (torch's LSTM
+    runs oneDNN's own kernels, AVX-512 where the CPU has it, whatever OPENBLAS_CORETYPE says)."""
+    from threadpoolctl import threadpool_info
+    for lib in threadpool_info():
+        if lib.get("internal_api") == "openblas":
+            return f"OpenBLAS {lib.get('version')}, {lib.get('architecture')} kernels"
+    return "numpy's BLAS: " + ", ".join(sorted({lib.get("internal_api", "?") for lib in threadpool_info()}))
+
+
 def gemm_limit(dtype) -> float:
     """GFLOP/s of one large square matrix product: the ceiling for everything else."""
     n = 1536
@@ -108,7 +118,8 @@ def main(argv=None) -> int:
     ap.add_argument("--models", default="lstm,gru,rnn")
     args = ap.parse_args(argv)
     sizes = SIZES[:-1] if args.quick else SIZES
-    print(f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ", torch not installed"))
+    peer_version = f", torch {torch.__version__}" if torch else ", torch not installed"
+    print(f"numpy {np.__version__} ({blas_kernel()}){peer_version}")
     limits = {dt: gemm_limit(dt) for dt in (np.float32, np.float64)}
     print("GEMM limit here: " + ", ".join(f"{np.dtype(dt).name} {v:.0f} GFLOP/s" for dt, v in limits.items()))
     for model in args.models.split(","):
