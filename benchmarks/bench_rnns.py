@@ -40,18 +40,30 @@ except ImportError:  # the benchmark still runs, without the torch column
     torch = None
 
 
-def median_time(fn, repeats: int, warmup: int = 2) -> float:
+def median_time(fn, repeats: int, warmup: int = 2, clock=time.perf_counter) -> float:
     """Median wall time of ``repeats`` calls after ``warmup`` untimed ones. The first calls that
     touch hundreds of MB of fresh memory are several times slower on a virtual machine whose host
-    hands pages out lazily; training loops run in the steady state that the warm-up reaches."""
+    hands pages out lazily; training loops run in the steady state that the warm-up reaches.
+    ``clock=time.thread_time`` measures the calling thread's CPU time instead: on a shared machine
+    the honest figure for one-thread work, as it leaves out the time other processes held the core."""
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return statistics.median(times)
+
+
+def blas_kernel() -> str:
+    """Which BLAS numpy runs and with which kernels: the ratio to torch depends on it (torch's LSTM
+    runs oneDNN's own kernels, AVX-512 where the CPU has it, whatever OPENBLAS_CORETYPE says)."""
+    from threadpoolctl import threadpool_info
+    for lib in threadpool_info():
+        if lib.get("internal_api") == "openblas":
+            return f"OpenBLAS {lib.get('version')}, {lib.get('architecture')} kernels"
+    return "numpy's BLAS: " + ", ".join(sorted({lib.get("internal_api", "?") for lib in threadpool_info()}))
 
 
 def gemm_limit(dtype) -> float:
@@ -106,7 +118,8 @@ def main(argv=None) -> int:
     ap.add_argument("--models", default="lstm,gru,rnn")
     args = ap.parse_args(argv)
     sizes = SIZES[:-1] if args.quick else SIZES
-    print(f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ", torch not installed"))
+    peer_version = f", torch {torch.__version__}" if torch else ", torch not installed"
+    print(f"numpy {np.__version__} ({blas_kernel()}){peer_version}")
     limits = {dt: gemm_limit(dt) for dt in (np.float32, np.float64)}
     print("GEMM limit here: " + ", ".join(f"{np.dtype(dt).name} {v:.0f} GFLOP/s" for dt, v in limits.items()))
     for model in args.models.split(","):

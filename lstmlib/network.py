@@ -350,11 +350,21 @@ def backward(doutputs: np.ndarray, cache: ModelCache, dstate: Sequence | None = 
     layer_grads = stack_backward(dhs, cache.stack, dstate, workspace=workspace)
     dX = layer_grads[0].dX  # (T, B, D)
     dE = None
-    if model.embedding is not None:  # each id's row gets the error of every step that read it
-        dE = np.zeros_like(model.embedding)
-        np.add.at(dE, np.asarray(cache.inputs).ravel(), dX.reshape(-1, dX.shape[-1]))
+    if model.embedding is not None:
+        dE = _embedding_grad(cache.inputs, dX, model.vocab_size)
         dX = None
     return ModelGrads(dE, tuple(layer_grads), dW, db, dX)
+
+
+def _embedding_grad(ids, dX: np.ndarray, vocab_size: int) -> np.ndarray:
+    """``dE (V, D)``: each id's row gets the error of every step that read it, ``dE[v] = sum of
+    dX[t, b]`` over the ``(t, b)`` with ``ids[t, b] = v`` (``x = E[id]`` is a one-hot vector times
+    ``E``, so ``dE = onehot^T dX``). One ``bincount`` over (id, column) pairs, summed in float64:
+    several times faster than ``np.add.at`` and, unlike a one-hot product, small for any ``V``."""
+    D = dX.shape[-1]
+    pairs = (np.asarray(ids).reshape(-1, 1) * D + np.arange(D)).ravel()
+    sums = np.bincount(pairs, weights=dX.reshape(-1), minlength=vocab_size * D)
+    return sums.reshape(vocab_size, D).astype(dX.dtype)
 
 
 def loss_and_grads(X, y, model: SequenceModel, state: Sequence | None = None, *, loss: str = "mse",

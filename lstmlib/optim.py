@@ -149,25 +149,31 @@ class Adam(_Optimizer):
                 raise ValueError(f"{name}: expected a number in [0, 1), got {b}")
         self._m: list[np.ndarray] = []
         self._v: list[np.ndarray] = []
+        self._scratch: list[np.ndarray] = []
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         """Update every array of ``params`` in place, with its gradient in ``grads``."""
         if self._start(params, grads):  # the running means start at zero
             self._m = [np.zeros_like(p) for p in params]
             self._v = [np.zeros_like(p) for p in params]
+            self._scratch = [np.empty_like(p) for p in params]  # no temporaries at each step
         self.t += 1
         lr = self.lr_at(self.t)
-        m_correction = 1.0 - self.beta1 ** self.t  # m_hat = m / m_correction
-        v_correction = np.sqrt(1.0 - self.beta2 ** self.t)  # sqrt(v_hat) = sqrt(v) / v_correction
-        for p, g, m, v in zip(params, grads, self._m, self._v):
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * (g * g)
-            denominator = np.sqrt(v)  # sqrt(v_hat) + eps, in the order torch computes it
-            denominator /= v_correction
-            denominator += self.eps
-            p -= (lr / m_correction) * (m / denominator)
+        b1, b2 = self.beta1, self.beta2
+        m_correction = 1.0 - b1 ** self.t  # m_hat = m / m_correction
+        v_correction = np.sqrt(1.0 - b2 ** self.t)  # sqrt(v_hat) = sqrt(v) / v_correction
+        for p, g, m, v, s in zip(params, grads, self._m, self._v, self._scratch):
+            m *= b1  # m <- beta1 m + (1 - beta1) g
+            m += np.multiply(g, 1.0 - b1, out=s)
+            v *= b2  # v <- beta2 v + (1 - beta2) g^2
+            np.multiply(g, g, out=s)
+            v += np.multiply(s, 1.0 - b2, out=s)
+            np.sqrt(v, out=s)  # sqrt(v_hat) + eps, in the order torch computes it
+            s /= v_correction
+            s += self.eps
+            np.divide(m, s, out=s)  # m / (sqrt(v_hat) + eps)
+            s *= lr / m_correction
+            p -= s
 
     def __repr__(self):
         return f"Adam(lr={self._lr_repr()}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g})"
