@@ -233,7 +233,7 @@ def test_check_gradients_rejects_bad_arguments():
         gc.check_gradients(X, p, 0, state=(np.zeros((1, 3)), np.zeros((1, 3))))
     with pytest.raises(ValueError, match=r"^state: expected shape \(B=1, H=3\)"):
         gc.check_gradients(X, p, 0, state=np.zeros((2, 3)))
-    with pytest.raises(ValueError, match="^p: expected RNNParams, LSTMParams or GRUParams, got object"):
+    with pytest.raises(ValueError, match="^p: expected RNNParams, LSTMParams, GRUParams or VariantLSTMParams, got object"):
         gc.check_gradients(X, object(), 0)
     with pytest.raises(ValueError, match=r"^X: expected shape \(T, B, D=2\)"):
         gc.check_gradients(np.zeros((2, 1, 3)), p, 0)

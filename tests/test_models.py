@@ -296,11 +296,11 @@ def test_reference_with_a_workspace_is_refused(name):
 
 
 def test_get_model_and_model_of_refuse_what_they_do_not_know():
-    with pytest.raises(ValueError, match=r"kind: expected one of \('rnn', 'lstm', 'gru'\), got 'cnn'"):
+    with pytest.raises(ValueError, match=r"kind: expected one of \('rnn', 'lstm', 'gru', 'lstm_variant'\), got 'cnn'"):
         ll.get_model("cnn", "kind")
     with pytest.raises(ValueError, match=r"^model: expected one of"):
         ll.get_model(None)
-    with pytest.raises(ValueError, match="p: expected RNNParams, LSTMParams or GRUParams, got str"):
+    with pytest.raises(ValueError, match="p: expected RNNParams, LSTMParams, GRUParams or VariantLSTMParams, got str"):
         ll.model_of("lstm")
 
 

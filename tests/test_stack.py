@@ -206,7 +206,7 @@ def test_stack_arguments_are_checked():
     # reversed, the GRU (4 units) feeds the LSTM (input size 3): the LSTM names the input it refuses
     with pytest.raises(ValueError, match=r"^X: expected shape \(T, B, D=3\), got shape \(4, 2, 4\)"):
         ll.stack_forward(X, layers[::-1])
-    with pytest.raises(ValueError, match=r"^layers\[1\]: expected RNNParams, LSTMParams or GRUParams, got str"):
+    with pytest.raises(ValueError, match=r"^layers\[1\]: expected RNNParams, LSTMParams, GRUParams or VariantLSTMParams, got str"):
         ll.stack_forward(X, [layers[0], "gru"])
     with pytest.raises(ValueError, match=r"^state: expected the array h \(B, H\).*an LSTM's \(h, c\)"):
         ll.stack_forward(X, layers, [states[0], states[0]])  # a GRU has no cell state
