@@ -22,6 +22,10 @@ types, and they are what training, the explorers and the benchmarks call. What m
 5. Preallocated buffers and ``out=`` arguments: no temporaries inside the loops.
 6. Optionally, a caller-held ``Workspace`` that lends the large arrays from one call to the next.
 
+Each model's step is one small kernel (``_LSTMStep``, ``_GRUStep``, ``_RNNStep``) that the
+sequence loop runs at every step and that ``*_stepper`` runs alone, for generation one character
+at a time: the fast mathematics is written once per model.
+
 One idea, "the same mathematics, fast", for three models; the readable versions are the place to
 learn the mathematics from.
 """
@@ -37,7 +41,8 @@ from .params import GRUGrads, GRUParams, LSTMGrads, LSTMParams, RNNGrads, RNNPar
 from .state import LSTMState, SequenceCache
 
 __all__ = ["Workspace", "FusedLSTMCache", "FusedGRUCache", "FusedRNNCache", "lstm_forward",
-           "lstm_backward", "gru_forward", "gru_backward", "rnn_forward", "rnn_backward"]
+           "lstm_backward", "gru_forward", "gru_backward", "rnn_forward", "rnn_backward", "lstm_stepper",
+           "gru_stepper", "rnn_stepper"]
 
 
 class Workspace:
@@ -220,6 +225,35 @@ def _lstm_blocks(a: np.ndarray, H: int):
     return a[_F * H:(_F + 1) * H], a[_I * H:(_I + 1) * H], a[_O * H:(_O + 1) * H], a[_C * H:(_C + 1) * H]
 
 
+class _LSTMStep:
+    """One fast LSTM step on columns, prepared once: the halved weights (see technique 4) and
+    the step's scratch buffers. Both the sequence forward and ``lstm_stepper`` run it."""
+
+    def __init__(self, p: LSTMParams, B: int):
+        H, dt = p.hidden_size, p.dtype
+        half = _halving(4 * H, 3 * H, dt)  # f, i, o's rows halved, so that ONE tanh activates all four
+        self.H = H
+        self.Wh = p.weights[:, :H] * half  # (4H, H), contiguous
+        self.Wx, self.b = p.weights[:, H:] * half, p.bias * half[:, 0]
+        self.recurrent = np.empty((4 * H, B), dtype=dt)
+        self.scratch = np.empty((H, B), dtype=dt)
+
+    def __call__(self, a, h, c_prev, c, tanh_c):
+        """``a (4H, B)``: ``W_x x_t + b`` in, the activated gates out; ``h (H, B)``: ``h_{t-1}``
+        in, ``h_t`` out; ``c_prev``: ``c_{t-1}``; ``c``, ``tanh_c``: written with ``c_t``, ``tanh(c_t)``."""
+        H = self.H
+        np.matmul(self.Wh, h, out=self.recurrent)  # the one product of this step
+        a += self.recurrent
+        np.tanh(a, out=a)  # tanh(a/2) for f, i, o; tanh(a) for c~
+        _sigmoid_from_tanh_of_half(a[:3 * H])  # f, i, o
+        f, i, o, c_tilde = _lstm_blocks(a, H)
+        np.multiply(f, c_prev, out=c)
+        np.multiply(i, c_tilde, out=self.scratch)
+        c += self.scratch
+        np.tanh(c, out=tanh_c)
+        np.multiply(o, tanh_c, out=h)
+
+
 def lstm_forward(X: np.ndarray, p: LSTMParams, state: LSTMState | None = None, *,
                  workspace: Workspace | None = None):
     """``lstm.lstm_forward``, fast. ``X (T, B, D)``; ``state = (h0, c0)``, each ``(B, H)`` (zeros
@@ -229,30 +263,15 @@ def lstm_forward(X: np.ndarray, p: LSTMParams, state: LSTMState | None = None, *
     new = _allocator(workspace, "lstm.")
     T, B, _ = X.shape
     H, dt = p.hidden_size, p.dtype
-    # f, i, o's rows halved (exactly: a power of two), so that ONE tanh activates all four gates
-    half = _halving(p.weights.shape[0], 3 * H, dt)
-    Wh = p.weights[:, :H] * half  # (4H, H), contiguous
-    gates = _input_projection(X, p.weights[:, H:] * half, p.bias * half[:, 0], new)  # (T, 4H, B)
+    step = _LSTMStep(p, B)
+    gates = _input_projection(X, step.Wx, step.b, new)  # (T, 4H, B)
     cells = new("cells", (T + 1, H, B), dt)
     cells[0] = c0.T
     tanh_cells = new("tanh_cells", (T, H, B), dt)
     hs = new("hs", (T, B, H), dt)
     h = h0.T.copy()  # the current state as columns, (H, B); a copy: it is written into
-    recurrent = np.empty((4 * H, B), dtype=dt)
-    scratch = np.empty((H, B), dtype=dt)
     for t in range(T):
-        a = gates[t]
-        np.matmul(Wh, h, out=recurrent)  # the one product of this step
-        a += recurrent
-        np.tanh(a, out=a)  # tanh(a/2) for f, i, o; tanh(a) for c~
-        _sigmoid_from_tanh_of_half(a[:3 * H])  # f, i, o
-        f, i, o, c_tilde = _lstm_blocks(a, H)
-        c = cells[t + 1]
-        np.multiply(f, cells[t], out=c)
-        np.multiply(i, c_tilde, out=scratch)
-        c += scratch
-        np.tanh(c, out=tanh_cells[t])
-        np.multiply(o, tanh_cells[t], out=h)
+        step(gates[t], h, cells[t], cells[t + 1], tanh_cells[t])
         hs[t] = h.T
     hs, gates, cells, tanh_cells = map(_read_only, (hs, gates, cells, tanh_cells))  # handed out: read-only
     return hs, FusedLSTMCache(X, p, h0, hs, gates, cells, tanh_cells, _stamp_forward(workspace))
@@ -345,6 +364,52 @@ class FusedGRUCache(SequenceCache):
     h_tilde = property(lambda self: self._gate("c"), doc="candidate h~_t, (T, B, H), read-only")
 
 
+class _GRUStep:
+    """One fast GRU step on columns, prepared once (z and r through one tanh of their halved
+    pre-activations); the sequence forward and ``gru_stepper`` run it."""
+
+    def __init__(self, p: GRUParams, B: int):
+        H, dt = p.hidden_size, p.dtype
+        half = _halving(3 * H, 2 * H, dt)
+        self.H, self.after = H, p.reset_after
+        self.Wx, self.b = p.weights[:, H:] * half, p.bias * half[:, 0]
+        self.s = np.empty((H, B), dtype=dt)
+        if self.after:
+            self.Wh = p.weights[:, :H] * half  # all three hidden products in one
+            self.rec = np.empty((3 * H, B), dtype=dt)
+            self.b_ch = p.hidden_bias[:, None]
+        else:
+            self.Wzr = p.weights[:2 * H, :H] * half[:2 * H]
+            self.Wc = np.ascontiguousarray(p.weights[2 * H:, :H])
+            self.rec = np.empty((2 * H, B), dtype=dt)
+            self.rec_c = np.empty((H, B), dtype=dt)
+
+    def __call__(self, a, h, h_new, extra):
+        """``a (3H, B)``: ``W_x x_t + b`` in, z, r, h~ out; ``h (H, B)``: ``h_{t-1}``; ``h_new``:
+        written with ``h_t``; ``extra``: written with ``W_ch h + b_ch`` (reset after, ``(H, B)``)
+        or ``r * h_{t-1}`` (reset before, as rows ``(B, H)``), what the backward needs."""
+        H, s = self.H, self.s
+        zr, n = a[:2 * H], a[2 * H:]
+        if self.after:
+            np.matmul(self.Wh, h, out=self.rec)
+            zr += self.rec[:2 * H]
+            _sigmoid_from_tanh_of_half(np.tanh(zr, out=zr))
+            np.add(self.rec[2 * H:], self.b_ch, out=extra)
+            np.multiply(a[H:2 * H], extra, out=s)
+            n += s
+        else:
+            np.matmul(self.Wzr, h, out=self.rec)
+            zr += self.rec
+            _sigmoid_from_tanh_of_half(np.tanh(zr, out=zr))
+            np.multiply(a[H:2 * H], h, out=s)  # r * h
+            extra[...] = s.T
+            n += np.matmul(self.Wc, s, out=self.rec_c)
+        np.tanh(n, out=n)
+        np.subtract(n, h, out=s)  # h_t = h + z (h~ - h)
+        s *= a[:H]
+        np.add(h, s, out=h_new)
+
+
 def gru_forward(X: np.ndarray, p: GRUParams, state: np.ndarray | None = None, *,
                 workspace: Workspace | None = None):
     """``gru.gru_forward``, fast. ``X (T, B, D)``, ``state``: ``h0 (B, H)`` (zeros when ``None``).
@@ -354,45 +419,14 @@ def gru_forward(X: np.ndarray, p: GRUParams, state: np.ndarray | None = None, *,
     new = _allocator(workspace, "gru.")
     T, B, _ = X.shape
     H, dt = p.hidden_size, p.dtype
-    half = _halving(3 * H, 2 * H, dt)  # z and r through one tanh of their halved pre-activations
-    gates = _input_projection(X, p.weights[:, H:] * half, p.bias * half[:, 0], new)  # (T, 3H, B)
+    step = _GRUStep(p, B)
+    gates = _input_projection(X, step.Wx, step.b, new)  # (T, 3H, B)
     hidden = new("hidden", (T + 1, H, B), dt)
     hidden[0] = h0.T
     hs = new("hs", (T, B, H), dt)
-    s = np.empty((H, B), dtype=dt)
-    if p.reset_after:
-        Wh = p.weights[:, :H] * half  # all three hidden products in one
-        extra = new("extra_after", (T, H, B), dt)
-        rec = np.empty((3 * H, B), dtype=dt)
-        b_ch = p.hidden_bias[:, None]
-    else:
-        Wzr = p.weights[:2 * H, :H] * half[:2 * H]
-        Wc = np.ascontiguousarray(p.weights[2 * H:, :H])
-        extra = new("extra_before", (T, B, H), dt)
-        rec = np.empty((2 * H, B), dtype=dt)
-        rec_c = np.empty((H, B), dtype=dt)
+    extra = new("extra_after", (T, H, B), dt) if p.reset_after else new("extra_before", (T, B, H), dt)
     for t in range(T):
-        a, h = gates[t], hidden[t]
-        zr, n = a[:2 * H], a[2 * H:]
-        if p.reset_after:
-            np.matmul(Wh, h, out=rec)
-            zr += rec[:2 * H]
-            _sigmoid_from_tanh_of_half(np.tanh(zr, out=zr))
-            np.add(rec[2 * H:], b_ch, out=extra[t])
-            np.multiply(a[H:2 * H], extra[t], out=s)
-            n += s
-        else:
-            np.matmul(Wzr, h, out=rec)
-            zr += rec
-            _sigmoid_from_tanh_of_half(np.tanh(zr, out=zr))
-            np.multiply(a[H:2 * H], h, out=s)  # r * h
-            extra[t] = s.T
-            n += np.matmul(Wc, s, out=rec_c)
-        np.tanh(n, out=n)
-        # h_t = h + z (h~ - h)
-        np.subtract(n, h, out=s)
-        s *= a[:H]
-        np.add(h, s, out=hidden[t + 1])
+        step(gates[t], hidden[t], hidden[t + 1], extra[t])
         hs[t] = hidden[t + 1].T
     hs, hidden, gates, extra = map(_read_only, (hs, hidden, gates, extra))  # handed out: read-only
     return hs, FusedGRUCache(X, p, h0, hs, hidden, gates, extra, _stamp_forward(workspace))
@@ -484,6 +518,25 @@ class FusedRNNCache(SequenceCache):
     stamp: tuple | None = None
 
 
+class _RNNStep:
+    """One fast RNN step on rows (no gate blocks to keep contiguous), prepared once; the
+    sequence forward and ``rnn_stepper`` run it."""
+
+    def __init__(self, p: RNNParams, B: int):
+        self.f = None if p.activation == "tanh" else ACTIVATIONS[p.activation][0]
+        self.WT = p.W.T  # rows: net_t = x_t U^T + h_{t-1} W^T + b
+        self.rec = np.empty((B, p.hidden_size), dtype=p.dtype)
+
+    def __call__(self, a, h):
+        """``a (B, H)``: ``x_t U^T + b`` in, ``h_t`` out; ``h``: ``h_{t-1}``."""
+        np.matmul(h, self.WT, out=self.rec)
+        a += self.rec
+        if self.f is None:
+            np.tanh(a, out=a)
+        else:
+            a[...] = self.f(a)
+
+
 def rnn_forward(X: np.ndarray, p: RNNParams, state: np.ndarray | None = None, *,
                 workspace: Workspace | None = None):
     """``rnn.rnn_forward``, fast. ``X (T, B, D)``, ``state``: ``h0 (B, H)`` (zeros when
@@ -494,7 +547,6 @@ def rnn_forward(X: np.ndarray, p: RNNParams, state: np.ndarray | None = None, *,
     input projection becomes ``hs`` in place, and nothing is transposed.
     """
     X, h0 = _validate.sequence_inputs(p, RNNParams, X, state)
-    f, _ = ACTIVATIONS[p.activation]
     h0 = _own(h0)  # it may be a view of a workspace this call overwrites (a carried state)
     new = _allocator(workspace, "rnn.")
     T, B, D = X.shape
@@ -502,18 +554,11 @@ def rnn_forward(X: np.ndarray, p: RNNParams, state: np.ndarray | None = None, *,
     hs = new("hs", (T, B, H), p.dtype)
     np.matmul(X.reshape(T * B, D), p.U.T, out=hs.reshape(T * B, H))  # every input projection
     hs += p.b
-    WT = p.W.T  # rows: net_t = x_t U^T + h_{t-1} W^T + b
-    rec = np.empty((B, H), dtype=p.dtype)
+    step = _RNNStep(p, B)
     h = h0
     for t in range(T):
-        np.matmul(h, WT, out=rec)
-        a = hs[t]
-        a += rec
-        if p.activation == "tanh":
-            np.tanh(a, out=a)
-        else:
-            a[...] = f(a)
-        h = a
+        step(hs[t], h)
+        h = hs[t]
     hs = _read_only(hs)
     return hs, FusedRNNCache(X, p, h0, hs, _stamp_forward(workspace))
 
@@ -547,3 +592,60 @@ def rnn_backward(dhs: np.ndarray, cache: FusedRNNCache, dstate: np.ndarray | Non
     grad_W[:, H:], grad_b, dX = _input_grads(cols, cache.X, p.U)
     grad_W[:, :H] = _recurrent_grad(cols, cache.h0, cache.hs)
     return RNNGrads(grad_W, grad_b, dX=dX, dh0=dh, dh=dh_steps)
+
+
+# ----------------------------------------------------------------------------------------------
+# One step at a time, for generation: the same step kernels as the sequence loops
+# ----------------------------------------------------------------------------------------------
+def _stepper(p, cls, cell: bool, prepare, run):
+    """A function ``step(x, state) -> state``: one fast step forward, without a cache (for
+    generation, one character at a time). The weights are prepared once, as they are now: a
+    stepper made before ``p`` changes keeps the old weights."""
+    _validate.params(p, cls)
+    p.check_finite()
+    kernels: dict = {}
+
+    def step(x, state=None):
+        x, state = _validate.step_inputs(p, cls, x, state, cell=cell)
+        B = x.shape[0]
+        if B not in kernels:
+            kernels[B] = prepare(p, B)
+        return run(kernels[B], x, state)
+    return step
+
+
+def _run_lstm(k: _LSTMStep, x, state):
+    h, c = (np.array(a.T) for a in state)  # columns (H, B), fresh: written into
+    a = k.Wx @ x.T + k.b[:, None]
+    c_new, tanh_c = np.empty_like(c), np.empty_like(c)
+    k(a, h, c, c_new, tanh_c)
+    return LSTMState(np.ascontiguousarray(h.T), np.ascontiguousarray(c_new.T))
+
+
+def _run_gru(k: _GRUStep, x, h):
+    a = k.Wx @ x.T + k.b[:, None]
+    h_new = np.empty((k.H, x.shape[0]), dtype=h.dtype)
+    extra = np.empty((k.H, x.shape[0]) if k.after else (x.shape[0], k.H), dtype=h.dtype)
+    k(a, np.ascontiguousarray(h.T), h_new, extra)
+    return np.ascontiguousarray(h_new.T)
+
+
+def lstm_stepper(p: LSTMParams):
+    """One fast LSTM step for generation: ``step(x (B, D), state) -> LSTMState(h, c)``."""
+    return _stepper(p, LSTMParams, True, _LSTMStep, _run_lstm)
+
+
+def gru_stepper(p: GRUParams):
+    """One fast GRU step for generation: ``step(x (B, D), h) -> h``."""
+    return _stepper(p, GRUParams, False, _GRUStep, _run_gru)
+
+
+def rnn_stepper(p: RNNParams):
+    """One fast RNN step for generation: ``step(x (B, D), h) -> h``."""
+    U_T, b = p.U.T.copy(), p.b.copy()
+
+    def run(k: _RNNStep, x, h):
+        a = x @ U_T + b
+        k(a, h)
+        return a
+    return _stepper(p, RNNParams, False, _RNNStep, run)

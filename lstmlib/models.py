@@ -54,6 +54,7 @@ class Model:
     fast_cache: type
     keep: Callable | None = None
     keep_name: str = ""
+    fast_stepper: Callable | None = None
 
     @property
     def gates(self) -> int:
@@ -106,6 +107,18 @@ class Model:
             return self.reference_forward(X, p, state)
         return self.fast_forward(X, p, state, workspace=workspace)
 
+    def stepper(self, p) -> Callable:
+        """``step(x (B, D), state) -> state``: one step forward without a cache, for generation
+        (one character at a time): the fast step kernel the sequence loop runs, prepared once for
+        the weights ``p`` has now, or the readable ``step_forward`` for a model without one."""
+        if self.fast_stepper is not None:
+            return self.fast_stepper(p)
+        _validate.params(p, self.params)
+
+        def step(x, state=None):
+            return self.step_forward(x, p, state)[0]
+        return step
+
     def backward(self, dhs: np.ndarray, cache, dstate=None, *, state_grads: bool = False,
                  workspace: fused.Workspace | None = None):
         """The gradients of the sequence backward that matches ``cache`` (fast or readable);
@@ -120,13 +133,15 @@ class Model:
 MODELS: dict[str, Model] = {
     "rnn": Model("rnn", "RNN", rnn.RNNParams, rnn.RNNGrads, False, rnn.rnn_step_forward,
                  rnn.rnn_step_backward, rnn.rnn_forward, rnn.rnn_backward, fused.rnn_forward,
-                 fused.rnn_backward, fused.FusedRNNCache),
+                 fused.rnn_backward, fused.FusedRNNCache, fast_stepper=fused.rnn_stepper),
     "lstm": Model("lstm", "LSTM", lstm.LSTMParams, lstm.LSTMGrads, True, lstm.lstm_step_forward,
                   lstm.lstm_step_backward, lstm.lstm_forward, lstm.lstm_backward, fused.lstm_forward,
-                  fused.lstm_backward, fused.FusedLSTMCache, lambda cache: np.array(cache.f), "f"),
+                  fused.lstm_backward, fused.FusedLSTMCache, lambda cache: np.array(cache.f), "f",
+                  fused.lstm_stepper),
     "gru": Model("gru", "GRU", gru.GRUParams, gru.GRUGrads, False, gru.gru_step_forward,
                  gru.gru_step_backward, gru.gru_forward, gru.gru_backward, fused.gru_forward,
-                 fused.gru_backward, fused.FusedGRUCache, lambda cache: 1.0 - np.asarray(cache.z), "1 - z"),
+                 fused.gru_backward, fused.FusedGRUCache, lambda cache: 1.0 - np.asarray(cache.z), "1 - z",
+                 fused.gru_stepper),
 }
 """``"rnn"``, ``"lstm"``, ``"gru"`` -> ``Model``, in the order the course always draws them."""
 

@@ -352,3 +352,24 @@ def test_each_erratum_alone_breaks_its_parameters(flag, expect_failing):
     # at T = 1 there is no carry and no earlier step: only the bias erratum can show
     r1 = _article_check(1, errata)
     assert set(r1.failed) == ({"b_i", "b_o"} if flag == "gate_bias_from_forget" else set())
+
+
+@pytest.mark.parametrize("name,options", [("rnn", {}), ("rnn", {"activation": "relu"}), ("lstm", {"forget_bias": 1.0}),
+                                          ("gru", {}), ("gru", {"reset_after": True}),
+                                          ("lstm_variant", {"variant": "CIFG", "peepholes": True})])
+def test_the_stepper_is_the_step_forward_fast(name, options):
+    """The registry's stepper (what sampling runs, one character at a time) gives the readable step
+    forward's state, for several steps in a row, from zeros and from a given state."""
+    m = ll.get_model(name)
+    p = m.init(3, 5, 0, **options)
+    rng = np.random.default_rng(1)
+    step = m.stepper(p)
+    state = fast = None
+    for _ in range(4):
+        x = rng.standard_normal((2, 3))
+        state, _ = m.step_forward(x, p, state)
+        fast = step(x, fast)
+        for a, b in zip(m.state_arrays(state), m.state_arrays(fast)):
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-13)
+    with pytest.raises(ValueError, match=r"^x: expected"):
+        step(np.zeros((2, 4)), fast)
