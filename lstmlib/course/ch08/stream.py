@@ -161,7 +161,7 @@ class VariantLab:
 def lab_readings(lab: VariantLab, settings) -> str:
     """What the explorer shows at each ``(label, forget_bias, input_mean)`` of ``settings``: mean
     ``|c|`` at the end of the stream and ``||dE/dh_1|| / ||dE/dh_T||``, beside NP's."""
-    head = (pad(tr("variant"), 8) + f"{'b_f':>6}" + pad(tr("mean x"), 8, ">") + f"{'|c| end':>10}{'NP |c|':>10}"
+    head = (pad(tr("variant"), 8) + f"{'b_f':>6}" + pad(tr("mean x"), 8, ">") + pad(tr("|c| end"), 10, ">") + f"{'NP |c|':>10}"
             f"{'dh_1/dh_T':>12}{'NP dh_1/dh_T':>14}")
     lines = [tr("stream of {T} steps; reach over the first {k}", T=lab.max_steps, k=lab.reach_steps), head,
              "-" * width(head)]
