@@ -14,6 +14,7 @@ from ..gradcheck import GradcheckReport, check_gradients
 from ..lstm import LSTMGrads, LSTMParams, lstm_backward, lstm_forward, lstm_step_backward
 from ..state import LSTMState
 from .i18n import tr
+from .tables import pad, width
 
 __all__ = ["BPTTTrace", "bptt_trace", "compare_with_fused", "UNIT_ROUNDOFF", "EpsSweep", "eps_sweep", "ERRATA_VARIANTS", "GRADCHECK_ARRAYS", "errata_case",
            "errata_gradcheck", "ErrataTable", "errata_table", "article_own_check", "errata_gap",
@@ -46,23 +47,24 @@ class BPTTTrace:
             return "[" + " ".join(f"{x:{decimals + 4}.{decimals}f}" for x in v) + "]"
 
         via_h = self.dc[:, sample] - self.carry[:, sample]
-        w = len(vec(self.dh[0, sample]))
-        head = (f"{'t':>3}  {'dE/dh_t':<{w}}  {tr('dE/dc_t via h_t'):<{w}}  {tr('carry from c_t+1'):<{w}}  "
-                f"{tr('dE/dc_t (total)'):<{w}}")
-        lines = [head, "-" * len(head)]
+        names = ("dE/dh_t", tr("dE/dc_t via h_t"), tr("carry from c_t+1"), tr("dE/dc_t (total)"))
+        w = max(len(vec(self.dh[0, sample])), *(width(n) for n in names))
+        head = f"{'t':>3}  " + "  ".join(pad(n, w) for n in names)
+        lines = [head, "-" * width(head)]
         for t in reversed(range(T)):
-            lines.append(f"{t + 1:>3}  {vec(self.dh[t, sample])}  {vec(via_h[t])}  "
-                         f"{vec(self.carry[t, sample])}  {vec(self.dc[t, sample])}")
+            lines.append(f"{t + 1:>3}  " + "  ".join(
+                pad(vec(v), w) for v in (self.dh[t, sample], via_h[t], self.carry[t, sample], self.dc[t, sample])))
         return "\n".join(lines)
 
     def contributions_table(self) -> str:
         """The ``contributions`` as a text table, one row per parameter, one column per step;
         exact zeros print as ``0`` (they are structural, not small)."""
         T = self.dh.shape[0]
-        head = f"{tr('array'):<6}" + "".join(f"{'t=' + str(t + 1):>10}" for t in range(T))
-        rows = [head, "-" * len(head)]
+        first = max(6, width(tr("array")))
+        head = pad(tr("array"), first) + "".join(f"{'t=' + str(t + 1):>10}" for t in range(T))
+        rows = [head, "-" * width(head)]
         for name, v in self.contributions.items():
-            rows.append(f"{name:<6}" + "".join(f"{'0' if x == 0 else f'{x:.3g}':>10}" for x in v))
+            rows.append(pad(name, first) + "".join(f"{'0' if x == 0 else f'{x:.3g}':>10}" for x in v))
         return "\n".join(rows)
 
 
@@ -117,10 +119,11 @@ class EpsSweep:
         return self.eps[int(np.argmin(self.errors))]
 
     def __str__(self) -> str:
-        head = f"{'eps':>7}  {tr('relative error'):>14}  {'eps^2':>8}  {'u/eps':>8}"
-        lines = [head, "-" * len(head)]
+        w = max(14, width(tr("relative error")))
+        head = f"{'eps':>7}  {pad(tr('relative error'), w, '>')}  {'eps^2':>8}  {'u/eps':>8}"
+        lines = [head, "-" * width(head)]
         for e, err in zip(self.eps, self.errors):
-            lines.append(f"{e:7.0e}  {err:14.1e}  {e * e:8.0e}  {UNIT_ROUNDOFF / e:8.1e}")
+            lines.append(f"{e:7.0e}  {err:{w}.1e}  {e * e:8.0e}  {UNIT_ROUNDOFF / e:8.1e}")
         stencil = {"centred": tr("centred"), "five-point": tr("five-point")}.get(self.stencil, self.stencil)
         lines.append(tr("({stencil} difference; u = {u:.1e}, the float64 unit round-off)", stencil=stencil,
                         u=UNIT_ROUNDOFF))
@@ -229,29 +232,30 @@ class ErrataTable:
         for key, rep in self.reports.items():
             f = rep.failed
             cells[key] = tr("none") if not f else tr("all {n}", n=n) if len(f) == n else " ".join(f)
-        widths = {T: max(len(f"T={T}"), *(len(cells[(lab, T)]) for lab in self.labels)) for T in self.steps}
+        widths = {T: max(len(f"T={T}"), *(width(cells[(lab, T)]) for lab in self.labels)) for T in self.steps}
         lw = max(len(lab) for lab in self.labels)
-        head = f"{'':<{lw}}  " + "  ".join(f"{'T=' + str(T):<{widths[T]}}" for T in self.steps)
-        lines = [head.rstrip(), "-" * len(head.rstrip())]
+        head = f"{'':<{lw}}  " + "  ".join(pad(f"T={T}", widths[T]) for T in self.steps)
+        lines = [head.rstrip(), "-" * width(head.rstrip())]
         for lab in self.labels:
-            lines.append((f"{lab:<{lw}}  " + "  ".join(f"{cells[(lab, T)]:<{widths[T]}}" for T in self.steps)).rstrip())
+            lines.append((f"{lab:<{lw}}  " + "  ".join(pad(cells[(lab, T)], widths[T]) for T in self.steps)).rstrip())
         return "\n".join(lines)
 
     def __str__(self) -> str:
         cols = [(lab, T) for T in self.steps for lab in self.labels]
-        width = max(9, max(len(lab) for lab in self.labels) + 1)
-        head1 = f"{'':<6}" + "".join(f"{lab:>{width}}" for lab, _ in cols)
-        head2 = f"{tr('array'):<6}" + "".join(f"{'T=' + str(T):>{width}}" for _, T in cols)
-        lines = [head1, head2, "-" * len(head1)]
+        w = max(9, max(len(lab) for lab in self.labels) + 1, width(tr("ok")) + 1)
+        first = max(6, width(tr("array")), width(tr("fail")))
+        head1 = " " * first + "".join(f"{lab:>{w}}" for lab, _ in cols)
+        head2 = pad(tr("array"), first) + "".join(f"{'T=' + str(T):>{w}}" for _, T in cols)
+        lines = [head1, head2, "-" * width(head1)]
         names = [r.name for r in self.reports[cols[0]].rows]
         for name in names:
             cells = []
             for col in cols:
                 row = self.reports[col][name]
                 cells.append(tr("ok") if row.passed else f"{row.relative_error:.2g}")
-            lines.append(f"{name:<6}" + "".join(f"{c:>{width}}" for c in cells))
-        lines.append(f"{tr('fail'):<6}" + "".join(
-            f"{str(len(self.reports[c].failed)) + '/' + str(len(names)):>{width}}" for c in cols))
+            lines.append(pad(name, first) + "".join(pad(c, w, ">") for c in cells))
+        lines.append(pad(tr("fail"), first) + "".join(
+            f"{str(len(self.reports[c].failed)) + '/' + str(len(names)):>{w}}" for c in cols))
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -381,12 +385,18 @@ def format_ablation(rows: list[AblationRow], name: str = "W_fh") -> str:
     true gap (``0 (identical)`` when the mistake changes nothing). The check's own relative error
     is left out on purpose: with weights of 1e-4 the gradients are so small that its digits are
     rounding noise, different on every machine."""
-    head = f"{tr('what changed'):<22}  {tr('check of {name}', name=name):<13} {tr('true gap'):>14}"
-    lines = [head, "-" * len(head)]
     changes = _change_labels()
-    for r in rows:
-        lines.append(f"{changes.get(r.change, r.change):<22}  {tr('pass') if r.passed else tr('FAIL'):<13} "
-                     f"{_gap_text(r.gap):>14}")
+    labels = [changes.get(r.change, r.change) for r in rows]
+    verdicts = [tr("pass") if r.passed else tr("FAIL") for r in rows]
+    gaps = [_gap_text(r.gap) for r in rows]
+    heads = (tr("what changed"), tr("check of {name}", name=name), tr("true gap"))
+    w1 = max(22, *(width(t) for t in labels + [heads[0]]))
+    w2 = max(13, *(width(t) for t in verdicts + [heads[1]]))
+    w3 = max(14, *(width(t) for t in gaps + [heads[2]]))
+    head = f"{pad(heads[0], w1)}  {pad(heads[1], w2)} {pad(heads[2], w3, '>')}"
+    lines = [head, "-" * width(head)]
+    for label, verdict, gap in zip(labels, verdicts, gaps):
+        lines.append(f"{pad(label, w1)}  {pad(verdict, w2)} {pad(gap, w3, '>')}")
     return "\n".join(lines)
 
 
@@ -418,14 +428,21 @@ def article_check_table(errata: ArticleErrata = ARTICLE, **setup) -> str:
     _, cache = article_lstm_forward(X, p, state)
     wrong = article_lstm_backward(out_grad, cache, errata=errata)
     right = article_lstm_backward(out_grad, cache, errata=CORRECT)
-    head = (f"{tr('array'):<6} {tr('check'):<10} {tr('largest |dE/dw|'):>15} {tr('true gap: relative'):>19} "
-            f"{tr('absolute'):>9}")
-    lines = [setup_text(**setup), head, "-" * len(head)]
+    cells = []
     for row in report.rows:
         a, b = getattr(wrong, row.name), getattr(right, row.name)
         absgap = float(np.abs(a - b).max())
-        lines.append(f"{row.name:<6} {_pass_text(row):<10} {np.abs(b).max():>15.2g} "
-                     f"{_gap_text(gaps[row.name]):>19} {'0' if absgap == 0 else f'{absgap:.2g}':>9}")
+        cells.append((row.name, _pass_text(row), f"{np.abs(b).max():.2g}", _gap_text(gaps[row.name]),
+                      "0" if absgap == 0 else f"{absgap:.2g}"))
+    heads = (tr("array"), tr("check"), tr("largest |dE/dw|"), tr("true gap: relative"), tr("absolute"))
+    widths = [max(least, width(h), *(width(c[j]) for c in cells))
+              for j, (h, least) in enumerate(zip(heads, (6, 10, 15, 19, 9)))]
+    aligns = ("<", "<", ">", ">", ">")
+
+    def line(items):
+        return " ".join(pad(t, w, a) for t, w, a in zip(items, widths, aligns))
+    head = line(heads)
+    lines = [setup_text(**setup), head, "-" * width(head)] + [line(c) for c in cells]
     lines.append(tr("check: pass when relative error <= {tol:g}, or every entry within {atol:g}, or relative error "
                     "<= {k:g} x the finite differences' own error", tol=report.tol, atol=report.atol, k=report.fd_factor))
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from ...lstm import LSTMParams, lstm_backward, lstm_forward, lstm_step_backward
 from ...state import LSTMState
 from ..i18n import tr
 from ..linalg import step_norms
+from ..tables import pad, width
 
 __all__ = ["CellErrorParts", "cell_error_parts", "CellErrorTable", "cell_error_table"]
 
@@ -119,18 +120,24 @@ class CellErrorTable:
     parts: tuple[CellErrorParts, ...]
 
     def __str__(self) -> str:
-        head = (f"{'b_f':>4}  {tr('highway alone'):>13}  {tr('whole step'):>10}  {tr('added via h'):>11}  "
-                f"{tr('cosine'):>6}  {tr('after T-1 steps'):>15}  {tr('W_ch part'):>9}")
-        lines = [tr("one step back along the cell state, geometric mean over k = 1..{n} (T = {T})",
-                    n=self.steps - 1, T=self.steps),
-                 head, "-" * len(head)]
+        names = ("b_f", tr("highway alone"), tr("whole step"), tr("added via h"), tr("cosine"), tr("after T-1 steps"),
+                 tr("W_ch part"))
+        rows = []
         for p in self.parts:
             whole, highway = p.factors()
             parts = p.by_gate
             cand = float(np.mean(parts["c"][:-1] / np.sum([parts[g][:-1] for g in _GATES], axis=0)))
-            lines.append(f"{p.forget_bias:>4g}  {highway:>13.3f}  {whole:>10.3f}  {whole - highway:>+11.3f}  "
-                         f"{float(np.mean(p.cosine[:-1])):>6.2f}  {p.total[0] / p.total[-1]:>15.3g}  {cand:>9.0%}")
-        return "\n".join(lines)
+            rows.append((f"{p.forget_bias:g}", f"{highway:.3f}", f"{whole:.3f}", f"{whole - highway:+.3f}",
+                         f"{float(np.mean(p.cosine[:-1])):.2f}", f"{p.total[0] / p.total[-1]:.3g}", f"{cand:.0%}"))
+        widths = [max(least, width(n), *(width(r[j]) for r in rows))
+                  for j, (n, least) in enumerate(zip(names, (4, 13, 10, 11, 6, 15, 9)))]
+
+        def line(items):
+            return "  ".join(pad(t, w, ">") for t, w in zip(items, widths))
+        head = line(names)
+        lines = [tr("one step back along the cell state, geometric mean over k = 1..{n} (T = {T})",
+                    n=self.steps - 1, T=self.steps), head, "-" * width(head)]
+        return "\n".join(lines + [line(r) for r in rows])
 
     __repr__ = __str__
 

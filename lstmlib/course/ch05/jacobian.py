@@ -11,6 +11,7 @@ from ... import _validate, fused
 from ...lstm import LSTMParams, lstm_backward, lstm_forward
 from ...state import LSTMState
 from ..i18n import tr
+from ..tables import pad
 
 __all__ = ["CellJacobian", "cell_state_jacobian", "cell_jacobian_norms", "CellStateChain", "cell_state_chain",
            "ProductVsTotal", "product_vs_total"]
@@ -53,8 +54,8 @@ class CellJacobian:
         parts = (("diag(f_t)", self.direct[0]), (tr("terms through h"), self.through_h[0]),
                  (tr("total dc_t/dc_(t-1)"), self.total[0]))
         H = self.direct.shape[1]
-        width = 8 * H
-        lines = [f"t = {self.step}:  " + "   ".join(f"{name:<{width}}" for name, _ in parts)]
+        w = 8 * H
+        lines = [f"t = {self.step}:  " + "   ".join(pad(name, w) for name, _ in parts)]
         for i in range(H):
             lines.append(" " * (len(str(self.step)) + 7)
                          + "   ".join("".join(f"{_no_minus_zero(v):>8.3f}" for v in m[i]) for _, m in parts))
@@ -125,11 +126,11 @@ class CellStateChain:
 
     def __str__(self) -> str:
         H = self.product.shape[0]
-        width = 8 * H
+        w = 8 * H
         k, T = self.step, self.steps
         names = (tr("product of J_t, t = {first}..{T}", first=k + 1, T=T),
                  tr("dc_{T}/dc_{k} (whole network)", T=T, k=k))
-        lines = ["   ".join(f"{n:<{width}}" for n in names)]
+        lines = ["   ".join(pad(n, w) for n in names)]
         for i in range(H):
             lines.append("   ".join("".join(f"{_no_minus_zero(v):>8.3f}" for v in m[i])
                                     for m in (self.product, self.total)))

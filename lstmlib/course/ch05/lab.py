@@ -14,6 +14,7 @@ from ...rnn import RNNParams
 from .. import _checks
 from ..i18n import tr
 from ..linalg import spectral_norm
+from ..tables import pad, width
 from .flow import last_step_gradients
 from .jacobian import cell_jacobian_norms
 
@@ -199,9 +200,9 @@ class ExplorerReadings:
         for name, flow in first.flows.items():
             title = MODELS[name].title
             cols += [f"{title} dh"] + ([f"{title} dc"] if flow.dc is not None else []) + [tr("guide")]
-        head = f"{'b_f':>4}{tr('scale'):>6}{'T':>5}  " + "".join(f"{c:>10}" for c in cols)
+        head = f"{'b_f':>4}{pad(tr('scale'), 6, '>')}{'T':>5}  " + "".join(pad(c, 10, ">") for c in cols)
         lines = [tr("values at k = 1, relative to ||dE/dh_T|| (guide: the dotted line of that model; for the RNN "
-                    "the article's bound)"), head, "-" * len(head)]
+                    "the article's bound)"), head, "-" * width(head)]
         for (b, s, T), comp in self.rows:
             gd = comp.guides()
             cells = []

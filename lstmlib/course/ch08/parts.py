@@ -12,6 +12,7 @@ from ...models import get_model
 from ...params import LSTMParams
 from ...variants import VariantLSTMParams
 from ..i18n import tr
+from ..tables import pad, width
 
 __all__ = ["variant_options", "VARIANT_LABELS", "parameter_table", "SwitchedOff", "switched_off",
            "gradcheck_table", "GradcheckRow"]
@@ -37,8 +38,9 @@ def parameter_table(input_size: int = 2, hidden_size: int = 16) -> str:
     H = _validate.positive_int(hidden_size, "hidden_size")
     m = get_model("lstm_variant")
     base = m.parameter_count(D, H, **variant_options("V"))
-    head = f"{tr('variant'):<8}{tr('blocks'):>8}{tr('peepholes'):>11}{tr('parameters'):>12}{tr('vs V'):>9}"
-    lines = [tr("one layer, D = {D} inputs, H = {H} units", D=D, H=H), head, "-" * len(head)]
+    head = (pad(tr("variant"), 8) + pad(tr("blocks"), 8, ">") + pad(tr("peepholes"), 11, ">")
+            + pad(tr("parameters"), 12, ">") + pad(tr("vs V"), 9, ">"))
+    lines = [tr("one layer, D = {D} inputs, H = {H} units", D=D, H=H), head, "-" * width(head)]
     for label in VARIANT_LABELS:
         opts = variant_options(label)
         p = VariantLSTMParams.init(D, H, 0, **opts)
@@ -110,10 +112,13 @@ def gradcheck_table(labels=VARIANT_LABELS, *, steps: int = 6, batch: int = 2, in
         state = (gen.standard_normal((batch, hidden_size)), gen.standard_normal((batch, hidden_size)))
         rep = check_gradients(X, p, gen, state=state, final_grads=True)
         rows.append(GradcheckRow(label, len(rep.rows), rep.max_relative_error(), rep.passed))
-    head = f"{tr('variant'):<8}{tr('arrays checked'):>16}{tr('worst relative error'):>22}  {tr('result')}"
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        lines.append(f"{r.label:<8}{r.arrays:>16}{r.worst:>22.1e}  {tr('pass') if r.passed else tr('FAIL')}")
+    verdicts = [tr("pass") if r.passed else tr("FAIL") for r in rows]
+    last = max(width(tr("result")), *(width(v) for v in verdicts))
+    head = (pad(tr("variant"), 8) + pad(tr("arrays checked"), 16, ">") + pad(tr("worst relative error"), 22, ">")
+            + "  " + pad(tr("result"), last))
+    lines = [head, "-" * width(head)]
+    for r, v in zip(rows, verdicts):
+        lines.append(f"{r.label:<8}{r.arrays:>16}{r.worst:>22.1e}  {v}")
     return "\n".join(lines), rows
 
 

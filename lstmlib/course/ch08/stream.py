@@ -13,6 +13,7 @@ from ... import _validate
 from ...models import get_model
 from ..i18n import tr
 from ..linalg import step_norms
+from ..tables import pad, width
 from .parts import VARIANT_LABELS, variant_options
 
 __all__ = ["stream_inputs", "variant_params", "CellDrift", "cell_drift", "drift_table", "Reach", "reach", "lab_readings",
@@ -65,9 +66,9 @@ def drift_table(steps: int = 5000, labels=VARIANT_LABELS, at=(10, 100, 1000, 500
     X = stream_inputs(steps, seed=seed)
     drifts = {label: cell_drift(X, variant_params(label, seed=seed)) for label in labels}
     at = [k for k in at if k <= steps]
-    head = f"{tr('variant'):<8}" + "".join(f"{'|c| t=' + str(k):>13}" for k in at) + f"{tr('saturated'):>11}"
+    head = pad(tr("variant"), 8) + "".join(f"{'|c| t=' + str(k):>13}" for k in at) + pad(tr("saturated"), 11, ">")
     lines = [tr("mean |c_t| over 16 units on one stream of {T} steps (inputs U(0, 1), never reset)", T=steps),
-             head, "-" * len(head)]
+             head, "-" * width(head)]
     for label, d in drifts.items():
         lines.append(f"{label:<8}" + "".join(f"{d.at(k):>13.3g}" for k in at) + f"{d.saturated[-1]:>11.0%}")
     return "\n".join(lines), drifts
@@ -104,9 +105,9 @@ def reach_table(steps: int = 100, labels=VARIANT_LABELS, forget_biases=(0.0, 1.0
     X = stream_inputs(steps, seed=seed)
     out = {(label, float(b)): reach(X, variant_params(label, forget_bias=b, seed=seed))
            for b in forget_biases for label in labels}
-    head = f"{tr('variant'):<8}" + "".join(f"{'b_f=' + format(b, 'g'):>12}" for b in forget_biases)
+    head = pad(tr("variant"), 8) + "".join(f"{'b_f=' + format(b, 'g'):>12}" for b in forget_biases)
     lines = [tr("||dE/dh_1|| / ||dE/dh_T||, T = {T}, loss at the last step alone (chapter 05's measure)", T=steps),
-             head, "-" * len(head)]
+             head, "-" * width(head)]
     for label in labels:
         lines.append(f"{label:<8}" + "".join(f"{out[(label, float(b))].at(1):>12.2e}" for b in forget_biases))
     return "\n".join(lines), out
@@ -160,10 +161,10 @@ class VariantLab:
 def lab_readings(lab: VariantLab, settings) -> str:
     """What the explorer shows at each ``(label, forget_bias, input_mean)`` of ``settings``: mean
     ``|c|`` at the end of the stream and ``||dE/dh_1|| / ||dE/dh_T||``, beside NP's."""
-    head = (f"{tr('variant'):<8}{'b_f':>6}{tr('mean x'):>8}{'|c| end':>10}{'NP |c|':>10}"
+    head = (pad(tr("variant"), 8) + f"{'b_f':>6}" + pad(tr("mean x"), 8, ">") + pad(tr("|c| end"), 10, ">") + f"{'NP |c|':>10}"
             f"{'dh_1/dh_T':>12}{'NP dh_1/dh_T':>14}")
     lines = [tr("stream of {T} steps; reach over the first {k}", T=lab.max_steps, k=lab.reach_steps), head,
-             "-" * len(head)]
+             "-" * width(head)]
     for label, b, mean in settings:
         d, d0, r, r0 = lab.view(label, b, mean)
         lines.append(f"{label:<8}{b:>6g}{mean:>8g}{d.size[-1]:>10.3g}{d0.size[-1]:>10.3g}{r.at(1):>12.2e}"

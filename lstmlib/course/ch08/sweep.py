@@ -21,7 +21,7 @@ from ... import charlm, tasks, train
 from ...models import get_model
 from ...network import make_model
 from ...optim import Adam
-from ..i18n import tr
+from ..i18n import N_, tr
 
 __all__ = ["Config", "CONFIGS", "TaskSetting", "TASK_SETTINGS", "RunSpec", "RunResult", "matched_hidden_size",
            "run_specs", "run", "RESULTS_PATH", "save_results", "load_results", "SweepResults"]
@@ -82,11 +82,11 @@ class TaskSetting:
 
 
 TASK_SETTINGS = {
-    "adding": TaskSetting("adding", "adding problem, T = 50 (held-out MSE)", "mse", 1000, 16,
+    "adding": TaskSetting("adding", N_("adding problem, T = 50 (held-out MSE)"), "mse", 1000, 16,
                           (3e-3, 1e-2, 3e-2), 250),
-    "order": TaskSetting("order", "temporal order, T = 50 (held-out cross-entropy, nats)", "xent", 500, 16,
+    "order": TaskSetting("order", N_("temporal order, T = 50 (held-out cross-entropy, nats)"), "xent", 500, 16,
                          (3e-3, 1e-2, 3e-2), 125),
-    "text": TaskSetting("text", "characters of chapter 07's corpus (validation bits per character)", "xent",
+    "text": TaskSetting("text", N_("characters of chapter 07's corpus (validation bits per character)"), "xent",
                         600, 48, (1e-3, 3e-3, 1e-2, 3e-2), 150),
 }
 

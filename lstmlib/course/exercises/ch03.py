@@ -8,7 +8,7 @@ from ...lstm import LSTMParams, lstm_backward, lstm_forward, lstm_step_backward,
 from ...state import LSTMState
 from .. import ch03
 from ..ch02 import held_gate_bias
-from ..i18n import tr
+from ..i18n import N_, tr
 from ._arrays import gradient_dict, names_set, numbers
 from ._verdict import Verdict, _call, _close, _number, _same, _unanswered
 
@@ -144,13 +144,16 @@ def slipped_backward(dhs: np.ndarray, cache, slip: str | None = None):
 
 
 _SLIP_HINTS = {
-    "no carry": "the carry is missing: pass dc, what step t+1 sent back to c_t (its g.dc0), into the step backward.",
-    "no dh from t+1": "dh at step t must add what step t+1 sent back to h_t (its g.dh0) to the loss's dhs[t].",
-    "no loss at t": "the loss's own gradient dhs[t] is missing: dh at step t is dhs[t] + what step t+1 sent back.",
-    "last share only": "the weights' gradients are one step's share (step 1's): every step shares the weights, so "
-                       "add up the shares of all T steps.",
-    "first share only": "the weights' gradients are one step's share (step T's): add up the shares of all T steps.",
-    "forward order": "the loop runs forwards: BPTT starts at t = T (where nothing comes back yet) and walks down to 1.",
+    "no carry": N_("the carry is missing: pass dc, what step t+1 sent back to c_t (its g.dc0), into the step "
+                   "backward."),
+    "no dh from t+1": N_("dh at step t must add what step t+1 sent back to h_t (its g.dh0) to the loss's dhs[t]."),
+    "no loss at t": N_("the loss's own gradient dhs[t] is missing: dh at step t is dhs[t] + what step t+1 sent back."),
+    "last share only": N_("the weights' gradients are one step's share (step 1's): every step shares the weights, "
+                          "so add up the shares of all T steps."),
+    "first share only": N_("the weights' gradients are one step's share (step T's): add up the shares of all T "
+                           "steps."),
+    "forward order": N_("the loop runs forwards: BPTT starts at t = T (where nothing comes back yet) and walks down "
+                        "to 1."),
 }
 
 

@@ -34,9 +34,9 @@ def variant_explorer(*, max_steps: int = 1000, seed: int = 0) -> Explorer:
     def update(fig, label, forget_bias, input_mean, steps):
         view = lab.view(label, forget_bias, input_mean, steps)
         d, d0 = view[0], view[1]
-        pic.update(*view, title=tr("{label}, b_f = {b:g}, input mean {m:g}: mean |c| at t = {T}: {c:.3g} "
-                                   "(NP {c0:.3g})", label=label, b=forget_bias, m=input_mean, T=steps,
-                                   c=d.size[-1], c0=d0.size[-1]))
+        # the figure's own title stays English, like every figure's text (no CJK font is needed)
+        pic.update(*view, title=f"{label}, b_f = {forget_bias:g}, input mean {input_mean:g}: mean |c| at t = {steps}: "
+                                f"{d.size[-1]:.3g} (NP {d0.size[-1]:.3g})")
 
     return Explorer(controls, fig, update, layout_rows=rows,
                     title=tr("Take the LSTM apart: the cell state on a long stream, and the gradient's reach"))
