@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..i18n import N_, tr
+from ..tables import Span, fixed_columns
 from .findings import Comparison, Finding, outcome
 from .runs import TASK_TARGETS
 from .stats import Median, more_often_p, p_text, race
@@ -65,15 +66,12 @@ def _table(groups: dict, task: str, budget: int) -> str:
     classify = next(iter(groups.values()))[0].eval_accuracy is not None
     final = tr("final held-out accuracy") if classify else tr("final held-out MSE")
     target = tr("accuracy >= {x:g}", x=TASK_TARGETS[task]) if classify else tr("MSE < {x:g}", x=TASK_TARGETS[task])
-    head = (f"{tr('model'):<12}{'H':>4}{tr('params'):>8}   {tr('met the target'):<20}"
-            f"{tr('steps to the target'):<24}{final}")
-    sub = f"{'':<27}{f'({target})':<20}{tr('median [95% interval]'):<24}{tr('median [min, max]')}"
-    lines = [head, sub, "-" * max(len(head), len(sub))]
-    for g, rs in groups.items():
-        never = tr("never (> {budget})", budget=budget)
-        lines.append(f"{g:<12}{rs[0].spec.hidden_size:>4}{rs[0].num_parameters:>8}   {_count(rs):<20}"
-                     f"{Median.of(steps_to_target(rs)).text(never=never):<24}{_final(rs, classify)}")
-    return "\n".join(lines)
+    never = tr("never (> {budget})", budget=budget)
+    rows = [(g, rs[0].spec.hidden_size, rs[0].num_parameters, _count(rs),
+             Median.of(steps_to_target(rs)).text(never=never), _final(rs, classify)) for g, rs in groups.items()]
+    header = [(tr("model"), "H", tr("params"), tr("met the target"), tr("steps to the target"), final),
+              ("", "", "", tr("({target})", target=target), tr("median [95% interval]"), tr("median [min, max]"))]
+    return fixed_columns([("<", 12), (">", 4), (">", 8), "   ", ("<", 20), ("<", 24), ("<", 0)], header, rows)
 
 
 def model_comparison(sweeps, task: str) -> Comparison:
@@ -140,11 +138,10 @@ def gru_vs_lstm(sweeps) -> Comparison:
     """
     s = sweeps.settings
     lrs = sorted({s.lr, *s.other_lrs})
-    head = (f"{tr('task'):<20}{'lr':>6}   {tr('met the target'):<22}{tr('median steps'):<20}"
-            f"{tr('first to the target'):<22}{tr('sign test')}")
-    sub = f"{'':<29}{'LSTM':<11}{'GRU':<11}{'LSTM':<10}{'GRU':<10}{'LSTM':<7}{'GRU':<7}{tr('tied'):<8}"
-    lines = [head, sub, "-" * len(head)]
-    winners, worse, n_main = {}, [], 0
+    header = [(tr("task"), "lr", Span(tr("met the target"), 2), Span(tr("median steps"), 2),
+               Span(tr("first to the target"), 3), tr("sign test")),
+              ("", "", "LSTM", "GRU", "LSTM", "GRU", "LSTM", "GRU", tr("tied"), "")]
+    rows, winners, worse, n_main = [], {}, [], 0
     for task in ("adding", "temporal-order"):
         for lr in lrs:
             lstm = sweeps.select(task=task, lr=lr, kind="lstm", forget_bias=1.0)
@@ -154,8 +151,8 @@ def gru_vs_lstm(sweeps) -> Comparison:
             rc = race(steps_to_target(lstm), steps_to_target(gru))
             never = tr("never")
             medians = [Median.of(steps_to_target(x)).text(never=never).split(" [")[0] for x in (lstm, gru)]
-            lines.append(f"{tr(TASK_NAMES[task]):<20}{lr:>6g}   {_count(lstm):<11}{_count(gru):<11}"
-                         f"{medians[0]:<10}{medians[1]:<10}{rc.a:<7}{rc.b:<7}{rc.ties:<8}{p_text(rc.p)}")
+            rows.append((tr(TASK_NAMES[task]), f"{lr:g}", _count(lstm), _count(gru), *medians, rc.a, rc.b, rc.ties,
+                         p_text(rc.p)))
             if lr == s.lr:
                 n_main = rc.n
                 faster = None if rc.p >= 0.05 else ("LSTM" if rc.a > rc.b else "GRU")
@@ -173,9 +170,11 @@ def gru_vs_lstm(sweeps) -> Comparison:
                                                         else "indistinguishable"), n_main)
     jozefowicz = Finding("Jozefowicz, Zaremba & Sutskever 2015",
                          tr("with the forget-gate bias at 1, the LSTM closes the gap to the GRU."),
-                         tr("the GRU was distinguishably faster on: {tasks}.", tasks=", ".join(worse)) if worse else
+                         tr("the GRU was distinguishably faster on: {tasks}.", tasks=tr(", ").join(worse)) if worse else
                          tr("on no task was the GRU distinguishably faster."),
                          "contrary" if worse else "consistent", n_main)
     title = tr("GRU vs LSTM (b_f = 1), matched parameters, the same seeds, at learning rates {lrs}",
                lrs=", ".join(f"{x:g}" for x in lrs))
-    return Comparison(title, "\n".join(lines), (chung, jozefowicz))
+    table = fixed_columns([("<", 20), (">", 6), "   ", ("<", 11), ("<", 11), ("<", 10), ("<", 10), ("<", 7), ("<", 7),
+                           ("<", 8), ("<", 0)], header, rows)
+    return Comparison(title, table, (chung, jozefowicz))
