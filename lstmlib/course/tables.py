@@ -128,10 +128,11 @@ def fixed_columns(layout: Sequence, header: Sequence[Sequence], rows: Sequence[S
     for _ in range(4 * n + 4):  # widths only grow; a few passes settle them
         grown = False
         for cells in head_cells + row_cells:
-            for j, m, text, align in cells:  # a cell wider than its columns widens the last of them
+            for j, m, text, align in cells:  # a cell wider than its columns widens them, evenly
                 need = width(text) - span_width(j, m)
                 if need > 0:
-                    widths[j + m - 1] += need
+                    for k in range(m):
+                        widths[j + k] += need // m + (k >= m - need % m)
                     grown = True
             for (j, m, a, al), (j2, m2, b, bl) in zip(cells, cells[1:]):  # the space between neighbours
                 left_align = al or cols[j + m - 1][0]
