@@ -108,7 +108,7 @@ def fixed_columns(layout: Sequence, header: Sequence[Sequence], rows: Sequence[S
     cols = [item for item in layout if not isinstance(item, str)]
     for k, (align, w) in enumerate(cols):
         if align not in ("<", ">", "^") or isinstance(w, bool) or not isinstance(w, int) or w < 0:
-            raise ValueError(f"layout[{k}]: expected (align in '<', '>', '^', width >= 0), got {(align, w)!r}")
+            raise ValueError(f"layout[{k}]: expected (align '<', '>' or '^', width >= 0), got {(align, w)!r}")
     seps, pending = [], ""  # seps[j]: the literal text after column j
     for item in layout:
         if isinstance(item, str):
@@ -128,20 +128,22 @@ def fixed_columns(layout: Sequence, header: Sequence[Sequence], rows: Sequence[S
     for _ in range(4 * n + 4):  # widths only grow; a few passes settle them
         grown = False
         for cells in head_cells + row_cells:
-            for j, m, text, align in cells:  # a cell wider than its columns widens them, evenly
+            for j, m, text, align in cells:  # a cell wider than its columns widens them
                 need = width(text) - span_width(j, m)
-                if need > 0:
+                if need > 0 and j + m == n:  # the last column is open-ended: it takes it all
+                    widths[n - 1] += need
+                elif need > 0:  # evenly
                     for k in range(m):
                         widths[j + k] += need // m + (k >= m - need % m)
-                    grown = True
+                grown = grown or need > 0
             for (j, m, a, al), (j2, m2, b, bl) in zip(cells, cells[1:]):  # the space between neighbours
                 left_align = al or cols[j + m - 1][0]
                 right_align = bl or cols[j2][0]
                 spare_left = span_width(j, m) - width(a)
                 spare_right = span_width(j2, m2) - width(b)
                 between = width(seps[j + m - 1])
-                between += spare_left if left_align == "<" else spare_left - spare_left // 2 if left_align == "^" else 0
-                between += spare_right if right_align == ">" else spare_right // 2 if right_align == "^" else 0
+                between += {"<": spare_left, "^": spare_left - spare_left // 2}.get(left_align, 0)
+                between += {">": spare_right, "^": spare_right // 2}.get(right_align, 0)
                 if a and b and between < gap and (left_align != ">" or right_align != "<"):
                     widths[j + m - 1 if left_align != ">" else j2] += gap - between
                     grown = True

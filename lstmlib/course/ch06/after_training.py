@@ -101,7 +101,8 @@ class BeforeAfter:
 
     def table(self) -> str:
         T = next(iter(self.before.values())).steps
-        header = [(tr("model"), Span("||dy/dh_1|| / ||dy/dh_T||", 2, ">")), ("", tr("before"), tr("after training"))]
+        header = [(tr("model"), Span("||dy/dh_1|| / ||dy/dh_T||", 2, ">")),
+                  ("", tr("before"), tr("after training"))]
         rows = [(MODELS[name].title, f"{self.before[name].relative('dh')[0]:.2e}",
                  f"{self.after[name].relative('dh')[0]:.2e}") for name in self.results]
         return "\n".join([tr("adding problem, T = {T}, seed {seed}; y = the model's prediction", T=T,
@@ -117,9 +118,9 @@ class BeforeAfter:
         for name, r in self.results.items():
             (filed,) = sweeps.of([r.spec])
             rows.append((MODELS[name].title, _yes(r.record.solved), _yes(filed.solved)))
-        table = fixed_columns([("<", 7), ("<", 24), ("<", 0)],
-                              [(tr("model"), tr("learned the task here"), tr("the same run in the sweep file"))], rows)
-        return tr("MSE < {target:g} on the held-out set within the budget:", target=TASK_TARGETS["adding"]) + "\n" + table
+        header = [(tr("model"), tr("learned the task here"), tr("the same run in the sweep file"))]
+        title = tr("MSE < {target:g} on the held-out set within the budget:", target=TASK_TARGETS["adding"])
+        return title + "\n" + fixed_columns([("<", 7), ("<", 24), ("<", 0)], header, rows)
 
     def summary(self, threshold: float = 1e-2) -> str:
         """Coarse, the same on every CPU: per model, does more than ``threshold`` of the gradient
@@ -175,8 +176,8 @@ class ReachOverTraining:
             hit = np.flatnonzero(r > above)
             first = tr("never") if not hit.size else int(self.steps[name][hit[0]])
             solved = tr("never") if self.solved_at[name] is None else self.solved_at[name]
-            rows.append((MODELS[name].title, f"{r[0]:.2e}", f"{self.takeoff_reach(name):.2e}", f"{r[-1]:.2e}", first,
-                         solved))
+            rows.append((MODELS[name].title, f"{r[0]:.2e}", f"{self.takeoff_reach(name):.2e}", f"{r[-1]:.2e}",
+                         first, solved))
         return fixed_columns([("<", 7), (">", 16), (">", 22), (">", 12), (">", 24), (">", 20)], header, rows)
 
     __str__ = __repr__ = table
@@ -188,8 +189,8 @@ class ReachOverTraining:
                           else tr("below {above:g}", above=above))
         rows = [(MODELS[name].title, side(self.takeoff_reach(name)), side(self.reach[name][-1]),
                  _yes(self.solved_at[name])) for name in self.reach]
-        return fixed_columns([("<", 7), ("<", 29), ("<", 16), ("<", 0)],
-                             [(tr("model"), tr("reach just before learning"), tr("at the end"), tr("target met"))], rows)
+        header = [(tr("model"), tr("reach just before learning"), tr("at the end"), tr("target met"))]
+        return fixed_columns([("<", 7), ("<", 29), ("<", 16), ("<", 0)], header, rows)
 
 
 def reach_over_training(records) -> ReachOverTraining:
@@ -231,7 +232,8 @@ class ReachAcrossSeeds:
 
     def table(self) -> str:
         of = lambda k, n: tr("{k} of {n}", k=k, n=n)  # noqa: E731
-        header = [(Span("", 2), Span(tr("at the end, of those that learned"), 2), Span(tr("on the plateau, every seed"), 2)),
+        header = [(Span("", 2), Span(tr("at the end, of those that learned"), 2),
+                   Span(tr("on the plateau, every seed"), 2)),
                   (tr("model"), tr("learned"), tr("reach > {x:g}", x=self.end_level),
                    tr("best hold > {x:g}", x=self.hold_level), tr("reach > {x:g}", x=self.takeoff_level),
                    tr("reach: median [95% interval]"))]
@@ -243,10 +245,13 @@ class ReachAcrossSeeds:
             takeoff = [_takeoff(r.eval_loss, r.reach) for r in records]
             reached = of(sum(r.reach[-1] > self.end_level for r in learned), len(learned)) if learned else "-"
             rows.append((g, of(len(learned), len(records)), reached, held if learned else "-",
-                         of(sum(t > self.takeoff_level for t in takeoff), len(records)), Median.of(takeoff).text("{:.1e}")))
-        title = tr("adding problem, seeds {seeds}; reach = ||dy/dh_1|| / ||dy/dh_T||; on the plateau: at the last "
-                   "evaluation with the held-out MSE above {level:g} x 1/6", seeds=_seeds(self.groups), level=_BASELINE_LEVEL)
-        return title + "\n" + fixed_columns([("<", 12), ("<", 10), ("<", 16), ("<", 20), ("<", 16), ("<", 0)], header, rows)
+                         of(sum(t > self.takeoff_level for t in takeoff), len(records)),
+                         Median.of(takeoff).text("{:.1e}")))
+        title = tr("adding problem, seeds {seeds}; reach = ||dy/dh_1|| / ||dy/dh_T||; on the plateau: at the "
+                   "last evaluation with the held-out MSE above {level:g} x 1/6", seeds=_seeds(self.groups),
+                   level=_BASELINE_LEVEL)
+        layout = [("<", 12), ("<", 10), ("<", 16), ("<", 20), ("<", 16), ("<", 0)]
+        return title + "\n" + fixed_columns(layout, header, rows)
 
     __str__ = __repr__ = table
 
@@ -278,8 +283,9 @@ class GateHold:
         title = tr("the models of seed {seed} on {n} held-out sequences, before and after training", seed=self.seed,
                    n=self.sequences)
         b, a = tr("before"), tr("after")
-        header = [(tr("model"), tr("gate"), Span(tr("mean keep, all units"), 2, ">"), Span(tr("largest keep"), 2, ">"),
-                   Span(tr("largest hold"), 2, ">")), ("", "", b, a, b, a, b, a)]
+        header = [(tr("model"), tr("gate"), Span(tr("mean keep, all units"), 2, ">"),
+                   Span(tr("largest keep"), 2, ">"), Span(tr("largest hold"), 2, ">")),
+                  ("", "", b, a, b, a, b, a)]
         rows = []
         for name in self.keep_before:
             kb, ka, hb, ha = (d[name] for d in (self.keep_before, self.keep_after, self.hold_before,
@@ -298,9 +304,9 @@ class GateHold:
         b, a = tr("before"), tr("after")
         header = [(tr("model"), Span(tr("units with keep > {keep:g}", keep=keep), 2),
                    Span(tr("units holding > {hold:g} to the end", hold=hold), 2)), ("", b, a, b, a)]
-        rows = [(MODELS[name].title, word(np.sum(self.keep_before[name] > keep)), word(np.sum(self.keep_after[name] > keep)),
-                 word(np.sum(self.hold_before[name] > hold)), word(np.sum(self.hold_after[name] > hold)))
-                for name in self.keep_before]
+        rows = [(MODELS[name].title, word(np.sum(self.keep_before[name] > keep)),
+                 word(np.sum(self.keep_after[name] > keep)), word(np.sum(self.hold_before[name] > hold)),
+                 word(np.sum(self.hold_after[name] > hold))) for name in self.keep_before]
         return fixed_columns([("<", 7), ("<", 13), ("<", 13), ("<", 13), ("<", 0)], header, rows)
 
 
@@ -352,8 +358,9 @@ class GateTraces:
                  ""]
         marked = np.zeros(len(self.values), bool)
         marked[np.array(self.marked) - 1] = True
-        rows = [(f"{MODELS[model].title} {g}", *(f"{x:.3f}" for units in (data[:top], data)
-                                                 for x in (units[:, marked].mean(), units[:, ~marked].mean())))
+        rows = [(f"{MODELS[model].title} {g}",
+                 *(f"{x:.3f}" for units in (data[:top], data) for x in (units[:, marked].mean(),
+                                                                         units[:, ~marked].mean())))
                 for model, gates in self.gates.items() for g, data in gates.items()]
         lines.append(fixed_columns([("<", 22), (">", 12), (">", 12), (">", 12), (">", 12)], header, rows))
         return "\n".join(lines)

@@ -73,7 +73,7 @@ def clipping_comparison(sweeps) -> Comparison:
     ratio = Median.of([r.grad_norm[0] for r in groups["large weights"]]).value / \
         Median.of([r.grad_norm[0] for r in groups["default weights"]]).value
     finding = Finding(
-        "Pascanu, Mikolov & Bengio 2013",
+        tr("Pascanu, Mikolov & Bengio 2013"),
         tr("when gradients explode, a plain SGD step can throw the parameters far away and training breaks down; "
            "rescaling the gradient to norm theta when it is larger keeps training stable."),
         tr("the large weights start with a gradient {ratio:.0f} times the default one (medians). Stable: {clipped} of "
@@ -86,7 +86,8 @@ def clipping_comparison(sweeps) -> Comparison:
     title = tr("Gradient clipping: tanh RNN, adding problem T = {T}, SGD lr {lr:g}, {steps} steps, seeds {a}-{b}; "
                "stable = finished with held-out MSE <= {factor:g} x 1/6", T=s.T, lr=s.clip_lr, steps=s.clip_steps,
                a=seeds[0], b=seeds[-1], factor=STABLE_FACTOR)
-    table = fixed_columns([("<", 24), (">", 22), (">", 9), (">", 9), (">", 12), "   ", ("<", 0)], header, rows)
+    layout = [("<", 24), (">", 22), (">", 9), (">", 9), (">", 12), "   ", ("<", 0)]
+    table = fixed_columns(layout, header, rows)
     return Comparison(title, table, (finding,))
 
 

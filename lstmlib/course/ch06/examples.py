@@ -16,10 +16,10 @@ def adding_example(T: int = 10, seed: int = 0) -> str:
     marked_text = "1   " + tr("<-- marked")
     rows = [(t + 1, f"{v:.3f}", marked_text if m == 1 else "0") for t, (v, m) in enumerate(X[:, 0])]
     marked = np.flatnonzero(X[:, 0, 1] == 1)
-    table = fixed_columns([(">", 4), "  ", (">", 6), "  ", ("<", 0)], [(tr("step"), tr("value"), tr("marker"))],
-                          rows, rule=None)
-    return table + "\n" + tr("target = {a:.3f} + {b:.3f} = {y:.3f}", a=X[marked[0], 0, 0], b=X[marked[1], 0, 0],
-                             y=y[0, 0])
+    header = [(tr("step"), tr("value"), tr("marker"))]
+    table = fixed_columns([(">", 4), "  ", (">", 6), "  ", ("<", 0)], header, rows, rule=None)
+    target = tr("target = {a:.3f} + {b:.3f} = {y:.3f}", a=X[marked[0], 0, 0], b=X[marked[1], 0, 0], y=y[0, 0])
+    return table + "\n" + target
 
 
 def temporal_order_example(T: int = 20, seed: int = 0) -> str:
@@ -37,7 +37,7 @@ def baseline_table(T: int = 50, n: int = 100_000, seed: int = 0) -> str:
     rows = [(tasks.adding_task(T), tr("adding T={T}", T=T), "MSE", "1/6"),
             (tasks.adding_task(T, form="original"), tr("adding (original) T={T}", T=T), "MSE", "~1/24"),
             (tasks.temporal_order_task(T), tr("temporal order T={T}", T=T), tr("cross-entropy"), "ln 4")]
-    cells = [(name, loss, formula, f"{task.baseline_loss:.4f}", f"{tasks.constant_baseline(task, n, seed):.4f}")
-             for task, name, loss, formula in rows]
+    cells = [(name, loss, formula, f"{task.baseline_loss:.4f}",
+              f"{tasks.constant_baseline(task, n, seed):.4f}") for task, name, loss, formula in rows]
     return fixed_columns([("<", 28), ("<", 15), (">", 9), (">", 9), (">", 10)],
                          [(tr("task"), tr("loss"), tr("formula"), tr("value"), tr("measured"))], cells)

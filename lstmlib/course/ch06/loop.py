@@ -37,8 +37,8 @@ def loss_gradient_check(seed: int = 0, eps: float = 1e-6) -> str:
             num[j] = (fn(zp, y)[0] - fn(zm, y)[0]) / (2 * eps)
         rel = np.max(np.abs(grad - num) / np.maximum(np.abs(grad) + np.abs(num), 1e-12))
         rows.append((name, f"{value:.4f}", f"{rel:.1e}"))
-    return fixed_columns([("<", 24), (">", 8), (">", 52)],
-                         [(tr("loss"), tr("value"), tr("largest relative difference, formula vs numerical"))], rows)
+    header = [(tr("loss"), tr("value"), tr("largest relative difference, formula vs numerical"))]
+    return fixed_columns([("<", 24), (">", 8), (">", 52)], header, rows)
 
 
 def first_steps_table(grad=(2.0, -0.1, 300.0), lr: float = 0.05) -> str:
@@ -56,7 +56,7 @@ def first_steps_table(grad=(2.0, -0.1, 300.0), lr: float = 0.05) -> str:
         w = [np.zeros_like(g)]  # w_0 = 0, so after the step w holds the update w_1 - w_0
         opt.step(w, [g.copy()])
         rows.append((type(opt).__name__, w[0]))
-    table = fixed_columns([("<", 18)] + [(">", 12)] * g.size, [[""] + [f"g = {v:g}" for v in g]],
-                          [[tr("{name} step", name=name)] + [f"{s:.4g}" for s in step] for name, step in rows])
+    cells = [[tr("{name} step", name=name)] + [f"{s:.4g}" for s in step] for name, step in rows]
+    table = fixed_columns([("<", 18)] + [(">", 12)] * g.size, [[""] + [f"g = {v:g}" for v in g]], cells)
     return "\n".join([tr("the first update w_1 - w_0 of {sgd}", sgd=repr(SGD(lr))),
                       tr("and of {adam}:", adam=repr(Adam(lr))), "", table])
