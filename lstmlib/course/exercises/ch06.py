@@ -100,7 +100,7 @@ def _grade(x, want, right: str, slips, hint: str, *, precision: str, **at) -> Ve
         return Verdict(True, right)
     said = [m for value, m in slips if _near(x, value, _SLIP) and not _near(value, want, _SLIP)]
     if said:
-        return Verdict(False, (" " + tr("Or:") + " ").join(dict.fromkeys(said)))
+        return Verdict(False, tr(" Or: ").join(dict.fromkeys(said)))
     if _near(x, want, _CLOSE):
         return Verdict(False, tr("the method is right; give {precision} (the exercise asks for them).",
                                  precision=precision))
