@@ -4,6 +4,7 @@ every way), the sweeps (the script end to end on a tiny setting, the shipped fil
 one seed), the explosion watch, the after-training measurements, and odd arguments answered with
 one ValueError naming them."""
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -12,7 +13,9 @@ from lstmlib import losses, network, optim, tasks, train
 from lstmlib.activations import sigmoid
 from lstmlib.course import ch05
 from lstmlib.course import ch06 as E
+from lstmlib.course import i18n
 from lstmlib.course import progress as P
+from lstmlib.course.tables import width
 from lstmlib.models import MODELS, model_of
 
 TINY = E.Settings.tiny()
@@ -587,3 +590,52 @@ def test_progress_bar_follows_a_run_and_keeps_the_final_line():
     bar.start(7, r.spec.label)
     bar.close(r.history)
     assert bar.bar.value == 7 and bar.bar.bar_style == "success" and repr(bar).startswith("RNN T=5 seed 0: 7 steps")
+
+
+# ---- the layout in a language whose words are twice as wide ---------------------------------------------
+class _WideCatalog(dict):
+    """Every message with each Latin letter outside its placeholders drawn as a CJK character: what a
+    translation does to a table's widths, at its worst."""
+
+    def get(self, message, default=None):
+        return re.sub(r"\{[^}]*\}|[A-Za-z]", lambda m: m.group(0) if m.group(0)[0] == "{" else "宽", message)
+
+
+@pytest.fixture
+def wide(monkeypatch):
+    monkeypatch.setattr(i18n, "catalog", lambda code: _WideCatalog())
+    i18n.set_language("zh")
+    yield
+    i18n.set_language("en")
+
+
+def _lined_up(text: str, skip: int = 0) -> None:
+    """The table after ``skip`` title lines: the rule and the rows of one display width (every
+    table here ends in a right-aligned column), the header lines no wider (a centred header cell
+    leaves no trailing spaces)."""
+    lines = text.splitlines()[skip:]
+    k = next(i for i, ln in enumerate(lines) if set(ln) == {"-"})
+    assert k in (1, 2) and len({width(ln) for ln in lines[k:]}) == 1, "\n" + "\n".join(lines)
+    assert all(width(ln) <= width(lines[k]) for ln in lines[:k]), "\n" + "\n".join(lines)
+
+
+def test_the_tables_line_up_when_the_words_are_wide(wide, trained):
+    _lined_up(E.baseline_table(T=20, n=200))
+    _lined_up(E.loss_gradient_check())
+    _lined_up(E.first_steps_table(), skip=3)
+    _lined_up(E.sizes_table())
+    _lined_up(trained.table(), skip=1)
+    _lined_up(E.reach_over_training([E.record(r.spec, reach=True) for r in trained.results.values()]).table())
+    _lined_up(E.gate_hold(trained).table(), skip=1)
+    _lined_up(E.gate_traces(trained).table(), skip=2)
+    assert "宽宽宽宽 0" in trained.results["lstm"].spec.label  # "seed 0" is translated too
+
+
+def test_the_comparisons_line_up_and_wrap_by_display_width(wide):
+    shipped = E.load_sweeps()
+    for c in (E.model_comparison(shipped, "adding"), E.gru_vs_lstm(shipped), E.clipping_comparison(shipped)):
+        table = c.table.splitlines()
+        rule = next(ln for ln in table if set(ln) == {"-"})
+        assert width(rule) == max(width(ln) for ln in table)
+        for f in c.findings:
+            assert all(width(ln) <= 100 for ln in f.lines())

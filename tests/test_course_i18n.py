@@ -237,9 +237,11 @@ def test_the_notation_table_and_glossary_in_chinese(zh):
 
 
 def test_a_finding_and_its_verdict_in_chinese(zh):
-    f = ch06.Finding("Hochreiter & Schmidhuber 1997", "an LSTM learns the adding problem (T = 50); a plain RNN does not.",
+    tr = i18n.tr
+    f = ch06.Finding(tr("Hochreiter & Schmidhuber 1997"), tr("an LSTM learns {task} (T = {T}); a plain RNN does not.",
+                                                            task=tr("the adding problem"), T=50),
                      "m", "indistinguishable", 20)
-    assert f.lines()[0].startswith("Hochreiter & Schmidhuber 1997：")  # paper names stay as they are
+    assert f.lines()[0].startswith("Hochreiter 和 Schmidhuber（1997）：")  # the names kept, "&" and the year in Chinese
     assert CJK.search(f.lines()[0]) and CJK.search(f.verdict) and "20" in f.verdict
 
 
@@ -248,12 +250,12 @@ def test_the_training_line_and_the_progress_bar_in_chinese(zh):
     runs = ch06.RunCache()
     r = ch06.run(ch06.RunSpec(kind="rnn", task="adding", T=5, steps=10, hidden_size=3, eval_every=5), runs=runs,
                  progress=False)
-    line = r.history.summary(seconds=False)
-    assert line == f"RNN T=5 seed 0：10 步，留出集损失 {r.history.final_eval_loss:.4g}"
+    line = r.history.summary(seconds=False, tr=i18n.tr)
+    assert line == f"RNN T=5 种子 0：10 步，留出集损失 {r.history.final_eval_loss:.4g}"  # the run's label too
     bar = ProgressBar(display=False)
     assert repr(bar) == "训练尚未开始"
-    bar.start(10, "RNN T=5 seed 0")
-    assert repr(bar) == "RNN T=5 seed 0：已开始，共 10 步"
+    bar.start(10, r.spec.label)
+    assert repr(bar) == "RNN T=5 种子 0：已开始，共 10 步"
     bar.close(r.history)
     assert repr(bar) == line
 

@@ -1,8 +1,10 @@
 """Tables laid out by display width: a CJK character takes two columns, and the layout must
 follow (header, rule and rows of one width on screen)."""
+import textwrap
+
 import pytest
 
-from lstmlib.course.tables import pad, rule_for, table, width
+from lstmlib.course.tables import Span, fixed_columns, pad, rule_for, table, width, wrap
 
 
 def test_width_counts_wide_characters_twice():
@@ -40,3 +42,66 @@ def test_rows_must_match_the_columns():
 
 def test_rule_for_matches_a_wide_header():
     assert rule_for("参数量 H") == "-" * 8
+
+
+# ---- fixed_columns: an English fixed-width layout that grows for wide cells --------------------------
+LAYOUT = [("<", 10), (">", 8), "   ", ("<", 0)]
+
+
+def test_fixed_columns_keeps_an_english_layout_as_the_format_string_gave_it():
+    rows = [("LSTM", "1233", "20 of 20"), ("GRU", "1274", "never")]
+    got = fixed_columns(LAYOUT, [("model", "params", "met")], rows).splitlines()
+    want = [f"{a:<10}{b:>8}   {c}" for a, b, c in [("model", "params", "met")] + rows]
+    assert got[0] == want[0] and got[2:] == want[1:] and got[1] == "-" * len(want[1])
+
+
+def test_fixed_columns_grows_a_column_for_a_wide_cell_and_keeps_the_columns_in_line():
+    rows = [("LSTM b_f=1 很长", "1233", "20/20"), ("GRU", "1274", "从未")]
+    text = fixed_columns(LAYOUT, [("模型", "参数量", "达到目标")], rows)
+    head, rule, *rows = text.splitlines()
+    numbers_end = {width(ln[:ln.index(n) + len(n)])
+                   for ln, n in zip([head] + rows, ["参数量", "1233", "1274"])}
+    assert len(numbers_end) == 1  # the right-aligned column ends in one place on screen
+    starts = {width(ln[:ln.index(t)]) for ln, t in zip([head] + rows, ["达到目标", "20/20", "从未"])}
+    assert len(starts) == 1 and width(rule) == max(width(ln) for ln in [head] + rows)
+    assert "很长 " in rows[0]  # at least one space before the next column
+
+
+def test_a_span_covers_its_columns_and_grows_them_evenly():
+    header = [("", Span("保持量最大的单元", 2, "^")), ("", "之前", "之后")]
+    text = fixed_columns([("<", 6), (">", 6), (">", 6)], header, [("LSTM", "0.5", "0.25")])
+    top, sub, rule, row = text.splitlines()
+    assert width(row) == width(rule) == width(sub) and width(top) <= width(row)
+    assert width(top[:top.index("保")]) >= 6  # centred over its two columns, not the first
+
+
+def test_fixed_columns_refuses_a_bad_layout_or_row():
+    with pytest.raises(ValueError, match=r"layout\[0\]: expected"):
+        fixed_columns([("=", 3)], [], [])
+    with pytest.raises(ValueError, match=r"rows\[0\]: expected cells covering 3 columns"):
+        fixed_columns(LAYOUT, [], [("a", "b")])
+
+
+# ---- wrap: by display width, Chinese breaks, numbers kept whole --------------------------------------
+VERDICT = ("LSTM（b_f = 1）在 2/2 个种子（中位数：第 275 步）上达到目标；"
+           "RNN 在 0/2 个种子上达到，1200 步后留出集上的最终 MSE 为 0.165, 0.167（基线 1/6 = 0.167）。")
+
+
+@pytest.mark.parametrize("columns", range(32, 100, 3))
+def test_wrap_keeps_numbers_with_their_units_and_neighbours(columns):
+    lines = wrap(VERDICT, columns, initial_indent="  实测：  ", subsequent_indent=" " * 10)
+    assert all(width(ln) <= columns for ln in lines)
+    kept = "".join(ln.strip().replace("实测：", "").strip() for ln in lines)
+    assert kept.replace(" ", "") == VERDICT.replace(" ", "")  # nothing lost, nothing added
+    text = "\n".join(lines)
+    for whole in ("第 275 步", "0.165, 0.167", "b_f = 1", "1/6 = 0.167", "1200 步"):
+        assert whole in text
+    assert not any(ln.lstrip()[0] in "，。；：）" for ln in lines[1:])  # no line starts with closing punctuation
+
+
+def test_wrap_breaks_english_at_spaces_like_textwrap():
+    text = "the quick brown fox jumps over the lazy dog " * 3
+    assert wrap(text, 30) == textwrap.wrap(text, 30)
+    assert wrap("seed by seed, b_f = 1 first on 16", 18) == ["seed by seed,", "b_f = 1 first on", "16"]
+    with pytest.raises(ValueError, match="columns: expected"):
+        wrap("x", 0)

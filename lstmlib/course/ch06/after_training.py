@@ -14,6 +14,7 @@ from ... import network, tasks
 from ...models import MODELS, model_of
 from ..ch05 import model_gradient_flow
 from ..i18n import tr
+from ..tables import Span, fixed_columns
 from .runs import TASK_TARGETS, RunCache, RunRecord, RunResult, held_out_set, initial_model, run
 from .stats import Median
 
@@ -100,39 +101,36 @@ class BeforeAfter:
 
     def table(self) -> str:
         T = next(iter(self.before.values())).steps
-        head = f"{tr('model'):<7}{'||dy/dh_1|| / ||dy/dh_T||':>28}"
-        sub = f"{'':<7}{tr('before'):>12}{tr('after training'):>16}"
-        lines = [tr("adding problem, T = {T}, seed {seed}; y = the model's prediction", T=T,
-                    seed=next(iter(self.results.values())).spec.seed), head, sub, "-" * len(head)]
-        for name in self.results:
-            b, a = self.before[name].relative("dh")[0], self.after[name].relative("dh")[0]
-            lines.append(f"{MODELS[name].title:<7}{b:>12.2e}{a:>16.2e}")
-        return "\n".join(lines)
+        header = [(tr("model"), Span("||dy/dh_1|| / ||dy/dh_T||", 2, ">")),
+                  ("", tr("before"), tr("after training"))]
+        rows = [(MODELS[name].title, f"{self.before[name].relative('dh')[0]:.2e}",
+                 f"{self.after[name].relative('dh')[0]:.2e}") for name in self.results]
+        return "\n".join([tr("adding problem, T = {T}, seed {seed}; y = the model's prediction", T=T,
+                             seed=next(iter(self.results.values())).spec.seed),
+                          fixed_columns([("<", 7), (">", 12), (">", 16)], header, rows)])
 
     __repr__ = __str__ = table
 
     def agreement(self, sweeps) -> str:
         """Coarse, the same on every CPU: per model, did the run trained here learn the task, and
         did the same run in the sweep file (the same spec: the same seed) learn it?"""
-        head = f"{tr('model'):<7}{tr('learned the task here'):<24}{tr('the same run in the sweep file')}"
-        lines = [tr("MSE < {target:g} on the held-out set within the budget:", target=TASK_TARGETS["adding"]),
-                 head, "-" * len(head)]
+        rows = []
         for name, r in self.results.items():
             (filed,) = sweeps.of([r.spec])
-            lines.append(f"{MODELS[name].title:<7}{_yes(r.record.solved):<24}{_yes(filed.solved)}")
-        return "\n".join(lines)
+            rows.append((MODELS[name].title, _yes(r.record.solved), _yes(filed.solved)))
+        header = [(tr("model"), tr("learned the task here"), tr("the same run in the sweep file"))]
+        title = tr("MSE < {target:g} on the held-out set within the budget:", target=TASK_TARGETS["adding"])
+        return title + "\n" + fixed_columns([("<", 7), ("<", 24), ("<", 0)], header, rows)
 
     def summary(self, threshold: float = 1e-2) -> str:
         """Coarse, the same on every CPU: per model, does more than ``threshold`` of the gradient
         reach step 1 before and after training?"""
         side = lambda v: (tr("above {x:.0%}", x=threshold) if v > threshold  # noqa: E731
                           else tr("below {x:.0%}", x=threshold))
-        head = f"{tr('model'):<7}{tr('learned'):<10}{tr('reach before'):<15}{tr('reach after')}"
-        lines = [head, "-" * len(head)]
-        for name, r in self.results.items():
-            b, a = self.before[name].relative("dh")[0], self.after[name].relative("dh")[0]
-            lines.append(f"{MODELS[name].title:<7}{_yes(r.record.solved):<10}{side(b):<15}{side(a)}")
-        return "\n".join(lines)
+        rows = [(MODELS[name].title, _yes(r.record.solved), side(self.before[name].relative("dh")[0]),
+                 side(self.after[name].relative("dh")[0])) for name, r in self.results.items()]
+        return fixed_columns([("<", 7), ("<", 10), ("<", 15), ("<", 0)],
+                             [(tr("model"), tr("learned"), tr("reach before"), tr("reach after"))], rows)
 
 
 def gradient_flow_before_after(specs, *, batch: int = 32, runs: RunCache | None = None,
@@ -171,16 +169,16 @@ class ReachOverTraining:
         return _takeoff(self.loss[name], self.reach[name])
 
     def table(self, above: float = 1e-3) -> str:
-        head = (f"{tr('model'):<7}{tr('reach at step 0'):>16}{tr('just before learning'):>22}{tr('at the end'):>12}"
-                f"{tr('first > {above:g} at step', above=above):>24}{tr('target met at step'):>20}")
-        lines = [head, "-" * len(head)]
+        header = [(tr("model"), tr("reach at step 0"), tr("just before learning"), tr("at the end"),
+                   tr("first > {above:g} at step", above=above), tr("target met at step"))]
+        rows = []
         for name, r in self.reach.items():
             hit = np.flatnonzero(r > above)
             first = tr("never") if not hit.size else int(self.steps[name][hit[0]])
             solved = tr("never") if self.solved_at[name] is None else self.solved_at[name]
-            lines.append(f"{MODELS[name].title:<7}{r[0]:>16.2e}{self.takeoff_reach(name):>22.2e}{r[-1]:>12.2e}"
-                         f"{first:>24}{solved:>20}")
-        return "\n".join(lines)
+            rows.append((MODELS[name].title, f"{r[0]:.2e}", f"{self.takeoff_reach(name):.2e}", f"{r[-1]:.2e}",
+                         first, solved))
+        return fixed_columns([("<", 7), (">", 16), (">", 22), (">", 12), (">", 24), (">", 20)], header, rows)
 
     __str__ = __repr__ = table
 
@@ -189,12 +187,10 @@ class ReachOverTraining:
         began to learn, and at the end?"""
         side = lambda v: (tr("above {above:g}", above=above) if v > above  # noqa: E731
                           else tr("below {above:g}", above=above))
-        head = f"{tr('model'):<7}{tr('reach just before learning'):<29}{tr('at the end'):<16}{tr('target met')}"
-        lines = [head, "-" * len(head)]
-        for name in self.reach:
-            lines.append(f"{MODELS[name].title:<7}{side(self.takeoff_reach(name)):<29}"
-                         f"{side(self.reach[name][-1]):<16}{_yes(self.solved_at[name])}")
-        return "\n".join(lines)
+        rows = [(MODELS[name].title, side(self.takeoff_reach(name)), side(self.reach[name][-1]),
+                 _yes(self.solved_at[name])) for name in self.reach]
+        header = [(tr("model"), tr("reach just before learning"), tr("at the end"), tr("target met"))]
+        return fixed_columns([("<", 7), ("<", 29), ("<", 16), ("<", 0)], header, rows)
 
 
 def reach_over_training(records) -> ReachOverTraining:
@@ -236,23 +232,26 @@ class ReachAcrossSeeds:
 
     def table(self) -> str:
         of = lambda k, n: tr("{k} of {n}", k=k, n=n)  # noqa: E731
-        top = f"{'':<22}{tr('at the end, of those that learned'):<36}{tr('on the plateau, every seed')}"
-        head = (f"{tr('model'):<12}{tr('learned'):<10}{tr('reach > {x:g}', x=self.end_level):<16}"
-                f"{tr('best hold > {x:g}', x=self.hold_level):<20}{tr('reach > {x:g}', x=self.takeoff_level):<16}"
-                f"{tr('reach: median [95% interval]')}")
-        lines = [tr("adding problem, seeds {seeds}; reach = ||dy/dh_1|| / ||dy/dh_T||; on the plateau: at the last "
-                    "evaluation with the held-out MSE above {level:g} x 1/6", seeds=_seeds(self.groups),
-                    level=_BASELINE_LEVEL), top, head, "-" * (len(head) + 8)]
+        header = [(Span("", 2), Span(tr("at the end, of those that learned"), 2),
+                   Span(tr("on the plateau, every seed"), 2)),
+                  (tr("model"), tr("learned"), tr("reach > {x:g}", x=self.end_level),
+                   tr("best hold > {x:g}", x=self.hold_level), tr("reach > {x:g}", x=self.takeoff_level),
+                   tr("reach: median [95% interval]"))]
+        rows = []
         for g, records in self.groups.items():
             learned = [r for r in records if r.solved]
             held = "-" if records[0].hold is None else of(sum(r.hold[-1] > self.hold_level for r in learned),
                                                           len(learned))
             takeoff = [_takeoff(r.eval_loss, r.reach) for r in records]
             reached = of(sum(r.reach[-1] > self.end_level for r in learned), len(learned)) if learned else "-"
-            lines.append(f"{g:<12}{of(len(learned), len(records)):<10}{reached:<16}{held if learned else '-':<20}"
-                         f"{of(sum(t > self.takeoff_level for t in takeoff), len(records)):<16}"
-                         f"{Median.of(takeoff).text('{:.1e}')}")
-        return "\n".join(lines)
+            rows.append((g, of(len(learned), len(records)), reached, held if learned else "-",
+                         of(sum(t > self.takeoff_level for t in takeoff), len(records)),
+                         Median.of(takeoff).text("{:.1e}")))
+        title = tr("adding problem, seeds {seeds}; reach = ||dy/dh_1|| / ||dy/dh_T||; on the plateau: at the "
+                   "last evaluation with the held-out MSE above {level:g} x 1/6", seeds=_seeds(self.groups),
+                   level=_BASELINE_LEVEL)
+        layout = [("<", 12), ("<", 10), ("<", 16), ("<", 20), ("<", 16), ("<", 0)]
+        return title + "\n" + fixed_columns(layout, header, rows)
 
     __str__ = __repr__ = table
 
@@ -283,17 +282,18 @@ class GateHold:
     def table(self) -> str:
         title = tr("the models of seed {seed} on {n} held-out sequences, before and after training", seed=self.seed,
                    n=self.sequences)
-        head = (f"{tr('model'):<7}{tr('gate'):<8}{tr('mean keep, all units'):>22}{tr('largest keep'):>16}"
-                f"{tr('largest hold'):>16}")
         b, a = tr("before"), tr("after")
-        sub = f"{'':<15}{b:>11}{a:>11}{b:>8}{a:>8}{b:>8}{a:>8}"
-        lines = [title, head, sub, "-" * len(head)]
+        header = [(tr("model"), tr("gate"), Span(tr("mean keep, all units"), 2, ">"),
+                   Span(tr("largest keep"), 2, ">"), Span(tr("largest hold"), 2, ">")),
+                  ("", "", b, a, b, a, b, a)]
+        rows = []
         for name in self.keep_before:
             kb, ka, hb, ha = (d[name] for d in (self.keep_before, self.keep_after, self.hold_before,
                                                 self.hold_after))
-            lines.append(f"{MODELS[name].title:<7}{MODELS[name].keep_name:<8}{kb.mean():>11.3f}{ka.mean():>11.3f}"
-                         f"{kb.max():>8.3f}{ka.max():>8.3f}{hb.max():>8.1e}{ha.max():>8.1e}")
-        return "\n".join(lines)
+            rows.append((MODELS[name].title, MODELS[name].keep_name, f"{kb.mean():.3f}", f"{ka.mean():.3f}",
+                         f"{kb.max():.3f}", f"{ka.max():.3f}", f"{hb.max():.1e}", f"{ha.max():.1e}"))
+        layout = [("<", 7), ("<", 8), (">", 11), (">", 11), (">", 8), (">", 8), (">", 8), (">", 8)]
+        return title + "\n" + fixed_columns(layout, header, rows)
 
     __str__ = __repr__ = table
 
@@ -301,16 +301,13 @@ class GateHold:
         """Coarse: are there units that keep more than ``keep`` per step, and that hold more than
         ``hold`` of the first marked value to the end ("none", "some"), before and after?"""
         word = lambda n: tr("none") if n == 0 else tr("some")  # noqa: E731
-        head = (f"{tr('model'):<7}{tr('units with keep > {keep:g}', keep=keep):<26}"
-                f"{tr('units holding > {hold:g} to the end', hold=hold)}")
-        sub = f"{'':<7}{tr('before'):<13}{tr('after'):<13}{tr('before'):<13}{tr('after')}"
-        lines = [head, sub, "-" * len(head)]
-        for name in self.keep_before:
-            lines.append(f"{MODELS[name].title:<7}{word(np.sum(self.keep_before[name] > keep)):<13}"
-                         f"{word(np.sum(self.keep_after[name] > keep)):<13}"
-                         f"{word(np.sum(self.hold_before[name] > hold)):<13}"
-                         f"{word(np.sum(self.hold_after[name] > hold))}")
-        return "\n".join(lines)
+        b, a = tr("before"), tr("after")
+        header = [(tr("model"), Span(tr("units with keep > {keep:g}", keep=keep), 2),
+                   Span(tr("units holding > {hold:g} to the end", hold=hold), 2)), ("", b, a, b, a)]
+        rows = [(MODELS[name].title, word(np.sum(self.keep_before[name] > keep)),
+                 word(np.sum(self.keep_after[name] > keep)), word(np.sum(self.hold_before[name] > hold)),
+                 word(np.sum(self.hold_after[name] > hold))) for name in self.keep_before]
+        return fixed_columns([("<", 7), ("<", 13), ("<", 13), ("<", 13), ("<", 0)], header, rows)
 
 
 def gate_hold(ba: BeforeAfter) -> GateHold:
@@ -351,22 +348,21 @@ class GateTraces:
         """Each gate's mean over the ``top`` most holding units and over all units, at the two
         marked steps and at the other steps; the models' predictions of the target."""
         name = tr("the most holding unit") if top == 1 else tr("{top} most holding units", top=top)
-        head = f"{tr('gate'):<22}{name:^24}{tr('all units'):^24}"
-        sub = f"{'':<22}" + f"{tr('marked'):>12}{tr('other'):>12}" * 2
-        predicted = ", ".join(tr("{model} predicts {y:.3f}", model=MODELS[m].title, y=y)
+        header = [(tr("gate"), Span(name, 2, "^"), Span(tr("all units"), 2, "^")),
+                  ("", tr("marked"), tr("other"), tr("marked"), tr("other"))]
+        predicted = tr(", ").join(tr("{model} predicts {y:.3f}", model=MODELS[m].title, y=y)
                               for m, y in self.predictions.items())
         lines = [tr("the models of seed {seed}; a sequence with marked steps {first} and {second}: target {target:.3f}; "
                     "{predicted}", seed=self.seed, first=self.marked[0], second=self.marked[1], target=self.target,
                     predicted=predicted),
-                 "", head, sub, "-" * len(sub)]
+                 ""]
         marked = np.zeros(len(self.values), bool)
         marked[np.array(self.marked) - 1] = True
-        for model, gates in self.gates.items():
-            for g, data in gates.items():
-                row = f"{MODELS[model].title} {g:<17}"
-                for rows in (data[:top], data):
-                    row += f"{rows[:, marked].mean():>12.3f}{rows[:, ~marked].mean():>12.3f}"
-                lines.append(row)
+        rows = [(f"{MODELS[model].title} {g}",
+                 *(f"{x:.3f}" for units in (data[:top], data) for x in (units[:, marked].mean(),
+                                                                         units[:, ~marked].mean())))
+                for model, gates in self.gates.items() for g, data in gates.items()]
+        lines.append(fixed_columns([("<", 22), (">", 12), (">", 12), (">", 12), (">", 12)], header, rows))
         return "\n".join(lines)
 
     __str__ = __repr__ = table

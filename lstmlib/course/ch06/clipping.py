@@ -10,6 +10,7 @@ import numpy as np
 from ... import _validate, optim, tasks, train
 from ...models import model_of
 from ..i18n import N_, tr
+from ..tables import fixed_columns, pad
 from .findings import Comparison, Finding, outcome
 from .runs import RunSpec, held_out_set, initial_model
 from .stats import Median, more_often_p, p_text
@@ -56,24 +57,23 @@ def clipping_comparison(sweeps) -> Comparison:
     stable more often than unclipped ones, by Fisher's test)."""
     groups = clipping_records(sweeps)
     n = len(groups["large weights"])
-    head = (f"{tr('runs'):<24}{tr('first gradient norm'):>22}{tr('stable'):>9}{tr('failed'):>9}"
-            f"{tr('overflowed'):>12}   {tr('final held-out MSE of those that finished')}")
-    sub = f"{'':<24}{tr('median [min, max]'):>22}{'':>30}   {tr('median [min, max]')}"
-    lines = [head, sub, "-" * len(head)]
-    counts = {}
+    header = [(tr("runs"), tr("first gradient norm"), tr("stable"), tr("failed"), tr("overflowed"),
+               tr("final held-out MSE of those that finished")),
+              ("", tr("median [min, max]"), "", "", "", tr("median [min, max]"))]
+    rows, counts = [], {}
     for g, rs in groups.items():
         first = np.array([r.grad_norm[0] for r in rs])
         counts[g] = {k: sum(stability(r) == k for r in rs) for k in ("stable", "failed", "overflowed")}
         finished = np.array([r.final_loss for r in rs if not r.diverged])
         final = "-" if not finished.size else f"{np.median(finished):.3g} [{finished.min():.3g}, {finished.max():.3g}]"
-        lines.append(f"{tr(GROUPS[g]):<24}{f'{np.median(first):.3g} [{first.min():.3g}, {first.max():.3g}]':>22}"
-                     f"{counts[g]['stable']:>9}{counts[g]['failed']:>9}{counts[g]['overflowed']:>12}   {final}")
+        rows.append((tr(GROUPS[g]), f"{np.median(first):.3g} [{first.min():.3g}, {first.max():.3g}]",
+                     counts[g]["stable"], counts[g]["failed"], counts[g]["overflowed"], final))
     large, clipped = counts["large weights"]["stable"], counts["large weights, clipped"]["stable"]
     p_for, p_against = more_often_p(clipped, n, large, n), more_often_p(large, n, clipped, n)
     ratio = Median.of([r.grad_norm[0] for r in groups["large weights"]]).value / \
         Median.of([r.grad_norm[0] for r in groups["default weights"]]).value
     finding = Finding(
-        "Pascanu, Mikolov & Bengio 2013",
+        tr("Pascanu, Mikolov & Bengio 2013"),
         tr("when gradients explode, a plain SGD step can throw the parameters far away and training breaks down; "
            "rescaling the gradient to norm theta when it is larger keeps training stable."),
         tr("the large weights start with a gradient {ratio:.0f} times the default one (medians). Stable: {clipped} of "
@@ -86,7 +86,9 @@ def clipping_comparison(sweeps) -> Comparison:
     title = tr("Gradient clipping: tanh RNN, adding problem T = {T}, SGD lr {lr:g}, {steps} steps, seeds {a}-{b}; "
                "stable = finished with held-out MSE <= {factor:g} x 1/6", T=s.T, lr=s.clip_lr, steps=s.clip_steps,
                a=seeds[0], b=seeds[-1], factor=STABLE_FACTOR)
-    return Comparison(title, "\n".join(lines), (finding,))
+    layout = [("<", 24), (">", 22), (">", 9), (">", 9), (">", 12), "   ", ("<", 0)]
+    table = fixed_columns(layout, header, rows)
+    return Comparison(title, table, (finding,))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -126,7 +128,7 @@ class ExplosionWatch:
         lines = []
         for name in _RUN_NAMES:
             k = int(step)
-            label = f"{tr(_RUN_NAMES[name]):<10} "
+            label = pad(tr(_RUN_NAMES[name]), 10) + " "
             if k >= len(self.weight_norm[name]) or not np.isfinite(self.weight_norm[name][k]):
                 lines.append(label + tr("step {k:>4}: overflowed (at step {at})", k=k, at=self.overflow[name]))
                 continue
@@ -144,7 +146,7 @@ class ExplosionWatch:
                  "", *(self.at(s) for s in at), ""]
         for name in _RUN_NAMES:
             c = float(np.nanmax(self.head_curvature[name]))
-            lines.append(f"{tr(_RUN_NAMES[name]):<10} " + tr(
+            lines.append(pad(tr(_RUN_NAMES[name]), 10) + " " + tr(
                 "largest lr x curvature {c:.2f}: a step on the head alone multiplies the head's error by up to "
                 "|1 - {c:.2f}| = {factor:.2f}", c=c, factor=abs(1 - c)))
         return "\n".join(lines)
@@ -155,15 +157,15 @@ class ExplosionWatch:
         """Coarse (the same on every CPU): did ``||W||_2`` grow over 100-fold, did over half of the
         hidden values saturate, was the head's learning rate x curvature above 2 at the last step
         measured, did the run overflow?"""
-        head = (f"{tr('large weights'):<15}{tr('||W||_2 grew over 100-fold'):<29}{tr('over half saturated'):<22}"
-                f"{tr('lr x curvature over 2 at the end'):<35}{tr('overflowed')}")
-        lines = [head, "-" * len(head)]
+        header = [(tr("large weights"), tr("||W||_2 grew over 100-fold"), tr("over half saturated"),
+                   tr("lr x curvature over 2 at the end"), tr("overflowed"))]
+        rows = []
         for name in _RUN_NAMES:
             w, s, c = self.weight_norm[name], self.saturated[name], self.head_curvature[name]
             last = c[np.isfinite(c)][-1]
-            lines.append(f"{tr(_RUN_NAMES[name]):<15}{_yes(np.nanmax(w) > 100 * w[0]):<29}"
-                         f"{_yes(np.nanmax(s) > 0.5):<22}{_yes(last > 2):<35}{_yes(self.overflow[name] is not None)}")
-        return "\n".join(lines)
+            rows.append((tr(_RUN_NAMES[name]), _yes(np.nanmax(w) > 100 * w[0]), _yes(np.nanmax(s) > 0.5),
+                         _yes(last > 2), _yes(self.overflow[name] is not None)))
+        return fixed_columns([("<", 15), ("<", 29), ("<", 22), ("<", 35), ("<", 0)], header, rows)
 
 
 def watch_explosion(spec: RunSpec, *, steps: int = 100, batch: int = 64) -> ExplosionWatch:

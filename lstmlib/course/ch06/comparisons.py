@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..i18n import N_, tr
+from ..tables import Span, fixed_columns
 from .findings import Comparison, Finding, outcome
 from .runs import TASK_TARGETS
 from .stats import Median, more_often_p, p_text, race
@@ -65,15 +66,14 @@ def _table(groups: dict, task: str, budget: int) -> str:
     classify = next(iter(groups.values()))[0].eval_accuracy is not None
     final = tr("final held-out accuracy") if classify else tr("final held-out MSE")
     target = tr("accuracy >= {x:g}", x=TASK_TARGETS[task]) if classify else tr("MSE < {x:g}", x=TASK_TARGETS[task])
-    head = (f"{tr('model'):<12}{'H':>4}{tr('params'):>8}   {tr('met the target'):<20}"
-            f"{tr('steps to the target'):<24}{final}")
-    sub = f"{'':<27}{f'({target})':<20}{tr('median [95% interval]'):<24}{tr('median [min, max]')}"
-    lines = [head, sub, "-" * max(len(head), len(sub))]
-    for g, rs in groups.items():
-        never = tr("never (> {budget})", budget=budget)
-        lines.append(f"{g:<12}{rs[0].spec.hidden_size:>4}{rs[0].num_parameters:>8}   {_count(rs):<20}"
-                     f"{Median.of(steps_to_target(rs)).text(never=never):<24}{_final(rs, classify)}")
-    return "\n".join(lines)
+    never = tr("never (> {budget})", budget=budget)
+    rows = [(g, rs[0].spec.hidden_size, rs[0].num_parameters, _count(rs),
+             Median.of(steps_to_target(rs)).text(never=never), _final(rs, classify))
+            for g, rs in groups.items()]
+    header = [(tr("model"), "H", tr("params"), tr("met the target"), tr("steps to the target"), final),
+              ("", "", "", tr("({target})", target=target), tr("median [95% interval]"),
+               tr("median [min, max]"))]
+    return fixed_columns([("<", 12), (">", 4), (">", 8), "   ", ("<", 20), ("<", 24), ("<", 0)], header, rows)
 
 
 def model_comparison(sweeps, task: str) -> Comparison:
@@ -99,17 +99,17 @@ def model_comparison(sweeps, task: str) -> Comparison:
     one_zero, zero_one, bias_race, bias_for, bias_against = _better(lstm, zero)
     three_one, one_three, three_race, three_for, three_against = _better(groups[_THREE], lstm)
     findings = (
-        Finding("Hochreiter & Schmidhuber 1997",
+        Finding(tr("Hochreiter & Schmidhuber 1997"),
                 tr("an LSTM learns {task} (T = {T}); a plain RNN does not.", task=name, T=s.T),
                 tr("the LSTM (b_f = 1) met the target on {lstm} seeds, the RNN on {rnn} (Fisher's test: {p}).",
                    lstm=_count(lstm), rnn=_count(rnn), p=p_text(lstm_rnn)),
                 outcome(lstm_rnn, rnn_lstm), n),
-        Finding("Chung et al. 2014",
+        Finding(tr("Chung et al. 2014"),
                 tr("gated units (LSTM, GRU) beat the tanh RNN at about the same number of parameters."),
                 tr("met the target: LSTM {lstm}, GRU {gru}, RNN {rnn} (LSTM vs RNN {p1}; GRU vs RNN {p2}).",
                    lstm=_count(lstm), gru=_count(gru), rnn=_count(rnn), p1=p_text(lstm_rnn), p2=p_text(gru_rnn)),
                 outcome(max(lstm_rnn, gru_rnn), min(rnn_lstm, rnn_gru)), n),
-        Finding("Jozefowicz, Zaremba & Sutskever 2015",
+        Finding(tr("Jozefowicz, Zaremba & Sutskever 2015"),
                 tr("a forget-gate bias of 1 instead of 0 helps the LSTM learn long-range dependencies."),
                 tr("met the target: b_f = 1 on {one}, b_f = 0 on {zero} ({p}); seed by seed, b_f = 1 first on "
                    "{a}, b_f = 0 first on {b}, tied on {ties} (sign test: {q}).", one=_count(lstm), zero=_count(zero),
@@ -140,11 +140,10 @@ def gru_vs_lstm(sweeps) -> Comparison:
     """
     s = sweeps.settings
     lrs = sorted({s.lr, *s.other_lrs})
-    head = (f"{tr('task'):<20}{'lr':>6}   {tr('met the target'):<22}{tr('median steps'):<20}"
-            f"{tr('first to the target'):<22}{tr('sign test')}")
-    sub = f"{'':<29}{'LSTM':<11}{'GRU':<11}{'LSTM':<10}{'GRU':<10}{'LSTM':<7}{'GRU':<7}{tr('tied'):<8}"
-    lines = [head, sub, "-" * len(head)]
-    winners, worse, n_main = {}, [], 0
+    header = [(tr("task"), "lr", Span(tr("met the target"), 2), Span(tr("median steps"), 2),
+               Span(tr("first to the target"), 3), tr("sign test")),
+              ("", "", "LSTM", "GRU", "LSTM", "GRU", "LSTM", "GRU", tr("tied"), "")]
+    rows, winners, worse, n_main = [], {}, [], 0
     for task in ("adding", "temporal-order"):
         for lr in lrs:
             lstm = sweeps.select(task=task, lr=lr, kind="lstm", forget_bias=1.0)
@@ -154,8 +153,8 @@ def gru_vs_lstm(sweeps) -> Comparison:
             rc = race(steps_to_target(lstm), steps_to_target(gru))
             never = tr("never")
             medians = [Median.of(steps_to_target(x)).text(never=never).split(" [")[0] for x in (lstm, gru)]
-            lines.append(f"{tr(TASK_NAMES[task]):<20}{lr:>6g}   {_count(lstm):<11}{_count(gru):<11}"
-                         f"{medians[0]:<10}{medians[1]:<10}{rc.a:<7}{rc.b:<7}{rc.ties:<8}{p_text(rc.p)}")
+            rows.append((tr(TASK_NAMES[task]), f"{lr:g}", _count(lstm), _count(gru), *medians, rc.a, rc.b,
+                         rc.ties, p_text(rc.p)))
             if lr == s.lr:
                 n_main = rc.n
                 faster = None if rc.p >= 0.05 else ("LSTM" if rc.a > rc.b else "GRU")
@@ -167,15 +166,19 @@ def gru_vs_lstm(sweeps) -> Comparison:
            p=p_text(rc.p)) for task, (_, rc) in winners.items())
     faster = {w for w, _ in winners.values()}
     same_everywhere = len(faster) == 1 and None not in faster
-    chung = Finding("Chung et al. 2014", tr("the GRU and the LSTM are comparable: which is better depends on the task."),
+    chung = Finding(tr("Chung et al. 2014"),
+                    tr("the GRU and the LSTM are comparable: which is better depends on the task."),
                     tr("at lr {lr:g}, seed by seed: {said}.", lr=s.lr, said=said),
                     "contrary" if same_everywhere else ("consistent" if len(faster - {None}) == 2
                                                         else "indistinguishable"), n_main)
-    jozefowicz = Finding("Jozefowicz, Zaremba & Sutskever 2015",
+    jozefowicz = Finding(tr("Jozefowicz, Zaremba & Sutskever 2015"),
                          tr("with the forget-gate bias at 1, the LSTM closes the gap to the GRU."),
-                         tr("the GRU was distinguishably faster on: {tasks}.", tasks=", ".join(worse)) if worse else
-                         tr("on no task was the GRU distinguishably faster."),
+                         tr("the GRU was distinguishably faster on: {tasks}.", tasks=tr(", ").join(worse))
+                         if worse else tr("on no task was the GRU distinguishably faster."),
                          "contrary" if worse else "consistent", n_main)
     title = tr("GRU vs LSTM (b_f = 1), matched parameters, the same seeds, at learning rates {lrs}",
                lrs=", ".join(f"{x:g}" for x in lrs))
-    return Comparison(title, "\n".join(lines), (chung, jozefowicz))
+    layout = [("<", 20), (">", 6), "   ", ("<", 11), ("<", 11), ("<", 10), ("<", 10), ("<", 7), ("<", 7),
+              ("<", 8), ("<", 0)]
+    table = fixed_columns(layout, header, rows)
+    return Comparison(title, table, (chung, jozefowicz))

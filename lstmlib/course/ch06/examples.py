@@ -6,20 +6,20 @@ import numpy as np
 
 from ... import _validate, tasks
 from ..i18n import tr
+from ..tables import fixed_columns
 from .runs import seed_number
 
 
 def adding_example(T: int = 10, seed: int = 0) -> str:
     """One sequence of the (modern) adding problem as text: step, value, marker, and the target."""
     X, y = tasks.adding_problem(_validate.positive_int(T, "T"), 1, seed_number(seed), dtype=np.float64)
-    rows = [f"{tr('step'):>4}  {tr('value'):>6}  {tr('marker')}"]
     marked_text = "1   " + tr("<-- marked")
-    for t in range(len(X)):
-        v, m = X[t, 0]
-        rows.append(f"{t + 1:>4}  {v:>6.3f}  {marked_text if m == 1 else '0'}")
+    rows = [(t + 1, f"{v:.3f}", marked_text if m == 1 else "0") for t, (v, m) in enumerate(X[:, 0])]
     marked = np.flatnonzero(X[:, 0, 1] == 1)
-    rows.append(tr("target = {a:.3f} + {b:.3f} = {y:.3f}", a=X[marked[0], 0, 0], b=X[marked[1], 0, 0], y=y[0, 0]))
-    return "\n".join(rows)
+    header = [(tr("step"), tr("value"), tr("marker"))]
+    table = fixed_columns([(">", 4), "  ", (">", 6), "  ", ("<", 0)], header, rows, rule=None)
+    target = tr("target = {a:.3f} + {b:.3f} = {y:.3f}", a=X[marked[0], 0, 0], b=X[marked[1], 0, 0], y=y[0, 0])
+    return table + "\n" + target
 
 
 def temporal_order_example(T: int = 20, seed: int = 0) -> str:
@@ -37,9 +37,7 @@ def baseline_table(T: int = 50, n: int = 100_000, seed: int = 0) -> str:
     rows = [(tasks.adding_task(T), tr("adding T={T}", T=T), "MSE", "1/6"),
             (tasks.adding_task(T, form="original"), tr("adding (original) T={T}", T=T), "MSE", "~1/24"),
             (tasks.temporal_order_task(T), tr("temporal order T={T}", T=T), tr("cross-entropy"), "ln 4")]
-    head = f"{tr('task'):<28}{tr('loss'):<15}{tr('formula'):>9}{tr('value'):>9}{tr('measured'):>10}"
-    lines = [head, "-" * len(head)]
-    for task, name, loss, formula in rows:
-        lines.append(f"{name:<28}{loss:<15}{formula:>9}{task.baseline_loss:>9.4f}"
-                     f"{tasks.constant_baseline(task, n, seed):>10.4f}")
-    return "\n".join(lines)
+    cells = [(name, loss, formula, f"{task.baseline_loss:.4f}",
+              f"{tasks.constant_baseline(task, n, seed):.4f}") for task, name, loss, formula in rows]
+    return fixed_columns([("<", 28), ("<", 15), (">", 9), (">", 9), (">", 10)],
+                         [(tr("task"), tr("loss"), tr("formula"), tr("value"), tr("measured"))], cells)

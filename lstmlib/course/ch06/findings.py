@@ -4,9 +4,9 @@ claim" (``stats``: a one-sided p-value below ``ALPHA`` for or against the claim 
 from __future__ import annotations
 
 import dataclasses
-import textwrap
 
 from ..i18n import N_, tr
+from ..tables import pad, width as text_width, wrap
 from .stats import ALPHA
 
 OUTCOMES = {
@@ -45,9 +45,11 @@ class Finding:
         return tr(OUTCOMES[self.outcome], n=self.seeds)
 
     def lines(self, width: int = 100) -> list[str]:
-        out = textwrap.wrap(tr("{source}: {claim}", source=self.source, claim=self.claim), width)
+        """The finding in lines at most ``width`` columns wide on screen (``tables.wrap``: a number
+        stays with its unit and its neighbours)."""
+        out = wrap(tr("{source}: {claim}", source=self.source, claim=self.claim), width)
         for head, text in ((tr("measured:"), self.measured), (tr("verdict:"), self.verdict)):
-            out += textwrap.wrap(text, width, initial_indent=f"  {head:<10}", subsequent_indent=" " * 12)
+            out += wrap(text, width, initial_indent="  " + pad(head, 10), subsequent_indent=" " * 12)
         return out
 
 
@@ -61,7 +63,7 @@ class Comparison:
     findings: tuple = ()
 
     def __str__(self) -> str:
-        parts = [self.title, "=" * min(len(self.title), 100), self.table]
+        parts = [self.title, "=" * min(text_width(self.title), 100), self.table]
         for f in self.findings:
             parts += [""] + f.lines()
         return "\n".join(parts)

@@ -7,6 +7,7 @@ import numpy as np
 from ... import losses
 from ...optim import SGD, Adam
 from ..i18n import tr
+from ..tables import fixed_columns
 from .runs import seed_number
 
 EPS_RANGE = (0.0, 0.1)
@@ -25,8 +26,7 @@ def loss_gradient_check(seed: int = 0, eps: float = 1e-6) -> str:
     cases = ((tr("mse"), losses.mse, rng.standard_normal((8, 1)), rng.standard_normal((8, 1))),
              (tr("softmax cross-entropy"), losses.softmax_cross_entropy, rng.standard_normal((8, 4)),
               rng.integers(0, 4, size=8)))
-    head = f"{tr('loss'):<24}{tr('value'):>8}{tr('largest relative difference, formula vs numerical'):>52}"
-    lines = [head, "-" * len(head)]
+    rows = []
     for name, fn, z, y in cases:
         value, grad = fn(z, y)
         num = np.zeros_like(z)
@@ -36,8 +36,9 @@ def loss_gradient_check(seed: int = 0, eps: float = 1e-6) -> str:
             zm[j] -= eps
             num[j] = (fn(zp, y)[0] - fn(zm, y)[0]) / (2 * eps)
         rel = np.max(np.abs(grad - num) / np.maximum(np.abs(grad) + np.abs(num), 1e-12))
-        lines.append(f"{name:<24}{value:>8.4f}{rel:>52.1e}")
-    return "\n".join(lines)
+        rows.append((name, f"{value:.4f}", f"{rel:.1e}"))
+    header = [(tr("loss"), tr("value"), tr("largest relative difference, formula vs numerical"))]
+    return fixed_columns([("<", 24), (">", 8), (">", 52)], header, rows)
 
 
 def first_steps_table(grad=(2.0, -0.1, 300.0), lr: float = 0.05) -> str:
@@ -55,9 +56,7 @@ def first_steps_table(grad=(2.0, -0.1, 300.0), lr: float = 0.05) -> str:
         w = [np.zeros_like(g)]  # w_0 = 0, so after the step w holds the update w_1 - w_0
         opt.step(w, [g.copy()])
         rows.append((type(opt).__name__, w[0]))
-    head = f"{'':<18}" + "".join(f"{f'g = {v:g}':>12}" for v in g)
-    lines = [tr("the first update w_1 - w_0 of {sgd}", sgd=repr(SGD(lr))), tr("and of {adam}:", adam=repr(Adam(lr))),
-             "", head, "-" * len(head)]
-    for name, step in rows:
-        lines.append(f"{tr('{name} step', name=name):<18}" + "".join(f"{s:>12.4g}" for s in step))
-    return "\n".join(lines)
+    cells = [[tr("{name} step", name=name)] + [f"{s:.4g}" for s in step] for name, step in rows]
+    table = fixed_columns([("<", 18)] + [(">", 12)] * g.size, [[""] + [f"g = {v:g}" for v in g]], cells)
+    return "\n".join([tr("the first update w_1 - w_0 of {sgd}", sgd=repr(SGD(lr))),
+                      tr("and of {adam}:", adam=repr(Adam(lr))), "", table])

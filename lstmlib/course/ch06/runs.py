@@ -10,6 +10,7 @@ import numpy as np
 
 from ... import _validate, network, optim, tasks, train
 from ...models import MODELS, get_model
+from ..i18n import tr
 from ..progress import reporter
 
 TASKS = {"adding": tasks.adding_task, "temporal-order": tasks.temporal_order_task}
@@ -116,6 +117,7 @@ class RunSpec:
 
     @property
     def label(self) -> str:
+        """The run as progress lines name it, in the course's language: ``"LSTM T=50 b_f=1 seed 0"``."""
         parts = [MODELS[self.kind].title, f"T={self.T}"]
         if self.forget_bias is not None:
             parts.append(f"b_f={self.forget_bias:g}")
@@ -125,7 +127,7 @@ class RunSpec:
             parts.append(f"scale={self.scale:g}")
         if self.clip is not None:
             parts.append(f"clip={self.clip:g}")
-        return " ".join(parts + [f"seed {self.seed}"])
+        return " ".join(parts + [tr("seed {seed}", seed=self.seed)])
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

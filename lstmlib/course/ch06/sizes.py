@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from ... import _validate
 from ...models import MODELS, get_model
-from ..i18n import tr
+from ..i18n import N_, tr
+from ..tables import fixed_columns
 from .runs import TASKS
 
 _ANY_T = 50  # a task's input and output sizes do not depend on its length
+_TASK_LABELS = {"adding": N_("adding"), "temporal-order": N_("temporal-order")}  # the table's short names
 
 
 def _task_sizes(task: str) -> tuple[int, int]:
@@ -38,9 +40,7 @@ def matched_sizes(task: str, lstm_hidden: int = 16, *, reference: str = "lstm") 
 
 def sizes_table(lstm_hidden: int = 16) -> str:
     """Hidden size H and parameter count of each model on each task, matched to the LSTM."""
-    head = f"{tr('task'):<16}{tr('model'):<7}{'H':>4}{tr('parameters'):>12}"
-    lines = [head, "-" * len(head)]
-    for task in TASKS:
-        for kind, H in matched_sizes(task, lstm_hidden).items():
-            lines.append(f"{tr(task):<16}{MODELS[kind].title:<7}{H:>4}{parameter_count(kind, task, H):>12}")
-    return "\n".join(lines)
+    rows = [(tr(_TASK_LABELS[task]), MODELS[kind].title, H, parameter_count(kind, task, H))
+            for task in TASKS for kind, H in matched_sizes(task, lstm_hidden).items()]
+    return fixed_columns([("<", 16), ("<", 7), (">", 4), (">", 12)],
+                         [(tr("task"), tr("model"), "H", tr("parameters"))], rows)

@@ -60,8 +60,9 @@ def _numbers(answer, n: int, per: str):
     items = list(answer) if isinstance(answer, (list, tuple, np.ndarray)) and np.ndim(answer) == 1 else None
     if items is None or not all(_is_number(np.asarray(a).item() if isinstance(a, np.generic) else a)
                                 for a in items):
-        shown = f"the text {answer!r}" if isinstance(answer, str) else (
-            f"{type(answer).__name__} of shape {np.shape(answer)}" if isinstance(answer, np.ndarray) else repr(answer))
+        shown = tr("the text {answer!r}", answer=answer) if isinstance(answer, str) else (
+            tr("{kind} of shape {shape}", kind=type(answer).__name__, shape=np.shape(answer))
+            if isinstance(answer, np.ndarray) else repr(answer))
         return None, Verdict(False, tr("expected a list of {n} numbers, one per {per}, like [0.1, -0.2], got {shown}.",
                                        n=n, per=per, shown=shown[:80]))
     x = np.array([float(a) for a in items])
@@ -99,7 +100,7 @@ def _grade(x, want, right: str, slips, hint: str, *, precision: str, **at) -> Ve
         return Verdict(True, right)
     said = [m for value, m in slips if _near(x, value, _SLIP) and not _near(value, want, _SLIP)]
     if said:
-        return Verdict(False, (" " + tr("Or:") + " ").join(dict.fromkeys(said)))
+        return Verdict(False, tr(" Or: ").join(dict.fromkeys(said)))
     if _near(x, want, _CLOSE):
         return Verdict(False, tr("the method is right; give {precision} (the exercise asks for them).",
                                  precision=precision))
