@@ -105,3 +105,43 @@ def test_wrap_breaks_english_at_spaces_like_textwrap():
     assert wrap("seed by seed, b_f = 1 first on 16", 18) == ["seed by seed,", "b_f = 1 first on", "16"]
     with pytest.raises(ValueError, match="columns: expected"):
         wrap("x", 0)
+# ---- every table the chapters print, in both languages ------------------------------------------
+import json  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("**/[0-9][0-9]_*.ipynb"))
+RULE = re.compile(r"^\s*[-=─]{8,}\s*$")
+COLUMNS = re.compile(r"\S {2,}\S")  # two cells side by side: a table row, not a sentence
+
+
+def _printed_tables(path: Path):
+    """``(cell, header, rule, rows)`` of each plain-text table in a notebook's saved outputs: a rule
+    line of dashes under a header line, and the rows after it up to a blank line."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for k, cell in enumerate(nb["cells"]):
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("text", "")) or "".join(out.get("data", {}).get("text/plain", ""))
+            lines = text.splitlines()
+            for i, line in enumerate(lines):
+                if i and RULE.match(line) and lines[i - 1].strip() and not RULE.match(lines[i - 1]):
+                    rows = []
+                    for row in lines[i + 1:]:
+                        if not COLUMNS.search(row) or RULE.match(row):
+                            break  # the rows end at a blank line, a note or another rule
+                        rows.append(row)
+                    yield k, lines[i - 1], line, rows
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(p.parents[1])) for p in NOTEBOOKS])
+def test_every_printed_table_lines_up_on_screen(path):
+    """Nothing sticks out past the rule: neither the header above it nor a row below it, as a reader
+    sees them in a monospaced output, Chinese characters counted as two columns."""
+    bad = []
+    for k, head, rule, rows in _printed_tables(path):
+        w = width(rule.rstrip())
+        if width(head.rstrip()) > w:
+            bad.append(f"cell {k}: header {width(head.rstrip())} columns over a rule of {w}: {head.strip()[:50]!r}")
+        bad += [f"cell {k}: row of {width(r.rstrip())} columns over a rule of {w}: {r.strip()[:50]!r}"
+                for r in rows if width(r.rstrip()) > w]
+    assert not bad, "\n".join(bad[:20])
