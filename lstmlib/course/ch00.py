@@ -20,7 +20,7 @@ from .ch01 import rnn_gradient_flow
 from .i18n import N_, language, set_language, tr
 
 __all__ = ["NotationRow", "notation_rows", "notation_markdown", "GLOSSARY", "glossary", "glossary_markdown",
-           "Chapter", "CHAPTERS", "chapter_map", "IGNORE_TAG", "UncheckedCell", "unchecked_cells", "unchecked_table", "source"]
+           "parameter_views", "Chapter", "CHAPTERS", "chapter_map", "IGNORE_TAG", "UncheckedCell", "unchecked_cells", "unchecked_table", "source"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +121,25 @@ def notation_markdown(input_size: int = 3, hidden_size: int = 4, batch: int = 2,
     for r in rows:
         out.append(f"| {r.chapter} | ${r.symbol}$ | {r.meaning} | `{r.code}` | {r.dims} | {r.shape} |")
     return "\n".join(out)
+
+
+def parameter_views(p: LSTMParams) -> str:
+    """How ``p`` stores its weights, as text: the object, the shapes of the one weight array and
+    the one bias array, whether ``p.W_fh`` is a view into the weights (it is: writing into it
+    changes the model), and every named parameter with its shape, one gate per line in the
+    article's order."""
+    _validate.params(p, LSTMParams)
+    lines = [str(p),
+             tr("all weights: {weights}   all biases: {biases}", weights=p.weights.shape, biases=p.bias.shape),
+             tr("W_fh is a view into p.weights: {shared}", shared=bool(np.shares_memory(p.W_fh, p.weights))),
+             tr("the {n} parameters, in the article's order:", n=len(p.names))]
+    row = ""
+    for name, a in p.named().items():
+        row += f"  {name:<5} {str(a.shape):<7}"
+        if name.startswith("b"):  # a gate's bias closes its line
+            lines.append(row.rstrip())
+            row = ""
+    return "\n".join(lines)
 
 
 def glossary() -> tuple[tuple[str, str, str, str], ...]:
