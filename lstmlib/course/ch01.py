@@ -103,8 +103,8 @@ def scalar_chain_table(ws=(0.5, 1.5), activations=("relu", "tanh"), backs=(1, 5,
     rows = []
     for c in scalar_chains(ws, activations, steps=steps):
         slope = float(c.slopes[-1])
-        rows.append([c.activation, f"{c.w:g}", f"{slope:.3f}", f"{c.w * slope:.3f}", tr("measured |dE/dh_(T-n)|")]
-                    + [f"{c.reach[n]:.3g}" for n in backs])
+        rows.append([c.activation, f"{c.w:g}", f"{slope:.3f}", f"{c.w * slope:.3f}",
+                     tr("measured |dE/dh_(T-n)|")] + [f"{c.reach[n]:.3g}" for n in backs])
         rows.append(["", "", "", "", "|w|^n"] + [f"{c.w_power[n]:.3g}" for n in backs])
     title = tr("one unit, x_t = {x:g}, loss E = h_T at T = {T}: |dE/dh_(T-n)| from BPTT, and |w|^n",
                x=SCALAR_INPUT, T=steps)
@@ -194,11 +194,12 @@ class RNNGradientFlow:
         """Text: whether the bound holds at every step, ``||delta_1|| / ||delta_T||`` against what
         the bound allows over the T-1 steps, then ``||delta_k||`` and the bound at each step k of
         ``at`` (1 to T), three significant digits."""
-        ks = [whole_number(k, "at", 1, self.steps, tr("T: this flow has T = {T} steps", T=self.steps)) for k in at]
+        note = tr("T: this flow has T = {T} steps", T=self.steps)
+        ks = [whole_number(k, "at", 1, self.steps, note) for k in at]
         allowed = self.bound[0] / self.bound[-1] if self.bound[-1] > 0 else 0.0
         lines = [tr("the bound holds at every step: {holds}", holds=self.bound_holds()),
-                 tr("||delta_1|| / ||delta_T|| = {gain:.3g};  the bound allows up to {allowed:.3g}", gain=self.gain,
-                    allowed=allowed)]
+                 tr("||delta_1|| / ||delta_T|| = {gain:.3g};  the bound allows up to {allowed:.3g}",
+                    gain=self.gain, allowed=allowed)]
         lines += [tr("  k = {k:>2}:  ||delta_k|| = {norm:.3g}   bound = {bound:.3g}", k=k,
                      norm=self.delta_norms[k - 1], bound=self.bound[k - 1]) for k in ks]
         return "\n".join(lines)
@@ -246,10 +247,9 @@ def rnn_gradient_flow(X: np.ndarray, p: RNNParams, state: np.ndarray | None = No
 def sequence_summary(p: RNNParams, hs: np.ndarray) -> str:
     """Text: the RNN ``p`` and the shape of the outputs ``hs (T, B, H)`` it computed, in words."""
     T, B, H = np.shape(hs)
-    return "\n".join([str(p), tr("hs: {shape} -> h_1 .. h_{T}, each a row of {H} numbers", shape=np.shape(hs), T=T, H=H)
-                      if B == 1 else
-                      tr("hs: {shape} -> h_1 .. h_{T}, each {B} rows of {H} numbers", shape=np.shape(hs), T=T, B=B,
-                         H=H)])
+    fields = dict(shape=np.shape(hs), T=T, B=B, H=H)
+    return "\n".join([str(p), tr("hs: {shape} -> h_1 .. h_{T}, each a row of {H} numbers", **fields) if B == 1
+                      else tr("hs: {shape} -> h_1 .. h_{T}, each {B} rows of {H} numbers", **fields)])
 
 
 def sum_check(flow: RNNGradientFlow, grads) -> str:
@@ -259,8 +259,8 @@ def sum_check(flow: RNNGradientFlow, grads) -> str:
     checks = (("sum_k delta_k h_{k-1}^T", "dE/dW", np.allclose(flow.contributions.sum(axis=0), grads.W)),
               ("sum_k delta_k", "dE/db", np.allclose(flow.deltas.sum(axis=(0, 1)), grads.b)))
     size = max(width(name) for name, _, _ in checks)
-    return "\n".join(tr("{sum} equals rnn_backward's {grad}: {same}", sum=pad(name, size), grad=grad, same=bool(same))
-                     for name, grad, same in checks)
+    return "\n".join(tr("{sum} equals rnn_backward's {grad}: {same}", sum=pad(name, size), grad=grad,
+                        same=bool(same)) for name, grad, same in checks)
 
 
 def spectral_examples(size: int = 16, seed: int = 0) -> str:
@@ -411,8 +411,8 @@ def decay_table(experiment: RadiusExperiment, radii=(0.5, 0.9, 1.0, 1.5, 2.0, 3.
         for rho in radii:
             flow = experiment.flow(rho, act, steps)
             factor = flow.beta_f * flow.beta_W
-            rows.append([act, f"{rho:.2f}", f"{factor:.3g}", f"{factor ** (steps - 1):.2g}", f"{flow.gain:.2g}",
-                         f"{flow.early_share(early):.2g}"])
+            rows.append([act, f"{rho:.2f}", f"{factor:.3g}", f"{factor ** (steps - 1):.2g}",
+                         f"{flow.gain:.2g}", f"{flow.early_share(early):.2g}"])
     title = tr("T = {T}: bound and measured are ||delta_1|| / ||delta_T||; early share = what steps "
                "1..T-{early} add to grad_W E, relative", T=steps, early=early)
     return title + "\n" + table(columns, rows, gap=1, widths=[10, 5, 14, 15, 10, 12])
@@ -472,8 +472,9 @@ class EarlyStepsStudy:
                    (tr("(smallest - largest)"), ">"), (tr("n = {n}: median", n=far), ">"),
                    (tr("n for a share < {threshold:.0%}: median", threshold=threshold), ">")]
         near, far_share, hor = self.share(back), self.median_share(far), np.median(self.horizon(threshold), axis=1)
-        rows = [[act, f"{rho:.2f}", f"{np.median(near[j]):.2g}", f"({near[j].min():.2g} - {near[j].max():.2g})",
-                 f"{far_share[j]:.2g}", f"{hor[j]:g}"] for j, (act, rho) in enumerate(self.settings)]
+        rows = [[act, f"{rho:.2f}", f"{np.median(near[j]):.2g}",
+                 f"({near[j].min():.2g} - {near[j].max():.2g})", f"{far_share[j]:.2g}", f"{hor[j]:g}"]
+                for j, (act, rho) in enumerate(self.settings)]
         title = tr("T = {T}, loss at step T, {n} random RNNs per row; the share of "
                    "||grad_W E|| that the steps k <= T - n carry", T=self.steps, n=len(self.seeds))
         return title + "\n" + table(columns, rows, gap=1, widths=[10, 5, 15, 21, 16, 27])

@@ -329,8 +329,9 @@ class ForgetBiasMemory:
     def __str__(self) -> str:
         columns = [("b_f", ">"), (tr("mean f_t"), ">"), (tr("half-life (steps)"), ">"), (tr("corr c_t"), ">"),
                    (tr("corr c~_t"), ">"), (tr("largest |c_t|"), ">")]
-        rows = [[f"{r.forget_bias:.1f}", f"{r.mean_f:.3f}", _steps_text(r.half_life), f"{r.c_correlation:.2f}",
-                 f"{r.candidate_correlation:.2f}", f"{r.max_abs_c:.2f}"] for r in self.rows]
+        rows = [[f"{r.forget_bias:.1f}", f"{r.mean_f:.3f}", _steps_text(r.half_life),
+                 f"{r.c_correlation:.2f}", f"{r.candidate_correlation:.2f}", f"{r.max_abs_c:.2f}"]
+                for r in self.rows]
         note = tr("half-life = ln(1/2) / ln(mean f_t);  corr = correlation of each step with the one before")
         return table(columns, rows, widths=[5, 8, 17, 8, 9, 13], notes=[note])
 

@@ -126,7 +126,8 @@ class ConventionGap:
     def __str__(self) -> str:
         # below 1e-12 the difference is rounding, whose last bits depend on the BLAS build
         tiny = "< 1e-12" if self.open_reset < 1e-12 else f"= {self.open_reset:.1e}"
-        return _aligned([(tr("same weights, reset before vs after the product:"), f"= {self.learned_reset:.3f}"),
+        return _aligned([(tr("same weights, reset before vs after the product:"),
+                          f"= {self.learned_reset:.3f}"),
                          (tr("the same with the reset gate held open (r = 1):"), tiny)])
 
     __repr__ = __str__
@@ -353,7 +354,8 @@ class D2LParity:
         tiny = "< 1e-12" if self.mapped < 1e-12 else f"= {self.mapped:.1e}"
         return (tr("d2l's equations vs lstmlib's gru_forward on the same GRU:") + "\n"
                 + _aligned([(tr("matrices transposed, update gate negated:"), tiny),
-                            (tr("matrices transposed, update gate unchanged:"), f"= {self.unnegated:.3f}")], indent=2))
+                            (tr("matrices transposed, update gate unchanged:"), f"= {self.unnegated:.3f}")],
+                           indent=2))
 
     __repr__ = __str__
 
@@ -417,7 +419,8 @@ def bias_decay_text(title: str, bias: str, keep: tuple[str, int], small_scale: f
     measured with small weights, measured at the usual initialisation)``."""
     name, least = keep
     columns = [(bias, ">"), (name, ">"), (tr("predicted"), ">"),
-               (tr("measured, weights x{scale:g}", scale=small_scale), ">"), (tr("measured, usual init"), ">")]
+               (tr("measured, weights x{scale:g}", scale=small_scale), ">"),
+               (tr("measured, usual init"), ">")]
     cells = [[f"{b:g}", f"{k:.4f}", f"{predicted:.2e}", f"{small:.2e}", f"{usual:.2e}"]
              for b, k, predicted, small, usual in rows]
     return title + "\n" + table(columns, cells, widths=[5, least, 10, 24, 20])
