@@ -104,7 +104,6 @@ def test_glossary_has_the_articles_terms_in_whole_rows():
     ("learning rate", "学习速率", ("学习率",)),
     ("long short-term memory", "长短时记忆网络", ("长短期记忆网络",)),
     ("time step", "时刻", ("时间步",)),
-    ("bias", "偏置项", ("偏置",)),
     ("the layer above / below", "上面一层", ("上一层",)),
 ])
 def test_glossary_lists_the_synonyms_met_elsewhere_apart_from_the_courses_term(english, term, synonyms):

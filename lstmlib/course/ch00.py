@@ -177,8 +177,8 @@ def glossary() -> tuple[tuple[str, str, str, str], ...]:
          tr("the article's circle operator, * in numpy")),
         ("diagonal matrix", "对角矩阵", "", tr("diag[f'(net)] in the RNN's error recursion")),
         ("spectral norm, spectral radius", "谱范数、谱半径", "",
-         tr("the largest singular value of W, how far it can stretch a vector; the largest |eigenvalue|, how "
-            "fast W^n grows")),
+         tr("the largest singular value of W, how far it can stretch a vector; the largest size of an "
+            "eigenvalue, how fast W^n grows")),
         ("loss (function) E", "损失", tr("误差函数 (the article), 损失函数 (d2l-zh)"),
          tr("the number training makes small")),
         ("error term delta", "误差项", "", tr("the derivative of the loss E with respect to a weighted input: "
@@ -195,7 +195,7 @@ def glossary() -> tuple[tuple[str, str, str, str], ...]:
          tr("an output that depends on an input many steps earlier")),
         ("gradient check", "梯度检查", tr("梯度检验"), tr("comparing a backward pass with finite differences")),
         ("gradient clipping", "梯度裁剪", "",
-         tr("scaling the gradient down when its norm exceeds a threshold theta: g <- theta g / ||g||")),
+         tr("scaling the gradient down to the norm theta whenever its norm exceeds theta (chapter 06)")),
         ("learning rate", "学习速率", tr("学习率 (d2l-zh)"), tr("the size of a step of gradient descent")),
         ("parameter count", "参数量", tr("参数个数, 参数数量"), tr("how many numbers a model learns")),
         ("fused weights", "融合", tr("合并"), tr("all gates' weights in one matrix, so that one matrix product "
