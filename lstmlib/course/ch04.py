@@ -180,7 +180,8 @@ def _variants(name: str):
     flags = [k for k, v in m.options.items() if isinstance(v, bool)]
     if not flags:
         return [({}, m.title)]
-    return [({k: v}, f"{m.title}, {tr(_OPTION_LABELS.get((k, v), f'{k}={v}'))}") for k in flags for v in (False, True)]
+    return [({k: v}, tr("{model}, {option}", model=m.title, option=tr(_OPTION_LABELS.get((k, v), f"{k}={v}"))))
+            for k in flags for v in (False, True)]
 
 
 def _formula(gates: int, biases: int) -> str:
@@ -240,7 +241,7 @@ class TorchParity:
         names = {"output h": tr("output h"), "input X": tr("input X")}
         cells = [(names.get(name, name), f"< {self.tol:.0e}" if v <= self.tol else f"{v:.2e}")
                  for name, v in self.differences.items()]
-        heads = (tr("array"), "max |lstmlib - torch|")
+        heads = (tr("array"), tr("max |lstmlib - torch|"))
         first = max([14] + [width(h) + 2 for h, _ in [heads, *cells]])
         lines = [pad(name, first) + pad(value, 24, ">") for name, value in [heads, *cells]]
         fields = dict(n=len(self.differences) - 1, tol=self.tol)
