@@ -342,3 +342,13 @@ def test_joined_shape():
     wrong(exercises.check_joined_shape((4, 3)), "one half")
     wrong(exercises.check_joined_shape((4, 8)), "H+D")
     wrong(exercises.check_joined_shape("4x7"), "text")
+
+
+def test_parameter_views_shows_the_fused_storage_and_the_articles_names():
+    p = ll.LSTMParams.init(input_size=3, hidden_size=4, rng=np.random.default_rng(0))
+    lines = ch00.parameter_views(p).splitlines()
+    assert lines[:4] == [str(p), "all weights: (16, 7)   all biases: (16,)", "W_fh is a view into p.weights: True",
+                         "the 12 parameters, in the article's order:"]
+    assert lines[4:] == [f"  W_{g}h  (4, 4)   W_{g}x  (4, 3)   b_{g}   (4,)" for g in "fico"]
+    with pytest.raises(ValueError, match="p"):
+        ch00.parameter_views(ll.RNNParams.init(3, 4, np.random.default_rng(0)))

@@ -243,7 +243,8 @@ class TorchParity:
                  for name, v in self.differences.items()]
         heads = (tr("array"), tr("max |lstmlib - torch|"))
         first = max([14] + [width(h) + 2 for h, _ in [heads, *cells]])
-        lines = [pad(name, first) + pad(value, 24, ">") for name, value in [heads, *cells]]
+        second = max([24] + [width(v) + 2 for _, v in [heads, *cells]])
+        lines = [pad(name, first) + pad(value, second, ">") for name, value in [heads, *cells]]
         fields = dict(n=len(self.differences) - 1, tol=self.tol)
         lines.append(tr("PyTorch parity: the output and all {n} gradient arrays agree to {tol:.0e}", **fields)
                      if self.passed else
