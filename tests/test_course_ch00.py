@@ -94,20 +94,38 @@ def test_glossary_has_the_articles_terms_in_whole_rows():
     assert len(lines) == len(ch00.GLOSSARY) + 2
 
 
-@pytest.mark.parametrize("english, synonyms", [
-    ("hidden state", ("隐状态", "隐藏状态")),
-    ("cell state c_t", ("细胞状态", "记忆元")),
-    ("candidate cell state", ("候选记忆元",)),
-    ("backpropagation through time", ("通过时间反向传播",)),
-    ("loss", ("损失函数",)),
-    ("long short-term memory", ("长短期记忆网络",)),
-    ("time step", ("时间步",)),
+@pytest.mark.parametrize("english, term, synonyms", [
+    ("hidden state", "输出值", ("隐状态", "隐藏状态")),
+    ("cell state c_t", "单元状态", ("细胞状态", "记忆元")),
+    ("candidate cell state", "候选状态", ("当前输入的单元状态", "候选记忆元")),
+    ("backpropagation through time", "沿时间反向传播", ("通过时间反向传播",)),
+    ("truncated BPTT", "截断的沿时间反向传播", ("截断 BPTT",)),
+    ("loss", "损失", ("误差函数", "损失函数")),
+    ("learning rate", "学习速率", ("学习率",)),
+    ("long short-term memory", "长短时记忆网络", ("长短期记忆网络",)),
+    ("time step", "时刻", ("时间步",)),
+    ("the layer above / below", "上面一层", ("上一层",)),
 ])
-def test_glossary_lists_the_synonyms_met_elsewhere_apart_from_the_articles_term(english, synonyms):
+def test_glossary_lists_the_synonyms_met_elsewhere_apart_from_the_courses_term(english, term, synonyms):
     (row,) = [r for r in ch00.GLOSSARY if r[0].startswith(english)]
-    _, article, other, _ = row
+    _, course, other, _ = row
+    assert term in course, (english, course)
     for word in synonyms:
-        assert word in other and word not in article, (english, word)
+        assert word in other and word not in course, (english, word)
+
+
+def test_glossary_names_the_courses_terms_as_the_term_list_chooses_them():
+    """The second column is the course's term: no variant that the term list (zh_terms.tsv) bans,
+    and every term issue 17 found missing is there."""
+    terms = Path(ch00.__file__).resolve().parent / "locale" / "zh_terms.tsv"
+    banned = [re.compile(line.split("\t")[2]) for line in terms.read_text(encoding="utf-8").splitlines()
+              if line.strip() and not line.startswith("#") and line.split("\t")[2]]
+    for row in ch00.GLOSSARY:
+        assert not [b.pattern for b in banned if b.search(row[1])], row
+    course = {row[1] for row in ch00.GLOSSARY}
+    for term in ("梯度裁剪", "学习速率", "截断的沿时间反向传播", "困惑度", "嵌入", "饱和", "每字符比特数",
+                 "更新门、重置门"):
+        assert term in course, term
 
 
 def test_source_view_shows_the_tested_code():
@@ -324,3 +342,13 @@ def test_joined_shape():
     wrong(exercises.check_joined_shape((4, 3)), "one half")
     wrong(exercises.check_joined_shape((4, 8)), "H+D")
     wrong(exercises.check_joined_shape("4x7"), "text")
+
+
+def test_parameter_views_shows_the_fused_storage_and_the_articles_names():
+    p = ll.LSTMParams.init(input_size=3, hidden_size=4, rng=np.random.default_rng(0))
+    lines = ch00.parameter_views(p).splitlines()
+    assert lines[:4] == [str(p), "all weights: (16, 7)   all biases: (16,)", "W_fh is a view into p.weights: True",
+                         "the 12 parameters, in the article's order:"]
+    assert lines[4:] == [f"  W_{g}h  (4, 4)   W_{g}x  (4, 3)   b_{g}   (4,)" for g in "fico"]
+    with pytest.raises(ValueError, match="p"):
+        ch00.parameter_views(ll.RNNParams.init(3, 4, np.random.default_rng(0)))

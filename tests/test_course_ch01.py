@@ -6,6 +6,7 @@ Expected values come from elsewhere than the code under test: finite differences
 passes written out here, the fast BPTT against the readable one, closed forms (``w^n``), numpy's
 own SVD and eigenvalues."""
 import dataclasses
+import types
 
 import numpy as np
 import pytest
@@ -461,3 +462,46 @@ def test_critical_radius():
     wrong(exercises.check_critical_radius(1.0), "still vanishes")
     wrong(exercises.check_critical_radius(want - 0.05), "still vanishes")
     wrong(exercises.check_critical_radius(want + 0.5), "smaller radius")
+
+
+# ---- what the notebook prints, from the chapter's functions (so that the Chinese chapter translates it) ---
+def test_the_small_examples_printouts_say_what_the_library_computed():
+    rng = np.random.default_rng(1)
+    r = ll.RNNParams.init(input_size=2, hidden_size=3, rng=rng)
+    X = rng.standard_normal((4, 1, 2))
+    hs, _ = ll.rnn_forward(X, r)
+    assert ch01.sequence_summary(r, hs).splitlines() == [
+        str(r), "hs: (4, 1, 3) -> h_1 .. h_4, each a row of 3 numbers"]
+    assert ch01.sequence_summary(r, np.zeros((5, 2, 3))).endswith("each 2 rows of 3 numbers")
+    flow = ch01.rnn_gradient_flow(X, r)
+    lines = flow.error_term_table().splitlines()
+    assert len(lines) == 4 and lines[2].startswith("k = 3 ")
+    assert f"||delta_k|| = {flow.delta_norms[2]:.4f}" in lines[2] and f"bound = {flow.bound[2]:.4f}" in lines[2]
+    dhs = np.zeros_like(hs)
+    dhs[-1] = 1.0
+    g = ll.fused.rnn_backward(dhs, ll.fused.rnn_forward(X, r)[1])
+    assert ch01.sum_check(flow, g).splitlines() == [
+        "sum_k delta_k h_{k-1}^T equals rnn_backward's dE/dW: True",
+        "sum_k delta_k           equals rnn_backward's dE/db: True"]
+    halved = types.SimpleNamespace(W=g.W, b=g.b / 2)  # a wrong bias gradient is reported as such
+    assert ch01.sum_check(flow, halved).splitlines()[1].endswith("dE/db: False")
+
+
+def test_the_bound_report_reads_the_flow_at_the_steps_asked_for():
+    flow = ch01.radius_experiment().flow(radius=0.9, activation="tanh", steps=30)
+    lines = flow.bound_report(at=(1, 30)).splitlines()
+    assert lines[0] == f"the bound holds at every step: {flow.bound_holds()}" and flow.bound_holds()
+    assert lines[1] == (f"||delta_1|| / ||delta_T|| = {flow.gain:.3g};  the bound allows up to "
+                        f"{flow.bound[0] / flow.bound[-1]:.3g}")
+    assert lines[2] == f"  k =  1:  ||delta_k|| = {flow.delta_norms[0]:.3g}   bound = {flow.bound[0]:.3g}"
+    assert len(lines) == 4
+    with pytest.raises(ValueError, match="at: expected a whole number from 1 to 30"):
+        flow.bound_report(at=(31,))
+
+
+def test_spectral_examples_tell_the_radius_from_the_norm():
+    lines = ch01.spectral_examples(size=16, seed=0).splitlines()
+    A = np.random.default_rng(0).standard_normal((16, 16)) / 4
+    assert lines[0] == (f"random A:     spectral radius {ch01.spectral_radius(A):.3f}, "
+                        f"spectral norm {ch01.spectral_norm(A):.3f}")
+    assert "spectral radius 1.000" in lines[1] and lines[2].endswith("spectral radius 1.000, spectral norm 1.000")

@@ -1,9 +1,11 @@
 """Tables laid out by display width: a CJK character takes two columns, and the layout must
 follow (header, rule and rows of one width on screen)."""
+import re
 import textwrap
 
 import pytest
 
+from lstmlib.course import i18n
 from lstmlib.course.tables import Span, fixed_columns, pad, rule_for, table, width, wrap
 
 
@@ -145,3 +147,92 @@ def test_every_printed_table_lines_up_on_screen(path):
         bad += [f"cell {k}: row of {width(r.rstrip())} columns over a rule of {w}: {r.strip()[:50]!r}"
                 for r in rows if width(r.rstrip()) > w]
     assert not bad, "\n".join(bad[:20])
+
+
+def test_minimum_widths_and_a_gap_per_pair_of_columns():
+    text = table([("a", "<"), ("bb", ">"), ("c", ">")], [("x", "1", "2")], gap=[1, 0], widths=[3, 4, 4])
+    assert text.splitlines() == ["a     bb   c", "-" * 12, "x      1   2"]
+    with pytest.raises(ValueError, match="widths: expected 3"):
+        table([("a", "<"), ("b", "<"), ("c", "<")], [], widths=[1, 2])
+    with pytest.raises(ValueError, match="gap: expected"):
+        table([("a", "<"), ("b", "<")], [], gap=[1, 1])
+
+
+# ---- the tables chapters 01, 02 and 04 print, in a language whose words are twice as wide ----------
+def _wide(message: str) -> str:
+    """A stand-in translation: every letter outside the placeholders becomes a CJK character, so that
+    each header is about twice as wide on screen as in English and wider than its English column."""
+    return re.sub(r"(\{[^{}]*\})|[A-Za-z]", lambda m: m.group(1) or "宽", message)
+
+
+class _WideCatalog(dict):
+    def get(self, message, default=None):
+        return _wide(message)
+
+
+@pytest.fixture
+def wide(monkeypatch):
+    monkeypatch.setitem(i18n._catalogs, "zh", _WideCatalog())
+    i18n.set_language("zh")
+    try:
+        yield
+    finally:
+        i18n.set_language("en")
+
+
+def _ruled_table(text: str, n_rows: int):
+    """``(the line above the rule, the rule, the n_rows rows below it)`` of the table in ``text``."""
+    lines = text.splitlines()
+    k = next(k for k, line in enumerate(lines) if line and set(line) == {"-"})
+    return lines[k - 1], lines[k], lines[k + 1:k + 1 + n_rows]
+
+
+def _tables():
+    import numpy as np
+    import lstmlib as ll
+    from lstmlib.course import ch01, ch02, ch04
+    rng = np.random.default_rng(1)
+    r = ll.RNNParams.init(2, 3, rng)
+    X = rng.standard_normal((4, 1, 2))
+    exp = ch01.radius_experiment(max_steps=20)
+    p8 = ll.LSTMParams.init(3, 8, np.random.default_rng(2), forget_bias=1.0)
+    X8 = np.random.default_rng(3).standard_normal((12, 1, 3))
+    q = ll.GRUParams.init(2, 3, np.random.default_rng(0))
+    return {  # name: (text, number of rows)
+        "scalar chains": (ch01.scalar_chain_table(ws=(0.5,), activations=("tanh",), backs=(1, 5)), 2),
+        "product order": (ch01.product_order_check(X, r).table(), 3),
+        "decay": (ch01.decay_table(exp, radii=(0.5, 1.5), steps=20), 4),
+        "early steps": (ch01.early_steps_study(radii=(0.9,), activations=("tanh",), steps=12,
+                                               seeds=range(2)).table(), 1),
+        "memory": (str(ch02.forget_bias_memory(X8, p8, forget_biases=(1.0, 3.0))), 2),
+        "parameter counts": (ch04.parameter_count_table(input_size=32, hidden_size=128), 4),
+        "equal size": (ch04.equal_size_table(input_size=2, hidden_size=16, output_size=1), 3),
+        "update bias": (str(ch04.update_bias_table(biases=(0.0, -3.0), steps=10)), 2),
+        "gradient check": (i18n.show(ll.check_gradients(np.ones((2, 1, 2)), q, 0)), 11),
+    }
+
+
+def test_every_table_of_chapters_01_02_04_lines_up_when_its_words_are_wide(wide):
+    for name, (text, n_rows) in _tables().items():
+        head, rule, rows = _ruled_table(text, n_rows)
+        # the rule spans the header and every row, and the widest of them reaches its end
+        assert len(rows) == n_rows and "宽" in text, (name, text)
+        assert width(rule) == max(width(line) for line in [head, *rows]), (name, text)
+
+
+def test_the_unruled_blocks_of_chapters_02_and_04_line_up_when_their_words_are_wide(wide):
+    import numpy as np
+    from lstmlib.course import ch02, ch04
+    half = ch02.half_life_table(forget=(0.5, 1.0)).splitlines()
+    assert width(half[0]) == width(half[1])  # the values, right-aligned, end in the same columns
+    table_lines = ch02.parameter_table(ch02.worked_example()[1]).splitlines()
+    starts = {width(line[:line.index("[")]) for line in table_lines[1:]}
+    assert starts == {width(table_lines[0][:table_lines[0].index("W_gh")])}
+    for text in (str(ch04.compare_gru_conventions(steps=3)), str(ch04.d2l_parity(steps=3))):
+        lines = [line for line in text.splitlines() if "|" in line]
+        ends = {width(line[:line.index("|")]) for line in lines}  # "max |h difference|" starts in one column
+        assert len(lines) == 2 and len(ends) == 1, text
+    parity = ch04.TorchParity({"output h": 1e-14, "weight_ih_l0": 2e-13}, 1e-12)
+    widths = {width(line) for line in str(parity).splitlines()[:3]}
+    assert len(widths) == 1, str(parity)
+    assert np.isfinite(ch02.half_life(0.5))

@@ -136,6 +136,30 @@ def test_report_text_is_stable_below_display_floor():
         report["X"]
 
 
+def test_report_lines_up_by_the_width_it_is_given():
+    """A translation may widen a header; with a display width (two columns per wide character) the
+    header, the rule and the rows keep one width on screen, and the English table is unchanged."""
+    rows = (gc.GradcheckRow("W_fh", (4, 4), 3.21e-10, 4.5e-11, 1e-9, "relative"),
+            gc.GradcheckRow("b_f", (4,), 0.123456, 0.5, 1e-9, "FAIL"))
+    report = gc.GradcheckReport(rows, tol=1e-7, atol=1e-10)
+    assert report.format(width=len) == str(report)
+    labels = {"array": "数组", "relative error": "相对误差", "FD error": "有限差分误差", "pass": "通过",
+              "FAIL": "失败", "result": "结果"}
+
+    def tr(message, **fields):
+        return labels.get(message, message).format(**fields)
+
+    def wide(text):  # a CJK character takes two columns
+        return sum(2 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in text)
+
+    head, rule, *body = report.format(tr, width=wide).splitlines()
+    assert set(rule) == {"-"} and wide(rule) == wide(head)  # the verdicts' header ends the widest line
+    end = wide(head[:head.index("有限差分误差")]) + wide("有限差分误差")
+    for line, row in zip(body, rows):  # each FD error ends in the column where its header ends
+        assert line[:end].endswith(report._fmt_fd(row)), (line, end)
+    assert [wide(line) for line in body[:2]] == [wide(head)] * 2
+
+
 def test_compare_gradients_passes_on_any_of_its_three_criteria():
     a = {"x": np.array([1.0, 2.0]), "y": np.array([1e-12, 0.0]), "z": np.array([1.0, 1.0])}
     n = {"x": np.array([1.0, 2.0 + 1e-9]), "y": np.array([0.0, 0.0]), "z": np.array([1.0, 1.0 + 1e-4])}

@@ -2,7 +2,8 @@
 
 ``notation_rows`` builds the table "article symbol -> code name -> shape" by running the library
 on a small problem and reading each shape off the real object, so the table cannot drift from
-the code. ``GLOSSARY`` pairs each key term with the article's Chinese term.
+the code. ``GLOSSARY`` pairs each key term with the Chinese term the course uses and the synonyms
+a reader meets elsewhere.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from .ch01 import rnn_gradient_flow
 from .i18n import N_, language, set_language, tr
 
 __all__ = ["NotationRow", "notation_rows", "notation_markdown", "GLOSSARY", "glossary", "glossary_markdown",
-           "Chapter", "CHAPTERS", "chapter_map", "IGNORE_TAG", "UncheckedCell", "unchecked_cells", "unchecked_table", "source"]
+           "parameter_views", "Chapter", "CHAPTERS", "chapter_map", "IGNORE_TAG", "UncheckedCell", "unchecked_cells", "unchecked_table", "source"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,9 +124,29 @@ def notation_markdown(input_size: int = 3, hidden_size: int = 4, batch: int = 2,
     return "\n".join(out)
 
 
+def parameter_views(p: LSTMParams) -> str:
+    """How ``p`` stores its weights, as text: the object, the shapes of the one weight array and
+    the one bias array, whether ``p.W_fh`` is a view into the weights (it is: writing into it
+    changes the model), and every named parameter with its shape, one gate per line in the
+    article's order."""
+    _validate.params(p, LSTMParams)
+    lines = [str(p),
+             tr("all weights: {weights}   all biases: {biases}", weights=p.weights.shape,
+                biases=p.bias.shape),
+             tr("W_fh is a view into p.weights: {shared}", shared=bool(np.shares_memory(p.W_fh, p.weights))),
+             tr("the {n} parameters, in the article's order:", n=len(p.names))]
+    row = ""
+    for name, a in p.named().items():
+        row += f"  {name:<5} {str(a.shape):<7}"
+        if name.startswith("b"):  # a gate's bias closes its line
+            lines.append(row.rstrip())
+            row = ""
+    return "\n".join(lines)
+
+
 def glossary() -> tuple[tuple[str, str, str, str], ...]:
-    """``GLOSSARY`` in the current language (``tr``): the English terms and the article's Chinese
-    terms as they are, the meanings (and the English notes among the synonyms) translated."""
+    """``GLOSSARY`` in the current language (``tr``): the English terms and the course's Chinese
+    terms as they are, the synonyms' notes and the meanings translated."""
     return (
         # d2l-zh is the Chinese edition of Dive into Deep Learning, 《动手学深度学习》.
         ("recurrent neural network (RNN)", "循环神经网络", "",
@@ -137,28 +158,70 @@ def glossary() -> tuple[tuple[str, str, str, str], ...]:
         ("hidden state, output h_t", "输出值 h_t", tr("隐状态 (d2l-zh), 隐藏状态"), tr("what a step passes up and to the next step")),
         ("cell state c_t", "单元状态", tr("记忆元 (d2l-zh, the memory cell), 细胞状态"),
          tr("the LSTM's long-term memory, updated by + and *")),
-        ("candidate cell state c~_t", "当前输入的单元状态", tr("候选记忆元 (d2l-zh)"), tr("what the current input proposes to write")),
+        ("candidate cell state c~_t (the GRU's h~_t)", "候选状态",
+         tr("当前输入的单元状态 (the article's description), 候选记忆元 (d2l-zh), 候选隐状态 (d2l-zh, the GRU's)"),
+         tr("what the current input proposes to write")),
         ("gate", "门", "", tr("a vector of numbers in (0, 1) that multiplies another vector element by element")),
         ("forget gate f_t", "遗忘门", "", tr("how much of c_{t-1} survives into c_t")),
         ("input gate i_t", "输入门", "", tr("how much of c~_t is written into c_t")),
         ("output gate o_t", "输出门", "", tr("how much of tanh(c_t) becomes h_t")),
-        ("update gate, reset gate (GRU)", "更新门, 重置门", "", tr("the GRU's two gates")),
+        ("update gate, reset gate (GRU)", "更新门、重置门", "", tr("the GRU's two gates")),
         ("weighted input net", "加权输入", "", tr("W h + U x + b, what an activation function is applied to")),
         ("activation function", "激活函数", "", tr("sigmoid, tanh, ... applied element by element")),
+        ("saturation", "饱和", "",
+         tr("an activation far from 0, where sigmoid or tanh is flat: its slope is near 0, so it passes almost "
+            "no gradient back")),
         ("weight matrix", "权重矩阵", "", tr("W, U, W_fh, ...: what training changes")),
-        ("bias", "偏置项", "", tr("b_f, b_i, ...: the constant part of a weighted input")),
-        ("element-wise product", "按元素乘", "", tr("the article's circle operator, * in numpy")),
+        ("bias", "偏置项", tr("偏置 (d2l-zh)"), tr("b_f, b_i, ...: the constant part of a weighted input")),
+        ("element-wise product", "按元素乘", tr("按元素乘法, Hadamard 积 (d2l-zh)"),
+         tr("the article's circle operator, * in numpy")),
         ("diagonal matrix", "对角矩阵", "", tr("diag[f'(net)] in the RNN's error recursion")),
+        ("spectral norm, spectral radius", "谱范数、谱半径", "",
+         tr("the largest singular value of W, how far it can stretch a vector; the largest size of an "
+            "eigenvalue, how fast W^n grows")),
+        ("loss (function) E", "损失", tr("误差函数 (the article), 损失函数 (d2l-zh)"),
+         tr("the number training makes small")),
         ("error term delta", "误差项", "", tr("the derivative of the loss E with respect to a weighted input: "
                                              "delta_k in chapter 01, delta_{f,t}, ... in chapter 03 (the errors "
                                              "of the states are written delta h_t, delta c_t)")),
         ("backpropagation through time (BPTT)", "沿时间反向传播", tr("通过时间反向传播 (d2l-zh)"),
          tr("the chain rule applied backwards over the unrolled steps")),
+        ("truncated BPTT", "截断的沿时间反向传播", tr("截断 BPTT, 截断的时间反向传播"),
+         tr("BPTT over one chunk of a long sequence at a time: the state is carried into the next chunk, the "
+            "gradient stops at the chunk's start")),
         ("vanishing gradient", "梯度消失", "", tr("error terms shrinking exponentially with the distance in time")),
         ("exploding gradient", "梯度爆炸", "", tr("error terms growing exponentially with the distance in time")),
-        ("long-range dependency", "长距离的依赖", "", tr("an output that depends on an input many steps earlier")),
-        ("gradient check", "梯度检查", "", tr("comparing a backward pass with finite differences")),
-        ("loss / error function E", "误差函数", "损失函数", tr("the number training makes small")),
+        ("long-range dependency", "长距离的依赖", tr("长期依赖 (d2l-zh)"),
+         tr("an output that depends on an input many steps earlier")),
+        ("gradient check", "梯度检查", tr("梯度检验"), tr("comparing a backward pass with finite differences")),
+        ("gradient clipping", "梯度裁剪", "",
+         tr("scaling the gradient down to the norm theta whenever its norm exceeds theta (chapter 06)")),
+        ("learning rate", "学习速率", tr("学习率 (d2l-zh)"), tr("the size of a step of gradient descent")),
+        ("parameter count", "参数量", tr("参数个数, 参数数量"), tr("how many numbers a model learns")),
+        ("fused weights", "融合", tr("合并"), tr("all gates' weights in one matrix, so that one matrix product "
+                                                "computes every weighted input of a step")),
+        ("convention (a way of writing the GRU)", "约定", tr("写法"),
+         tr("the article's, PyTorch's or d2l's way of writing the same GRU (chapter 04)")),
+        ("the layer above / below", "上面一层 / 下面一层",
+         tr("上一层 (the article's name for the layer below, layer l-1)"),
+         tr("in a stack of layers, the one that reads this layer's output / the one whose output this layer "
+            "reads")),
+        ("adding problem, temporal order problem", "加法问题、时序顺序问题", "",
+         tr("the two long-range tasks of Hochreiter and Schmidhuber (1997) that chapter 06 trains on")),
+        ("embedding", "嵌入", tr("嵌入向量"),
+         tr("a learned vector per symbol (here per character), looked up by its number")),
+        ("dropout", "暂退法", tr("丢弃法 (d2l-zh, first edition), dropout"),
+         tr("zeroing random units while training (here between layers), so that the model cannot lean on any "
+            "one")),
+        ("bits per character", "每字符比特数", tr("BPC"),
+         tr("the loss per character in bits (logarithm to base 2): how well a text model predicts; lower is "
+            "better")),
+        ("perplexity", "困惑度", "", tr("2 to the power of the bits per character: the number of equally likely "
+                                        "characters the model's uncertainty amounts to")),
+        ("peephole connection", "窥视孔连接", tr("猫眼连接"),
+         tr("a gate that also reads the cell state, through a diagonal weight (chapter 08)")),
+        ("notebook, notebook cell", "笔记本、单元格", tr("notebook, 代码单元"),
+         tr("a Jupyter document and one of its boxes of code or text (单元 alone is the LSTM's cell)")),
     )
 
 
@@ -173,15 +236,17 @@ def _in_english(build):
 
 
 GLOSSARY: tuple[tuple[str, str, str, str], ...] = _in_english(glossary)
-"""The course's key terms: (English, the article's Chinese term, other Chinese terms for the same
-thing that a reader meets elsewhere ("" when the article's term is the usual one), one line of
-meaning). Always English; ``glossary()`` gives it in the current language."""
+"""The course's key terms: (English, the Chinese term the course uses: the article's wherever the
+course follows it, else d2l-zh's; other Chinese terms for the same thing that a reader meets
+elsewhere, the article's among them where the course departs from it ("" when there are none
+worth naming); one line of meaning). Always English; ``glossary()`` gives it in the current
+language. ``locale/zh_terms.tsv`` holds the same choices for the test of the Chinese texts."""
 
 
 def glossary_markdown() -> str:
-    """``glossary()`` as a markdown table, in the current language: the article's Chinese term in
-    its own column, the terms met elsewhere (synonyms, not the article's) in the next."""
-    out = [tr("| English | 中文: the article's term | 中文: also met elsewhere (synonyms) | meaning |"),
+    """``glossary()`` as a markdown table, in the current language: the course's Chinese term in
+    its own column, the terms met elsewhere (synonyms, the course does not use them) in the next."""
+    out = [tr("| English | 中文: the course's term | 中文: also met elsewhere (synonyms) | meaning |"),
            "|---|---|---|---|"]
     out += [f"| {en} | {zh} | {other or '—'} | {meaning} |" for en, zh, other, meaning in glossary()]
     return "\n".join(out)

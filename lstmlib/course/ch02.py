@@ -25,6 +25,7 @@ from ..state import LSTMState
 from ..lstm import lstm_forward as readable_lstm_forward
 from ._args import whole_number
 from .i18n import tr
+from .tables import pad, table, width
 
 __all__ = ["ARTICLE_GATES", "INPUT_PATTERNS", "GateTrace", "input_pattern", "gate_switch_trace", "half_life",
            "half_life_table", "StepTrace", "lstm_step_trace", "worked_example", "parameter_table",
@@ -132,9 +133,11 @@ def half_life_table(forget=(0.3, 0.7, 0.9, 0.97, 1.0)) -> str:
     if not forget:
         raise ValueError("forget: expected at least one forget-gate value, got none")
     lives = [_steps_text(half_life(f)) for f in forget]
-    w = max(6, *(len(x) + 2 for x in lives))
-    return "\n".join([f"{tr('forget gate f'):<20}" + "".join(f"{f:>{w}g}" for f in forget),
-                      f"{tr('half-life (steps)'):<20}" + "".join(f"{x:>{w}}" for x in lives)])
+    labels = [tr("forget gate f"), tr("half-life (steps)")]
+    w = max(6, *(width(x) + 2 for x in lives))
+    first = max(20, *(width(x) + 2 for x in labels))
+    return "\n".join([pad(labels[0], first) + "".join(f"{f:>{w}g}" for f in forget),
+                      pad(labels[1], first) + "".join(pad(x, w, ">") for x in lives)])
 
 
 # ---- one LSTM step, equation by equation ---------------------------------------------------------
@@ -247,13 +250,14 @@ def parameter_table(p: LSTMParams, decimals: int = 1) -> str:
         return "[" + " ".join(f"{x:{w}.{decimals}f}" for x in v) + "]"
 
     cols = (f"{'W_gh':<{H * (w + 1) + 3}}", f"{'W_gx':<{D * (w + 1) + 3}}", "b_g")
-    lines = [f"{tr('gate'):<6}" + "".join(cols)]
+    first = max(6, width(tr("gate")) + 2)
+    lines = [pad(tr("gate"), first) + "".join(cols)]
     weights = p.named()
     for g in ARTICLE_GATES:
         Wh, Wx, b = weights[f"W_{g}h"], weights[f"W_{g}x"], weights[f"b_{g}"]
         for r in range(H):
             label = g if r == 0 else ""
-            lines.append(f"{label:<6}{row(Wh[r])}  {row(Wx[r])}  {b[r]:{w}.{decimals}f}")
+            lines.append(f"{pad(label, first)}{row(Wh[r])}  {row(Wx[r])}  {b[r]:{w}.{decimals}f}")
     return "\n".join(lines)
 
 
@@ -323,14 +327,13 @@ class ForgetBiasMemory:
         return {r.forget_bias: r for r in self.rows}[forget_bias]
 
     def __str__(self) -> str:
-        head = (f"{'b_f':>5}  {tr('mean f_t'):>8}  {tr('half-life (steps)'):>17}  {tr('corr c_t'):>8}  "
-                f"{tr('corr c~_t'):>9}  {tr('largest |c_t|'):>13}")
-        lines = [head, "-" * len(head)]
-        for r in self.rows:
-            lines.append(f"{r.forget_bias:5.1f}  {r.mean_f:8.3f}  {_steps_text(r.half_life):>17}  "
-                         f"{r.c_correlation:8.2f}  {r.candidate_correlation:9.2f}  {r.max_abs_c:13.2f}")
-        lines.append(tr("half-life = ln(1/2) / ln(mean f_t);  corr = correlation of each step with the one before"))
-        return "\n".join(lines)
+        columns = [("b_f", ">"), (tr("mean f_t"), ">"), (tr("half-life (steps)"), ">"), (tr("corr c_t"), ">"),
+                   (tr("corr c~_t"), ">"), (tr("largest |c_t|"), ">")]
+        rows = [[f"{r.forget_bias:.1f}", f"{r.mean_f:.3f}", _steps_text(r.half_life),
+                 f"{r.c_correlation:.2f}", f"{r.candidate_correlation:.2f}", f"{r.max_abs_c:.2f}"]
+                for r in self.rows]
+        note = tr("half-life = ln(1/2) / ln(mean f_t);  corr = correlation of each step with the one before")
+        return table(columns, rows, widths=[5, 8, 17, 8, 9, 13], notes=[note])
 
     __repr__ = __str__
 

@@ -13,7 +13,8 @@ from ..gru import GRUParams, gru_backward, gru_forward, gru_step_backward
 from ..models import MODELS, get_model
 from . import _checks
 from .ch02 import held_gate_bias
-from .i18n import tr
+from .i18n import N_, tr
+from .tables import pad, table, width
 
 __all__ = ["FixedGateRun", "held_gates", "gru_fixed_gates", "GateLab", "ConventionGap",
            "compare_gru_conventions", "ParameterCount", "parameter_counts", "parameter_count_table",
@@ -107,6 +108,14 @@ class GateLab:
         return gru_fixed_gates(self.X, self.params, z, r, self.h0)
 
 
+def _aligned(rows, indent: int = 0) -> str:
+    """Lines ``label  max |h difference| value``, the labels padded to one width on screen, so that
+    the comparisons line up in any language. ``rows``: ``(label, value)`` pairs."""
+    size = max(width(label) for label, _ in rows)
+    return "\n".join(" " * indent + pad(label, size) + " " + tr("max |h difference|") + " " + value
+                     for label, value in rows)
+
+
 @dataclasses.dataclass(frozen=True)
 class ConventionGap:
     """How far apart the two GRU conventions are on the same weights (``compare_gru_conventions``)."""
@@ -116,10 +125,10 @@ class ConventionGap:
 
     def __str__(self) -> str:
         # below 1e-12 the difference is rounding, whose last bits depend on the BLAS build
-        tiny = "< 1e-12" if self.open_reset < 1e-12 else f"{self.open_reset:.1e}"
-        return (tr("same weights, reset before vs after the product: max |h difference| = {gap:.3f}",
-                   gap=self.learned_reset) + "\n"
-                + tr("the same with the reset gate held open (r = 1):     max |h difference| {gap}", gap=tiny))
+        tiny = "< 1e-12" if self.open_reset < 1e-12 else f"= {self.open_reset:.1e}"
+        return _aligned([(tr("same weights, reset before vs after the product:"),
+                          f"= {self.learned_reset:.3f}"),
+                         (tr("the same with the reset gate held open (r = 1):"), tiny)])
 
     __repr__ = __str__
 
@@ -161,8 +170,8 @@ PYTORCH_OPTIONS = {"reset_after": True}
 """The options PyTorch's recurrent layers compute with (``nn.GRU`` applies the reset gate after the
 product): a variant that sets one of these otherwise has no PyTorch layer."""
 
-_OPTION_LABELS = {("reset_after", False): "reset before (article)",
-                  ("reset_after", True): "reset after (cuDNN, PyTorch)"}
+_OPTION_LABELS = {("reset_after", False): N_("reset before (article)"),
+                  ("reset_after", True): N_("reset after (cuDNN, PyTorch)")}
 
 
 def _variants(name: str):
@@ -171,7 +180,8 @@ def _variants(name: str):
     flags = [k for k, v in m.options.items() if isinstance(v, bool)]
     if not flags:
         return [({}, m.title)]
-    return [({k: v}, f"{m.title}, {tr(_OPTION_LABELS.get((k, v), f'{k}={v}'))}") for k in flags for v in (False, True)]
+    return [({k: v}, tr("{model}, {option}", model=m.title, option=tr(_OPTION_LABELS.get((k, v), f"{k}={v}"))))
+            for k in flags for v in (False, True)]
 
 
 def _formula(gates: int, biases: int) -> str:
@@ -203,13 +213,12 @@ def parameter_count_table(input_size: int, hidden_size: int, *, reference: str =
     relative to the ``reference`` model's (a registry name)."""
     ref = get_model(reference, "reference")
     rows = parameter_counts(input_size, hidden_size)
-    head = f"{tr('model'):<34}{tr('formula'):>16}{'lstmlib':>10}{'PyTorch':>10}{tr('vs {model}', model=ref.title):>9}"
+    columns = [(tr("model"), "<"), (tr("formula"), ">"), ("lstmlib", ">"), ("PyTorch", ">"),
+               (tr("vs {model}", model=ref.title), ">")]
     largest = ref.parameter_count(input_size, hidden_size)
-    lines = [f"D = {input_size}, H = {hidden_size}", head, "-" * len(head)]
-    for r in rows:
-        torch_n = f"{'-':>10}" if r.pytorch is None else f"{r.pytorch:>10}"
-        lines.append(f"{r.label:<34}{r.formula:>16}{r.lstmlib:>10}{torch_n}{r.lstmlib / largest:>9.2f}")
-    return "\n".join(lines)
+    rows = [[r.label, r.formula, str(r.lstmlib), "-" if r.pytorch is None else str(r.pytorch),
+             f"{r.lstmlib / largest:.2f}"] for r in parameter_counts(input_size, hidden_size)]
+    return f"D = {input_size}, H = {hidden_size}\n" + table(columns, rows, widths=[34, 14, 8, 8, 7])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -229,11 +238,13 @@ class TorchParity:
         if self.skipped:
             reason = tr("torch is not installed") if self.skipped == "torch is not installed" else self.skipped
             return tr("PyTorch parity: skipped ({reason})", reason=reason)
-        lines = [f"{tr('array'):<14}{'max |lstmlib - torch|':>24}"]
         names = {"output h": tr("output h"), "input X": tr("input X")}
-        for name, v in self.differences.items():
-            lines.append(f"{names.get(name, name):<14}"
-                         f"{('< ' + format(self.tol, '.0e')) if v <= self.tol else format(v, '.2e'):>24}")
+        cells = [(names.get(name, name), f"< {self.tol:.0e}" if v <= self.tol else f"{v:.2e}")
+                 for name, v in self.differences.items()]
+        heads = (tr("array"), tr("max |lstmlib - torch|"))
+        first = max([14] + [width(h) + 2 for h, _ in [heads, *cells]])
+        second = max([24] + [width(v) + 2 for _, v in [heads, *cells]])
+        lines = [pad(name, first) + pad(value, second, ">") for name, value in [heads, *cells]]
         fields = dict(n=len(self.differences) - 1, tol=self.tol)
         lines.append(tr("PyTorch parity: the output and all {n} gradient arrays agree to {tol:.0e}", **fields)
                      if self.passed else
@@ -343,10 +354,10 @@ class D2LParity:
 
     def __str__(self) -> str:
         tiny = "< 1e-12" if self.mapped < 1e-12 else f"= {self.mapped:.1e}"
-        return "\n".join([
-            tr("d2l's equations vs lstmlib's gru_forward on the same GRU:"),
-            tr("  matrices transposed, update gate negated:   max |h difference| {gap}", gap=tiny),
-            tr("  matrices transposed, update gate unchanged: max |h difference| = {gap:.3f}", gap=self.unnegated)])
+        return (tr("d2l's equations vs lstmlib's gru_forward on the same GRU:") + "\n"
+                + _aligned([(tr("matrices transposed, update gate negated:"), tiny),
+                            (tr("matrices transposed, update gate unchanged:"), f"= {self.unnegated:.3f}")],
+                           indent=2))
 
     __repr__ = __str__
 
@@ -408,13 +419,13 @@ def bias_decay_text(title: str, bias: str, keep: tuple[str, int], small_scale: f
     at initialisation, the predicted share of the gradient that reaches step 1 and the two measured
     ones. ``keep``: the column's header and width; ``rows``: ``(bias, keep, predicted,
     measured with small weights, measured at the usual initialisation)``."""
-    name, width = keep
-    head = (f"{bias:>5}  {name:>{width}}  {tr('predicted'):>10}  "
-            f"{tr('measured, weights x{scale:g}', scale=small_scale):>24}  {tr('measured, usual init'):>20}")
-    lines = [title, head, "-" * len(head)]
-    for b, k, predicted, small, usual in rows:
-        lines.append(f"{b:>5g}  {k:>{width}.4f}  {predicted:>10.2e}  {small:>24.2e}  {usual:>20.2e}")
-    return "\n".join(lines)
+    name, least = keep
+    columns = [(bias, ">"), (name, ">"), (tr("predicted"), ">"),
+               (tr("measured, weights x{scale:g}", scale=small_scale), ">"),
+               (tr("measured, usual init"), ">")]
+    cells = [[f"{b:g}", f"{k:.4f}", f"{predicted:.2e}", f"{small:.2e}", f"{usual:.2e}"]
+             for b, k, predicted, small, usual in rows]
+    return title + "\n" + table(columns, cells, widths=[5, least, 10, 24, 20])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -497,15 +508,15 @@ def equal_size_table(input_size: int, hidden_size: int, output_size: int = 0, *,
     H = _validate.positive_int(hidden_size, "hidden_size")
     ref = get_model(reference, "reference")
     target = model_parameter_count(reference, D, H, output_size)
-    head = (f"{tr('model'):<6}{tr('parameters at H = {H}', H=H):>22}"
-            f"{tr('H for the {model} count', model=ref.title):>22}{tr('parameters there'):>18}")
+    columns = [(tr("model"), "<"), (tr("parameters at H = {H}", H=H), ">"),
+               (tr("H for the {model} count", model=ref.title), ">"), (tr("parameters there"), ">")]
     fields = dict(D=D, K=output_size, H=H, target=target, model=ref.title)
-    lines = [tr("D = {D}, output layer of {K} included: every model at H = {H}, or sized to the {model}'s {target} "
+    title = (tr("D = {D}, output layer of {K} included: every model at H = {H}, or sized to the {model}'s {target} "
                 "parameters", **fields) if output_size else
-             tr("D = {D}: every model at H = {H}, or sized to the {model}'s {target} parameters", **fields),
-             head, "-" * len(head)]
+             tr("D = {D}: every model at H = {H}, or sized to the {model}'s {target} parameters", **fields))
+    rows = []
     for name, m in MODELS.items():
         H2 = matching_hidden_size(name, D, target, output_size)
-        lines.append(f"{m.title:<6}{model_parameter_count(name, D, H, output_size):>22}{H2:>22}"
-                     f"{model_parameter_count(name, D, H2, output_size):>18}")
-    return "\n".join(lines)
+        rows.append([m.title, str(model_parameter_count(name, D, H, output_size)), str(H2),
+                     str(model_parameter_count(name, D, H2, output_size))])
+    return title + "\n" + table(columns, rows, widths=[6, 20, 20, 16])

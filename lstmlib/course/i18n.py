@@ -71,11 +71,13 @@ class Text(str):
 
 def show(obj) -> Text:
     """A model-layer report in the course's language: a ``GradcheckReport``'s table, a
-    ``History``'s summary line. The model layer writes English; it takes ``tr`` from here."""
+    ``History``'s summary line. The model layer writes English; it takes ``tr`` from here, and a
+    table its display width (``tables.width``: a CJK character takes two columns)."""
     from ..gradcheck import GradcheckReport
     from ..train import History
+    from .tables import width
     if isinstance(obj, GradcheckReport):
-        return Text(obj.format(tr))
+        return Text(obj.format(tr, width=width))
     if isinstance(obj, History):
         return Text(obj.summary(tr=tr))
     raise ValueError(f"obj: expected a GradcheckReport or a History, got {type(obj).__name__}")

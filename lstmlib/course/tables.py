@@ -37,26 +37,34 @@ def pad(text, columns: int, align: str = "<") -> str:
     return " " * (extra // 2) + text + " " * (extra - extra // 2)
 
 
-def table(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence], *, gap: int = 2,
-          rule: str = "-", notes: Sequence[str] = ()) -> str:
+def table(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence], *, gap: int | Sequence[int] = 2,
+          rule: str = "-", notes: Sequence[str] = (), widths: Sequence[int] | None = None) -> str:
     """A table: ``columns`` are ``(header, align)`` pairs, ``rows`` sequences of cells (already
     formatted strings, or anything ``str`` gives). Each column is as wide as its widest cell on
-    screen; a rule as wide as the header line follows the header; ``notes`` are lines after the
-    rows."""
+    screen, and at least ``widths[j]`` when given; ``gap`` spaces stand between two columns (one
+    number for all, or one per pair of neighbours); a rule as wide as the header line follows the
+    header; ``notes`` are lines after the rows."""
     headers = [str(h) for h, _ in columns]
     aligns = [a for _, a in columns]
     cells = [[str(c) for c in row] for row in rows]
     for k, row in enumerate(cells):
         if len(row) != len(columns):
             raise ValueError(f"rows[{k}]: expected {len(columns)} cells like columns, got {len(row)}")
-    widths = [max([width(h)] + [width(r[j]) for r in cells]) for j, h in enumerate(headers)]
-    sep = " " * gap
+    least = [0] * len(columns) if widths is None else list(widths)
+    if len(least) != len(columns):
+        raise ValueError(f"widths: expected {len(columns)} numbers like columns, got {len(least)}")
+    gaps = [gap] * (len(columns) - 1) if isinstance(gap, int) else list(gap)
+    if len(gaps) != len(columns) - 1 or any(not isinstance(g, int) or g < 0 for g in gaps):
+        raise ValueError(f"gap: expected a whole number >= 0 or {len(columns) - 1} of them, got {gap!r}")
+    sizes = [max([least[j], width(h)] + [width(r[j]) for r in cells]) for j, h in enumerate(headers)]
 
-    def line(items):
-        return sep.join(pad(t, w, a) for t, w, a in zip(items, widths, aligns)).rstrip()
+    def line(items, rstrip=True):
+        out = pad(items[0], sizes[0], aligns[0])
+        for g, t, w, a in zip(gaps, items[1:], sizes[1:], aligns[1:]):
+            out += " " * g + pad(t, w, a)
+        return out.rstrip() if rstrip else out
 
-    head = line(headers)
-    out = [head, rule * width(sep.join(pad(h, w) for h, w in zip(headers, widths)))]
+    out = [line(headers), rule * width(line(headers, rstrip=False))]
     out += [line(r) for r in cells]
     return "\n".join(out + list(notes))
 

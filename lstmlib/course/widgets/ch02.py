@@ -5,7 +5,7 @@ import ipywidgets as W
 
 from .. import ch02, plots
 from .._args import whole_number
-from ..i18n import tr
+from ..i18n import N_, tr
 from ..plots._style import blank_figure
 from .explorer import _WIDE, Explorer, _margins, _slider
 
@@ -53,8 +53,8 @@ def gate_bias_explorer(*, steps: int = 40, seed: int = 0) -> Explorer:
     pic = plots.BiasPicture(fig, lab)
     _margins(fig, left=0.065, right=0.925, bottom=0.14, top=0.83, wspace=0.22)
     controls = {name: _slider(BIAS_START[name], -6.0, 6.0, 0.25, tr(label), width="280px")
-                for name, label in (("b_f", "forget bias b_f"), ("b_i", "input bias b_i"),
-                                    ("b_o", "output bias b_o"))}
+                for name, label in (("b_f", N_("forget bias b_f")), ("b_i", N_("input bias b_i")),
+                                    ("b_o", N_("output bias b_o")))}
     for slider in controls.values():  # a redraw takes ~55 ms: fast enough to follow the drag
         slider.continuous_update = True
 
