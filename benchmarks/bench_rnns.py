@@ -29,6 +29,7 @@ import numpy as np
 
 import lstmlib as ll
 from lstmlib import article, fused
+from lstmlib.train import blas_kernel
 
 SIZES = [(1, 50, 10, 32), (32, 50, 64, 128), (64, 100, 128, 256), (128, 200, 256, 512)]  # B, T, D, H
 
@@ -54,16 +55,6 @@ def median_time(fn, repeats: int, warmup: int = 2, clock=time.perf_counter) -> f
         fn()
         times.append(clock() - t0)
     return statistics.median(times)
-
-
-def blas_kernel() -> str:
-    """Which BLAS numpy runs and with which kernels: the ratio to torch depends on it (torch's LSTM
-    runs oneDNN's own kernels, AVX-512 where the CPU has it, whatever OPENBLAS_CORETYPE says)."""
-    from threadpoolctl import threadpool_info
-    for lib in threadpool_info():
-        if lib.get("internal_api") == "openblas":
-            return f"OpenBLAS {lib.get('version')}, {lib.get('architecture')} kernels"
-    return "numpy's BLAS: " + ", ".join(sorted({lib.get("internal_api", "?") for lib in threadpool_info()}))
 
 
 def gemm_limit(dtype) -> float:

@@ -33,6 +33,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads, in the workers too
 
 from lstmlib.course import ch06  # noqa: E402
+from lstmlib.train import blas_kernel  # noqa: E402
 
 
 def run_all(settings: ch06.Settings, workers: int, log) -> tuple[list, dict]:
@@ -52,7 +53,8 @@ def run_all(settings: ch06.Settings, workers: int, log) -> tuple[list, dict]:
                   f"wall {(time.perf_counter() - start) / 60:5.1f} min", file=log, flush=True)
     meta = dict(workers=workers, wall_minutes=round((time.perf_counter() - start) / 60, 1),
                 cpu_minutes=round(cpu / 60, 1),
-                machine=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+                machine=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                blas=blas_kernel())
     return records, meta
 
 

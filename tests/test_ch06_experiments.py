@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from lstmlib import losses, network, optim, tasks, train
+from lstmlib.train import blas_kernel
 from lstmlib.activations import sigmoid
 from lstmlib.course import ch05
 from lstmlib.course import ch06 as E
@@ -361,6 +362,27 @@ def _assert_same_record(a, b):
             np.testing.assert_allclose(x, y, rtol=1e-5, err_msg=name)
 
 
+def _assert_same_outcome(a, b):
+    """The same run on other matrix-product kernels: float32 sums rounded differently grow over a
+    run (up to a few per cent of a late loss, measured between OpenBLAS's Haswell and SkylakeX
+    kernels), so what must agree is what the chapter reads off the file: the spec, whether and
+    about when the run met its target, its first evaluation (before any update, so the same to
+    float32's rounding) and its last loss to 10 per cent. (Plain SGD at lr 0.5 on an RNN amplifies a
+    rounding difference from its second step: only the first evaluation and the outcome hold there.)"""
+    assert a.spec == b.spec and a.num_parameters == b.num_parameters
+    assert a.solved == b.solved and (a.diverged_at is None) == (b.diverged_at is None)
+    if a.solved:
+        assert abs(a.solved_at - b.solved_at) <= a.spec.eval_every, (a.solved_at, b.solved_at)
+    np.testing.assert_allclose(a.eval_loss[0], b.eval_loss[0], rtol=1e-5, err_msg="first evaluation")
+    if a.spec.optimizer != "sgd":
+        np.testing.assert_allclose(a.eval_loss[-1], b.eval_loss[-1], rtol=0.1, atol=0.01, err_msg="last evaluation")
+
+
+def _same_kernels(shipped) -> bool:
+    """Whether the file was trained on the matrix-product kernels this test runs on."""
+    return shipped.meta.get("blas") == blas_kernel()
+
+
 def test_the_script_runs_the_tiny_sweeps_end_to_end(tmp_path, tiny):
     import runpy
     script = runpy.run_path(str(E.DATA.parents[3] / "scripts" / "ch06_sweeps.py"))
@@ -397,16 +419,19 @@ def test_the_shipped_file_is_what_the_runs_give(fields):
     shipped = E.load_sweeps()
     (want,) = shipped.select(**fields)
     plan = next(p for p in E.plans() if want.spec in p.specs)
-    _assert_same_record(E.record(want.spec, per_step=plan.per_step, reach=plan.reach), want)
+    got = E.record(want.spec, per_step=plan.per_step, reach=plan.reach)
+    (_assert_same_record if _same_kernels(shipped) else _assert_same_outcome)(got, want)
 
 
 def test_the_shipped_explosion_starts_as_the_runs_give():
     """An exploding run is chaotic: another processor's rounding can move where it overflows (the
     README tells of one). Its first steps are not chaotic yet, and must match the file."""
-    (want,) = E.load_sweeps().select(optimizer="sgd", seed=0, scale=0.5, clip=None)
-    got = E.run(dataclasses.replace(want.spec, steps=20), progress=False).record
-    np.testing.assert_allclose(got.loss, want.loss[:20], rtol=1e-5)
-    np.testing.assert_allclose(got.grad_norm, want.grad_norm[:20], rtol=1e-5)
+    shipped = E.load_sweeps()
+    (want,) = shipped.select(optimizer="sgd", seed=0, scale=0.5, clip=None)
+    steps = 20 if _same_kernels(shipped) else 1  # other kernels: the second step already differs
+    got = E.run(dataclasses.replace(want.spec, steps=steps), progress=False).record
+    np.testing.assert_allclose(got.loss, want.loss[:steps], rtol=1e-5)
+    np.testing.assert_allclose(got.grad_norm, want.grad_norm[:steps], rtol=1e-5)
 
 
 # ---- the explosion, watched ---------------------------------------------------------------------------
