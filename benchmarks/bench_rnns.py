@@ -29,9 +29,9 @@ import numpy as np
 
 import lstmlib as ll
 from lstmlib import article, fused
+from lstmlib.train import blas_kernel
 
 SIZES = [(1, 50, 10, 32), (32, 50, 64, 128), (64, 100, 128, 256), (128, 200, 256, 512)]  # B, T, D, H
-GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 try:
     import torch
@@ -41,17 +41,19 @@ except ImportError:  # the benchmark still runs, without the torch column
     torch = None
 
 
-def median_time(fn, repeats: int, warmup: int = 2) -> float:
+def median_time(fn, repeats: int, warmup: int = 2, clock=time.perf_counter) -> float:
     """Median wall time of ``repeats`` calls after ``warmup`` untimed ones. The first calls that
     touch hundreds of MB of fresh memory are several times slower on a virtual machine whose host
-    hands pages out lazily; training loops run in the steady state that the warm-up reaches."""
+    hands pages out lazily; training loops run in the steady state that the warm-up reaches.
+    ``clock=time.thread_time`` measures the calling thread's CPU time instead: on a shared machine
+    the honest figure for one-thread work, as it leaves out the time other processes held the core."""
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return statistics.median(times)
 
 
@@ -107,7 +109,8 @@ def main(argv=None) -> int:
     ap.add_argument("--models", default="lstm,gru,rnn")
     args = ap.parse_args(argv)
     sizes = SIZES[:-1] if args.quick else SIZES
-    print(f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ", torch not installed"))
+    peer_version = f", torch {torch.__version__}" if torch else ", torch not installed"
+    print(f"numpy {np.__version__} ({blas_kernel()}){peer_version}")
     limits = {dt: gemm_limit(dt) for dt in (np.float32, np.float64)}
     print("GEMM limit here: " + ", ".join(f"{np.dtype(dt).name} {v:.0f} GFLOP/s" for dt, v in limits.items()))
     for model in args.models.split(","):
@@ -136,7 +139,7 @@ def main(argv=None) -> int:
                         t_torch.append(median_time(f_torch, reps, warm))
                         time.sleep(0.3)
                 a, fresh = min(t_ours), min(t_fresh)
-                flops = 3 * 2 * T * B * (D + H) * GATES[model] * H
+                flops = 3 * 2 * T * B * (D + H) * ll.MODELS[model].gates * H
                 row = [f"{B}, {T}, {D}, {H}", np.dtype(dt).name, f"{a:.4g}", f"{100 * flops / a / 1e9 / limits[dt]:.0f}%",
                        f"{fresh:.4g}", f"{fresh / a:.2f}x"]
                 if f_torch is not None:

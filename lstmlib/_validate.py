@@ -87,6 +87,8 @@ def state(value, name: str, *, cell: bool, batch: int, size: int, dtype: np.dtyp
         if isinstance(value, tuple):
             raise ValueError(f"{name}: expected the array h (B, H) (the state of an RNN or GRU), got a "
                              f"tuple of {len(value)}" + (" (an LSTM's (h, c)?)" if len(value) == 2 else ""))
+        if isinstance(value, dict):
+            raise ValueError(f"{name}: expected the array h (B, H) (the state of an RNN or GRU), got dict")
         return part(value, name)
     if value is None:
         return LSTMState(part(None, name), part(None, name))
@@ -107,6 +109,8 @@ def rng(value, name: str = "rng") -> np.random.Generator:
     if isinstance(value, np.random.Generator):
         return value
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(f"{name}: expected a np.random.Generator or an int seed >= 0, got {value}")
         return np.random.default_rng(int(value))
     raise ValueError(
         f"{name}: expected a np.random.Generator (e.g. np.random.default_rng(0)) or an int seed, "
@@ -136,7 +140,9 @@ def sequence_inputs(p, cls, X, state0, *, cell: bool = False):
     try:
         return X, state(state0, "state", cell=cell, batch=X.shape[1], size=p.hidden_size, dtype=p.dtype)
     except ValueError as err:
-        if "shape" in str(err):  # a batch that disagrees: often X given batch-major
+        parts = state0 if cell and isinstance(state0, (tuple, list)) else (state0,)
+        if any(np.ndim(a) == 2 and np.shape(a)[0] != X.shape[1] for a in parts if a is not None):
+            # a batch that disagrees: often X given batch-major
             raise ValueError(f"{err} (B is X's second axis: sequences are time-major, X (T, B, D))") from None
         raise
 

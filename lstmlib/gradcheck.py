@@ -148,20 +148,34 @@ class GradcheckReport:
             return f"< {self.tol:.0e}"
         return f"{r.numeric_error:.2g}"
 
-    def format(self, tr: Callable[..., str] | None = None) -> str:
-        """The table. ``tr(message, **fields)`` translates the labels (``None``: English)."""
+    def format(self, tr: Callable[..., str] | None = None, width: Callable[[str], int] = len) -> str:
+        """The table. ``tr(message, **fields)`` translates the labels (``None``: English);
+        ``width(text)`` measures a cell on screen (``len`` for English; the course passes a
+        display width that counts a CJK character as two columns), so that translated headers
+        line up with their columns."""
         tr = tr or (lambda m, **f: m.format(**f) if f else m)
-        head = (f"{tr('array'):<7} {tr('shape'):<11} {tr('relative error'):>14} {tr('FD error'):>10} "
-                f"{tr('max abs error'):>14}  {tr('result')}")
-        lines = [head, "-" * len(head)]
         results = {"relative": tr("pass"), "absolute": tr("pass (abs)"),
                    "within FD error": tr("pass (within FD error)"), "FAIL": tr("FAIL")}
+        columns = [(tr("array"), "<", 7), (tr("shape"), "<", 11), (tr("relative error"), ">", 14),
+                   (tr("FD error"), ">", 10), (tr("max abs error"), ">", 14), (tr("result"), "<", 0)]
+        rows = []
         for r in self.rows:
             show_abs = r.decided_by in ("absolute", "FAIL")
-            lines.append(
-                f"{r.name:<7} {str(r.shape):<11} {self._fmt(r.relative_error, not r.passed):>14} "
-                f"{self._fmt_fd(r):>10} {self._fmt(r.max_abs_error, show_abs):>14}  "
-                f"{results[r.decided_by]}")
+            rows.append((r.name, str(r.shape), self._fmt(r.relative_error, not r.passed), self._fmt_fd(r),
+                         self._fmt(r.max_abs_error, show_abs), results[r.decided_by]))
+        sizes = [max([least, width(head)] + [width(row[j]) for row in rows])
+                 for j, (head, _, least) in enumerate(columns)]
+
+        def line(cells) -> str:
+            out = []
+            for text, (_, align, _), size in zip(cells, columns, sizes):
+                fill = " " * max(0, size - width(text))
+                out.append(text + fill if align == "<" else fill + text)
+            return (" ".join(out[:-1]) + "  " + out[-1]).rstrip()  # two spaces before the verdict
+
+        head = line([c[0] for c in columns])
+        lines = [head, "-" * (sum(sizes) + len(sizes))]
+        lines += [line(row) for row in rows]
         rule = tr("pass: relative error <= {tol:g}, or max abs error <= {atol:g}, or relative error "
                   "<= {k:g} x FD error", tol=self.tol, atol=self.atol, k=self.fd_factor)
         if self.passed:
@@ -203,7 +217,13 @@ def compare_gradients(analytic: dict[str, np.ndarray], numeric: dict[str, np.nda
     return GradcheckReport(tuple(rows), tol, atol, fd_factor, note)
 
 
-FLOAT32_NOTE = ("checked in float64, on a copy of the float32 parameters: float32 rounds at 1e-7, "
+def N_(message: str) -> str:
+    """``message`` unchanged: marks English a course may translate (``tr(report.note)``) so that its
+    catalog update finds it (gettext's convention; the course's ``i18n.N_`` does the same)."""
+    return message
+
+
+FLOAT32_NOTE = N_("checked in float64, on a copy of the float32 parameters: float32 rounds at 1e-7, "
                 "which swamps finite differences")
 
 

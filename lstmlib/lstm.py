@@ -75,7 +75,8 @@ def lstm_step_forward(x: np.ndarray, p: LSTMParams, state: LSTMState | None = No
     o = sigmoid(h_prev @ p.W_oh.T + x @ p.W_ox.T + p.b_o)          # (5) output gate
     tanh_c = np.tanh(c)
     h = o * tanh_c                                                 # (6) output
-    return LSTMState(h, c), LSTMStepCache(x, h_prev, c_prev, f, i, c_tilde, o, c, tanh_c, p)
+    state = LSTMState(h, c.copy())  # the caller's own c: the cache keeps its c_t
+    return state, LSTMStepCache(x, h_prev, c_prev, f, i, c_tilde, o, c, tanh_c, p)
 
 
 def lstm_step_backward(dstate: LSTMState, cache: LSTMStepCache) -> LSTMGrads:

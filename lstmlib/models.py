@@ -10,6 +10,7 @@ testing types or names::
     g = m.backward(dhs, cache, dstate)
     state, step = m.step_forward(x, p, state)          # one step (generation, one character at a time)
     m.title, m.gates, m.has_cell, m.parameter_count(D, H)
+    m.keep(cache), m.keep_name                        # what the memory keeps per step: f, 1 - z
 
 A model's init options and their defaults are read off its parameter class's ``init``, so there is
 one table of defaults: the one in the signatures.
@@ -22,17 +23,22 @@ from typing import Callable
 
 import numpy as np
 
-from . import _validate, fused, gru, lstm, rnn
+from . import _validate, fused, fused_variants, gru, lstm, rnn, variants
 from .params import Params
 
-__all__ = ["Model", "MODELS", "model_of", "get_model"]
+__all__ = ["Model", "MODELS", "MORE_MODELS", "model_of", "get_model"]
 
 
 @dataclasses.dataclass(frozen=True)
 class Model:
     """One recurrent model: its name and title, parameter and gradient classes, whether its state
     has a cell state (the LSTM's ``(h, c)``) and its functions: one step forward and backward, the
-    readable sequence loops and the fast ones."""
+    readable sequence loops and the fast ones.
+
+    ``keep(cache) -> (T, B, H)``: what the memory keeps of itself at each step along its direct
+    path, read off a sequence cache (readable or fast), named by ``keep_name``: the LSTM's forget
+    gate f (``c_t = f_t c_{t-1} + i_t c~_t``), the GRU's ``1 - z`` (``h_t = (1 - z_t) h_{t-1} +
+    z_t h~_t``). ``None`` for the RNN, whose state has no such path."""
 
     name: str
     title: str
@@ -46,6 +52,9 @@ class Model:
     fast_forward: Callable
     fast_backward: Callable
     fast_cache: type
+    keep: Callable | None = None
+    keep_name: str = ""
+    fast_stepper: Callable | None = None
 
     @property
     def gates(self) -> int:
@@ -98,6 +107,18 @@ class Model:
             return self.reference_forward(X, p, state)
         return self.fast_forward(X, p, state, workspace=workspace)
 
+    def stepper(self, p) -> Callable:
+        """``step(x (B, D), state) -> state``: one step forward without a cache, for generation
+        (one character at a time): the fast step kernel the sequence loop runs, prepared once for
+        the weights ``p`` has now, or the readable ``step_forward`` for a model without one."""
+        if self.fast_stepper is not None:
+            return self.fast_stepper(p)
+        _validate.params(p, self.params)
+
+        def step(x, state=None):
+            return self.step_forward(x, p, state)[0]
+        return step
+
     def backward(self, dhs: np.ndarray, cache, dstate=None, *, state_grads: bool = False,
                  workspace: fused.Workspace | None = None):
         """The gradients of the sequence backward that matches ``cache`` (fast or readable);
@@ -112,28 +133,42 @@ class Model:
 MODELS: dict[str, Model] = {
     "rnn": Model("rnn", "RNN", rnn.RNNParams, rnn.RNNGrads, False, rnn.rnn_step_forward,
                  rnn.rnn_step_backward, rnn.rnn_forward, rnn.rnn_backward, fused.rnn_forward,
-                 fused.rnn_backward, fused.FusedRNNCache),
+                 fused.rnn_backward, fused.FusedRNNCache, fast_stepper=fused.rnn_stepper),
     "lstm": Model("lstm", "LSTM", lstm.LSTMParams, lstm.LSTMGrads, True, lstm.lstm_step_forward,
                   lstm.lstm_step_backward, lstm.lstm_forward, lstm.lstm_backward, fused.lstm_forward,
-                  fused.lstm_backward, fused.FusedLSTMCache),
+                  fused.lstm_backward, fused.FusedLSTMCache, lambda cache: np.array(cache.f), "f",
+                  fused.lstm_stepper),
     "gru": Model("gru", "GRU", gru.GRUParams, gru.GRUGrads, False, gru.gru_step_forward,
                  gru.gru_step_backward, gru.gru_forward, gru.gru_backward, fused.gru_forward,
-                 fused.gru_backward, fused.FusedGRUCache),
+                 fused.gru_backward, fused.FusedGRUCache, lambda cache: 1.0 - np.asarray(cache.z), "1 - z",
+                 fused.gru_stepper),
 }
 """``"rnn"``, ``"lstm"``, ``"gru"`` -> ``Model``, in the order the course always draws them."""
+
+MORE_MODELS: dict[str, Model] = {
+    "lstm_variant": Model("lstm_variant", "LSTM variant", variants.VariantLSTMParams, variants.VariantLSTMGrads,
+                          True, variants.variant_step_forward, variants.variant_step_backward,
+                          variants.variant_forward, variants.variant_backward, fused_variants.variant_forward,
+                          fused_variants.variant_backward, fused_variants.FusedVariantCache),
+}
+"""Models beyond the three the course compares side by side: chapter 08's LSTM variants (one model
+whose options ``variant`` and ``peepholes`` switch Greff et al.'s changes on). ``get_model`` and
+``model_of`` find them as they find those of ``MODELS`` (so stacks, ``network``, ``train``,
+``saving`` and ``check_gradients`` work with them); loops over ``MODELS`` do not meet them."""
 
 
 def get_model(name: str, argument: str = "model") -> Model:
     """``MODELS[name]``, with a ValueError naming ``argument`` and listing the names when ``name``
     is not one."""
-    if not isinstance(name, str) or name not in MODELS:
-        raise ValueError(f"{argument}: expected one of {tuple(MODELS)}, got {name!r}")
-    return MODELS[name]
+    if not isinstance(name, str) or name not in {**MODELS, **MORE_MODELS}:
+        raise ValueError(f"{argument}: expected one of {tuple(MODELS) + tuple(MORE_MODELS)}, got {name!r}")
+    return {**MODELS, **MORE_MODELS}[name]
 
 
 def model_of(p, argument: str = "p") -> Model:
     """The ``Model`` whose parameters (or gradients) ``p`` is."""
-    for m in MODELS.values():
+    for m in (*MODELS.values(), *MORE_MODELS.values()):
         if isinstance(p, (m.params, m.grads)):
             return m
-    raise ValueError(f"{argument}: expected RNNParams, LSTMParams or GRUParams, got {type(p).__name__}")
+    raise ValueError(f"{argument}: expected RNNParams, LSTMParams, GRUParams or VariantLSTMParams, "
+                     f"got {type(p).__name__}")

@@ -40,14 +40,22 @@ def _pair_check(params, grads):
             raise ValueError(f"grads[{k}]: expected shape {p.shape}, got {g.shape}")
 
 
+def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``a`` and ``b`` are the same array: the same memory, shape and strides."""
+    return a is b or (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+                      and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
+
 def linear_decay(start: float, end: float, steps: int) -> Callable[[int], float]:
     """A learning-rate schedule: ``start`` at step 1, falling linearly to ``end`` at step
-    ``steps`` and staying there. Pass it as an optimizer's ``lr``."""
+    ``steps`` (>= 2) and staying there. Pass it as an optimizer's ``lr``."""
     start, end = _positive(start, "start"), _positive(end, "end")
     steps = _validate.positive_int(steps, "steps")
+    if steps < 2:
+        raise ValueError(f"steps: expected at least 2 (step 1 runs at start, step `steps` at end), got {steps}")
 
     def lr(t: int) -> float:
-        return start + (end - start) * min(t - 1, steps - 1) / max(1, steps - 1)
+        return start + (end - start) * min(t - 1, steps - 1) / (steps - 1)
     return lr
 
 
@@ -66,23 +74,25 @@ class _Optimizer:
     def __init__(self, lr):
         self.lr = lr if callable(lr) else _positive(lr, "lr")
         self.t = 0
-        self._shapes: list[tuple] | None = None
+        self._params: list[np.ndarray] | None = None  # the arrays of the first step, kept alive
 
     def lr_at(self, t: int) -> float:
         """The learning rate of step ``t``."""
         return float(self.lr(t)) if callable(self.lr) else self.lr
 
     def _start(self, params, grads) -> bool:
-        """Checks; True on the first step (the state is then to be created)."""
+        """Checks; True on the first step (the state is then to be created). Later steps must
+        update the same arrays (the same memory: fresh views of it are fine)."""
         _pair_check(params, grads)
-        shapes = [p.shape for p in params]
-        if self._shapes is None:
-            self._shapes = shapes
+        if self._params is None:
+            self._params = list(params)
             return True
-        if shapes != self._shapes:
-            raise ValueError(f"params: expected the {len(self._shapes)} arrays of shapes {self._shapes} this "
-                             f"optimizer started with (it keeps state per array: make a new one for another "
-                             f"model), got {len(shapes)} of shapes {shapes}")
+        if len(params) != len(self._params) or not all(map(_same_memory, params, self._params)):
+            shapes, given = [p.shape for p in self._params], [p.shape for p in params]
+            got = "other arrays of those shapes" if given == shapes else f"{len(given)} of shapes {given}"
+            raise ValueError(f"params: expected the {len(shapes)} arrays of shapes {shapes} this optimizer "
+                             f"started with (it keeps state per array: make a new one for another model), "
+                             f"got {got}")
         return False
 
     def _lr_repr(self) -> str:
@@ -139,25 +149,31 @@ class Adam(_Optimizer):
                 raise ValueError(f"{name}: expected a number in [0, 1), got {b}")
         self._m: list[np.ndarray] = []
         self._v: list[np.ndarray] = []
+        self._scratch: list[np.ndarray] = []
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         """Update every array of ``params`` in place, with its gradient in ``grads``."""
         if self._start(params, grads):  # the running means start at zero
             self._m = [np.zeros_like(p) for p in params]
             self._v = [np.zeros_like(p) for p in params]
+            self._scratch = [np.empty_like(p) for p in params]  # no temporaries at each step
         self.t += 1
         lr = self.lr_at(self.t)
-        m_correction = 1.0 - self.beta1 ** self.t  # m_hat = m / m_correction
-        v_correction = np.sqrt(1.0 - self.beta2 ** self.t)  # sqrt(v_hat) = sqrt(v) / v_correction
-        for p, g, m, v in zip(params, grads, self._m, self._v):
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * (g * g)
-            denominator = np.sqrt(v)  # sqrt(v_hat) + eps, in the order torch computes it
-            denominator /= v_correction
-            denominator += self.eps
-            p -= (lr / m_correction) * (m / denominator)
+        b1, b2 = self.beta1, self.beta2
+        m_correction = 1.0 - b1 ** self.t  # m_hat = m / m_correction
+        v_correction = np.sqrt(1.0 - b2 ** self.t)  # sqrt(v_hat) = sqrt(v) / v_correction
+        for p, g, m, v, s in zip(params, grads, self._m, self._v, self._scratch):
+            m *= b1  # m <- beta1 m + (1 - beta1) g
+            m += np.multiply(g, 1.0 - b1, out=s)
+            v *= b2  # v <- beta2 v + (1 - beta2) g^2
+            np.multiply(g, g, out=s)
+            v += np.multiply(s, 1.0 - b2, out=s)
+            np.sqrt(v, out=s)  # sqrt(v_hat) + eps, in the order torch computes it
+            s /= v_correction
+            s += self.eps
+            np.divide(m, s, out=s)  # m / (sqrt(v_hat) + eps)
+            s *= lr / m_correction
+            p -= s
 
     def __repr__(self):
         return f"Adam(lr={self._lr_repr()}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g})"

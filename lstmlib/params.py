@@ -182,7 +182,7 @@ class Params(Fused):
         return G * H * (H + D) + G * H + cls._extra_parameters(H, **options)
 
     @classmethod
-    def _extra_parameters(cls, H: int, **options) -> int:
+    def _extra_parameters(cls, H: int) -> int:
         return 0
 
     def copy(self):
@@ -282,6 +282,11 @@ class RNNParams(RNNLayout, Params):
         check_activation(self.activation)
 
     @classmethod
+    def _extra_parameters(cls, H: int, *, activation: str = "tanh") -> int:
+        check_activation(activation)  # the count does not depend on it, but a bad name is refused
+        return 0
+
+    @classmethod
     def init(cls, input_size: int, hidden_size: int, rng, *, activation: str = "tanh",
              dtype=np.float64, scale: float | None = None) -> "RNNParams":
         """Weights and biases from ``U(-k, k)``, ``k = 1/sqrt(H)`` (or ``scale``).
@@ -332,6 +337,11 @@ class LSTMLayout(Fused):
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class LSTMParams(LSTMLayout, Params):
     """The LSTM's 12 parameters in fused storage (see ``LSTMLayout``)."""
+
+    @classmethod
+    def _extra_parameters(cls, H: int, *, forget_bias: float = 0.0) -> int:
+        _validate.real(forget_bias, "forget_bias")  # a value of b_f, not a count: checked only
+        return 0
 
     @classmethod
     def init(cls, input_size: int, hidden_size: int, rng, *, forget_bias: float = 0.0,
@@ -394,6 +404,12 @@ class GRULayout(Fused):
                              f"({self.hidden_size},) of dtype {self.dtype}, got {got}")
 
 
+def _check_reset_after(value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"reset_after: expected True or False, got {value!r}")
+    return bool(value)
+
+
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class GRUParams(GRULayout, Params):
     """The GRU's parameters in fused storage (see ``GRULayout``)."""
@@ -405,8 +421,8 @@ class GRUParams(GRULayout, Params):
         self._check_hidden_bias()
 
     @classmethod
-    def _extra_parameters(cls, H: int, *, reset_after: bool = False, **_) -> int:
-        return H if reset_after else 0
+    def _extra_parameters(cls, H: int, *, reset_after: bool = False) -> int:
+        return H if _check_reset_after(reset_after) else 0
 
     @classmethod
     def init(cls, input_size: int, hidden_size: int, rng, *, reset_after: bool = False,
@@ -414,10 +430,8 @@ class GRUParams(GRULayout, Params):
         """Weights and biases from ``U(-k, k)``, ``k = 1/sqrt(H)`` (or ``scale``); with
         ``reset_after`` (PyTorch's convention; the article's is the default) also ``b_ch``, drawn
         after the others. ``rng``: a Generator or an int seed."""
-        if not isinstance(reset_after, (bool, np.bool_)):
-            raise ValueError(f"reset_after: expected True or False, got {reset_after!r}")
         weights, bias, hidden_bias = init_storage(3, input_size, hidden_size, rng, dtype, scale,
-                                                  extra=hidden_size if reset_after else 0)
+                                                  extra=hidden_size if _check_reset_after(reset_after) else 0)
         return cls(weights, bias, hidden_bias)
 
 

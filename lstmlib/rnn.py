@@ -48,7 +48,7 @@ def rnn_step_forward(x: np.ndarray, p: RNNParams, state: np.ndarray | None = Non
     x, h_prev = _validate.step_inputs(p, RNNParams, x, state)
     f, _ = ACTIVATIONS[p.activation]
     h = f(x @ p.U.T + h_prev @ p.W.T + p.b)  # (R1) and (R2); rows: U x is x @ U.T
-    return h, RNNStepCache(x, h_prev, h, p)
+    return h.copy(), RNNStepCache(x, h_prev, h, p)  # the caller's own h: the backward reads the cache's
 
 
 def rnn_step_backward(dstate: np.ndarray, cache: RNNStepCache) -> RNNGrads:

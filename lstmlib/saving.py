@@ -69,8 +69,9 @@ def save(path, model, metadata: dict | None = None) -> None:
         meta_json = json.dumps(plain)
     except TypeError as err:
         raise ValueError(f"metadata: expected JSON-able values or numpy arrays, got {err}") from None
-    np.savez_compressed(path, lstmlib_format=np.array(FORMAT), config=np.array(json.dumps(config)),
-                        metadata=np.array(meta_json), **arrays)
+    with open(path, "wb") as file:  # exactly ``path`` (savez would append .npz to a path without it)
+        np.savez_compressed(file, lstmlib_format=np.array(FORMAT), config=np.array(json.dumps(config)),
+                            metadata=np.array(meta_json), **arrays)
 
 
 def load(path):
@@ -78,7 +79,15 @@ def load(path):
     path = Path(path)
     if not path.exists():
         raise ValueError(f"path: expected an .npz file written by lstmlib.saving.save, got a missing file {path}")
-    with np.load(path, allow_pickle=False) as z:
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"path: {path.name} is not an lstmlib model file (numpy cannot read it as an .npz "
+                         f"archive: {err})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"path: {path.name} is not an lstmlib model file (it holds one array, not an "
+                         ".npz archive)")
+    with archive as z:
         data = {k: z[k] for k in z.files}
     if "lstmlib_format" not in data or "config" not in data:
         raise ValueError(f"path: {path.name} is not an lstmlib model file (it has no 'lstmlib_format' "

@@ -72,6 +72,9 @@ def stack_forward(X: np.ndarray, layers: Sequence, state: Sequence | None = None
     caches, x = [], X
     for k, (p, state, mask) in enumerate(zip(layers, states, masks)):
         if mask is not None:
+            if np.shape(mask) != np.shape(x):  # a (B, D) mask would broadcast over time, silently
+                raise ValueError(f"masks[{k}]: expected None or shape {np.shape(x)} like the layer's input, "
+                                 f"got {np.shape(mask)}")
             x = x * mask  # the layer reads a thinned copy of what is below
         part = None if workspace is None else workspace.part(k)
         x, cache = model_of(p, f"layers[{k}]").forward(x, p, state, reference=reference, workspace=part)

@@ -43,7 +43,13 @@ class SequenceCache:
 
     @property
     def final_state(self):
-        """``h_T``, or ``LSTMState(h_T, c_T)`` for the LSTM: fresh copies."""
+        """``h_T``, or ``LSTMState(h_T, c_T)`` for the LSTM: fresh copies. A fast cache whose
+        workspace a later forward pass has overwritten is refused (its arrays are that pass's)."""
+        stamp = getattr(self, "stamp", None)  # (workspace, generation) of a fused cache built in one
+        if stamp is not None and stamp[0].generation != stamp[1]:
+            raise ValueError("cache: expected the cache of the latest forward pass with its workspace, got "
+                             "one whose arrays a later forward pass has overwritten (take final_state before "
+                             "it)")
         h = self.hs[-1].copy()
         return LSTMState(h, np.array(self.cT)) if self.has_cell else h
 

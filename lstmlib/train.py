@@ -29,7 +29,7 @@ from .network import Score, SequenceModel, dropout_masks, evaluate, loss_and_gra
 from .optim import clip_grad_norm, global_norm
 
 __all__ = ["Batch", "task_batches", "held_out", "History", "train_step", "fit", "PrintProgress",
-           "blas_threads"]
+           "blas_threads", "blas_kernel"]
 
 
 class Batch(NamedTuple):
@@ -310,3 +310,15 @@ def blas_threads(threads: int | None):
     threads = _validate.positive_int(threads, "threads")
     from threadpoolctl import threadpool_limits
     return threadpool_limits(threads)
+
+
+def blas_kernel() -> str:
+    """Which matrix-product kernels numpy runs here, e.g. ``"OpenBLAS 0.3.31, Haswell kernels"``.
+    Two machines with different kernels round float32 sums differently, and a long training run
+    amplifies the difference: a results file records this, so that a test that retrains a slice
+    knows whether to expect the same numbers to the last digits."""
+    from threadpoolctl import threadpool_info
+    for lib in threadpool_info():
+        if lib.get("internal_api") == "openblas":
+            return f"OpenBLAS {lib.get('version')}, {lib.get('architecture')} kernels"
+    return "numpy's BLAS: " + ", ".join(sorted({lib.get("internal_api", "?") for lib in threadpool_info()}))

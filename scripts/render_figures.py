@@ -1,4 +1,4 @@
-"""Render the README's pictures into notebooks/figures/: one per chapter (ch00.png .. ch07.png)
+"""Render the README's pictures into notebooks/figures/: one per chapter (ch00.png .. ch08.png)
 and one striking picture for the top of the README (hero.png).
 
 Each picture is drawn by the same ``lstmlib.course.plots`` function a chapter calls, on the same
@@ -37,19 +37,46 @@ DPI = 100
 
 @dataclass(frozen=True)
 class NotebookImage:
-    """The ``index``-th PNG output (0-based, in cell order) of an executed notebook."""
+    """A PNG output of an executed notebook: the ``index``-th (0-based, in cell order), or the first
+    one of the cell whose code contains ``cell_code`` (which survives cells being added or moved).
+    ``crop = (left, top, right, bottom)``, fractions of the image, keeps a part of it: a thumbnail
+    shown 220 px wide must stay legible, which a whole tall figure is not."""
     notebook: str
-    index: int
+    index: int | None = None
+    cell_code: str | None = None
+    crop: tuple[float, float, float, float] | None = None
 
     def png(self) -> bytes:
         path = REPO / "notebooks" / self.notebook
         if not path.exists():
             raise ValueError(f"notebooks/{self.notebook} does not exist (yet)")
         pngs = notebook_pngs(path)
-        if not 0 <= self.index < len(pngs):
+        if self.cell_code is not None:
+            cells = json.loads(path.read_text())["cells"]
+            found = [png for i, png in pngs if self.cell_code in "".join(cells[i]["source"])]
+            if not found:
+                raise ValueError(f"{self.notebook}: no cell whose code contains {self.cell_code!r} has a PNG "
+                                 "output (is it committed executed?)")
+            png = found[0]
+        elif self.index is not None and 0 <= self.index < len(pngs):
+            png = pngs[self.index][1]
+        else:
             raise ValueError(f"{self.notebook}: asked for PNG output {self.index}, it has "
                              f"{len(pngs)} (is it committed executed?)")
-        return pngs[self.index][1]
+        return png if self.crop is None else crop_png(png, self.crop)
+
+
+def crop_png(png: bytes, box: tuple[float, float, float, float]) -> bytes:
+    """The part ``box = (left, top, right, bottom)`` (fractions of width and height) of a PNG."""
+    from PIL import Image
+    image = Image.open(io.BytesIO(png))
+    w, h = image.size
+    left, top, right, bottom = box
+    if not 0 <= left < right <= 1 or not 0 <= top < bottom <= 1:
+        raise ValueError(f"crop: expected 0 <= left < right <= 1 and 0 <= top < bottom <= 1, got {box}")
+    out = io.BytesIO()
+    image.crop((round(left * w), round(top * h), round(right * w), round(bottom * h))).save(out, format="png")
+    return out.getvalue()
 
 
 @dataclass(frozen=True)
@@ -102,6 +129,11 @@ def _ch07():
     return plots.plot_thumbnail(dataclasses.replace(view, title="one LSTM cell: inside brackets"))
 
 
+def _ch08():
+    from lstmlib.course import ch08, plots
+    return plots.plot_sweep_boxes(ch08.load_results())
+
+
 def _hero():
     # The course in one picture: how far back the gradient reaches in an RNN, an LSTM and a GRU.
     from lstmlib.course import ch05, plots
@@ -122,6 +154,7 @@ PICTURES: dict[str, Picture] = {
     "ch06": Picture("learning curves of RNN, LSTM and GRU on the adding problem",
                     NotebookImage("06_training.ipynb", 0)),
     "ch07": Picture("one cell of the trained character LSTM over Python source", _ch07),
+    "ch08": Picture("the LSTM variants against the vanilla LSTM on three tasks, 5 seeds each", _ch08),
 }
 
 

@@ -13,6 +13,8 @@ Usage (from the top of the repository)::
     python scripts/translations.py check      # what is missing or out of date (exit 1 if any)
     python scripts/translations.py build      # notebooks/zh/NN_*.ipynb from English + catalogs
                                               # (without outputs: then run them, see `make zh`)
+    python scripts/translations.py merge F.json   # {English: Chinese} pairs into the library
+                                              # catalog (several translators, one file each)
 
 Edit the .po files with any translation tool (Poedit, Lokalize, a text editor): translate the
 ``msgstr`` of each entry, and remove the ``#, fuzzy`` line once a changed entry is checked.
@@ -65,8 +67,8 @@ def update() -> None:
         nb = json.loads(path.read_text(encoding="utf-8"))
         i18n.write_po(i18n.update_catalog(nb, path.name, old), po, HEADER)
     old = {e.msgid: e for e in (i18n.read_po(LIB_PO) if LIB_PO.exists() else [])}
-    entries = [i18n.PoEntry(msg, old[msg].msgstr if msg in old else "", [place],
-                            old[msg].fuzzy if msg in old else False) for msg, place in library_messages()]
+    entries = [i18n.entry(msg, old[msg].msgstr if msg in old else "", [place],
+                          old[msg].fuzzy if msg in old else False) for msg, place in library_messages()]
     i18n.write_po(entries, LIB_PO, HEADER)
 
 
@@ -103,13 +105,36 @@ def build() -> list[Path]:
     return written
 
 
+def merge(path: Path) -> tuple[int, list[str]]:
+    """Set the library catalog's translation of each ``{msgid: msgstr}`` pair of the JSON file
+    ``path`` (clearing ``fuzzy``); returns how many were set and the msgids the catalog lacks."""
+    pairs = json.loads(Path(path).read_text(encoding="utf-8"))
+    entries = i18n.read_po(LIB_PO)
+    by_id = {e.msgid: e for e in entries}
+    unknown = [m for m in pairs if m not in by_id]
+    for msgid, msgstr in pairs.items():
+        if msgid in by_id and msgstr:
+            e = by_id[msgid]
+            e.msgstr = msgstr
+            if "fuzzy" in e.flags:
+                e.flags.remove("fuzzy")
+            e.previous_msgid = None
+    i18n.write_po(entries, LIB_PO, HEADER)
+    return len(pairs) - len(unknown), unknown
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=("update", "check", "build"))
+    ap.add_argument("command", choices=("update", "check", "build", "merge"))
+    ap.add_argument("files", nargs="*", help="merge: JSON files of {English: Chinese}")
     args = ap.parse_args(argv)
     if args.command == "update":
         update()
         print("catalogs updated; untranslated or out of date:", len(problems()))
+    elif args.command == "merge":
+        for f in args.files:
+            n, unknown = merge(Path(f))
+            print(f"{f}: {n} translations set" + (f"; not in the catalog: {unknown}" if unknown else ""))
     elif args.command == "check":
         found = problems()
         print("\n".join(found) or "every message is translated and up to date")

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from test_course_support import (
-    assert_clean_texts,
-    assert_legend_lists_the_labels,
+    check_picture,
     labelled,
     outside_pyplot,
     png,
@@ -16,7 +15,7 @@ from test_course_support import (
 )
 
 import lstmlib as ll
-from lstmlib import train
+from lstmlib import network
 from lstmlib.activations import sigmoid
 from lstmlib.course import ch05, exercises, plots
 
@@ -40,7 +39,7 @@ def _loss_after_perturbing(X, p, dh_last, h0, c0, k, what, idx, eps):
     for t in range(1, X.shape[0] + 1):
         x = X[t - 1]
         if isinstance(p, ll.LSTMParams):
-            h, c, cache = ll.lstm_step_forward(x, p, h, c)
+            (h, c), cache = ll.lstm_step_forward(x, p, (h, c))
             if t == k and what == "c":
                 c = c.copy()
                 c[idx] += eps
@@ -76,7 +75,7 @@ def test_last_step_gradients_match_finite_differences(name):
     h0, c0 = rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
     dh_last = rng.standard_normal((2, 4))
     lstm = isinstance(p, ll.LSTMParams)
-    g = ch05.last_step_gradients(X, p, dh_last=dh_last, h0=h0, c0=c0 if lstm else None)
+    g = ch05.last_step_gradients(X, p, (h0, c0) if lstm else h0, dh_last=dh_last)
     assert g.model == name.split("_")[0] and g.steps == 6
     np.testing.assert_allclose(g.dh, _numeric(X, p, dh_last, h0, c0 if lstm else None, "h"), rtol=1e-6, atol=1e-9)
     if lstm:
@@ -118,8 +117,8 @@ def test_last_step_gradients_default_and_errors():
         ch05.last_step_gradients(np.zeros((2, 1, 5)), p)
     with pytest.raises(ValueError, match="dh_last"):
         ch05.last_step_gradients(np.zeros((2, 1, 2)), p, dh_last=np.zeros((1, 4)))
-    with pytest.raises(ValueError, match="h0"):
-        ch05.last_step_gradients(np.zeros((2, 1, 2)), p, h0=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="state"):
+        ch05.last_step_gradients(np.zeros((2, 1, 2)), p, np.zeros((2, 3)))
     with pytest.raises(ValueError, match="which"):
         g.relative("dc")
     with pytest.raises(ValueError, match="which"):
@@ -157,7 +156,7 @@ def test_forget_bias_prediction_matches_measurement_with_near_zero_weights():
     g = ch05.last_step_gradients(gen.standard_normal((50, 1, 4)), p)
     assert table.rows[3].measured_default == pytest.approx(g.dc_norms[0] / g.dc_norms[-1], rel=1e-12)
     lines = str(table).splitlines()
-    assert lines[0] == "||dE/dc_1|| / ||dE/dc_T|| for T = 50" and len(lines) == 3 + 5
+    assert lines[0].startswith("||dE/dc_1|| / ||dE/dc_T|| for T = 50: relative to") and len(lines) == 3 + 5
     assert lines[4].split() == ["0", "0.5000", f"{table.rows[1].predicted:.2e}",
                                 f"{table.rows[1].measured_small:.2e}", f"{table.rows[1].measured_default:.2e}"]
     assert "weights x0.001" in lines[1]
@@ -171,8 +170,8 @@ def test_cell_state_jacobian_against_finite_differences():
     X = rng.standard_normal((5, 2, 3))
     h0, c0 = rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
     step = 4
-    jac = ch05.cell_state_jacobian(X, p, step, h0, c0)
-    _, cache = ll.lstm_forward(X, p, h0, c0)
+    jac = ch05.cell_state_jacobian(X, p, step, (h0, c0))
+    _, cache = ll.lstm_forward(X, p, (h0, c0))
     np.testing.assert_allclose(np.diagonal(jac.direct, axis1=1, axis2=2), cache.f[step - 1])
     assert not (jac.direct * (1 - np.eye(4))).any()  # the cell-state path touches each unit only itself
     # finite differences of c_step with respect to c_{step-1} (h_{step-1} recomputed from it)
@@ -182,7 +181,7 @@ def test_cell_state_jacobian_against_finite_differences():
         for eps in (EPS, -EPS):
             h, c = h0, c0
             for t in range(1, step + 1):
-                h, c, k = ll.lstm_step_forward(X[t - 1], p, h, c)
+                (h, c), k = ll.lstm_step_forward(X[t - 1], p, (h, c))
                 if t == step - 1:
                     c = c.copy()
                     c[:, j] += eps
@@ -252,9 +251,10 @@ def test_gradient_flow_lab_moves_one_thing_per_slider():
     assert lab.base["lstm"].b_f.tolist() == [0.0] * 16  # the lab's own models are never changed
     want = ch05.last_step_gradients(lab.X[:20], models["rnn"])
     np.testing.assert_array_equal(c.flows["rnn"].dh, want.dh)
-    assert a.rnn_beta == pytest.approx(np.linalg.norm(lab.models(0.0, 1.0)["rnn"].W, 2))
+    beta = np.linalg.norm(lab.models(0.0, 1.0)["rnn"].W, 2)  # tanh's beta_f = 1 times beta_W
+    assert ch05.article_bound(a.models["rnn"]) == pytest.approx(beta)
     guides = a.guides()
-    np.testing.assert_allclose(guides["rnn"], a.rnn_beta ** np.arange(19, -1, -1))
+    np.testing.assert_allclose(guides["rnn"], beta ** np.arange(19, -1, -1))
     np.testing.assert_allclose(guides["gru"], 0.5 ** np.arange(19, -1, -1))
     np.testing.assert_allclose(guides["lstm"], a.flows["lstm"].relative("dc")[-1] * 0.5 ** np.arange(19, -1, -1))
     assert guides["lstm"][-1] == pytest.approx(a.flows["lstm"].relative("dc")[-1])
@@ -271,27 +271,38 @@ def test_gradient_flow_lab_moves_one_thing_per_slider():
 def test_comparison_table_prints_the_relative_norms():
     comp = ch05.GradientFlowLab(max_steps=50).compare(1.0, 1.0, 50)
     lines = comp.table(at=(1, 10, 60)).splitlines()
-    assert lines[0].split() == ["k", "1", "10", "50"]  # steps beyond T are left out, T is always there
-    rows = {" ".join(ln.split()[:2]): ln.split()[2:] for ln in lines[2:]}
+    assert lines[0] == "norms relative to ||dE/dh_T||, what the loss put in"  # said each time
+    assert lines[1].split() == ["k", "1", "10", "50"]  # steps beyond T are left out, T is always there
+    rows = {" ".join(ln.split()[:2]): ln.split()[2:] for ln in lines[3:]}
     assert list(rows) == ["RNN dE/dh_k", "LSTM dE/dh_k", "LSTM dE/dc_k", "GRU dE/dh_k"]
     assert rows["LSTM dE/dc_k"] == [f"{v:.2e}" for v in comp.flows["lstm"].relative("dc")[[0, 9, 49]]]
     assert rows["GRU dE/dh_k"][-1] == "1.00e+00"
 
 
-def test_highway_guide():
-    np.testing.assert_allclose(ch05.highway_guide("lstm", 3, forget_bias=0.0), [0.25, 0.5, 1.0])
-    np.testing.assert_allclose(ch05.highway_guide("gru", 3), [0.25, 0.5, 1.0])
-    np.testing.assert_allclose(ch05.highway_guide("rnn", 3, beta=2.0), [4.0, 2.0, 1.0])
+def test_guide_lines_are_each_models_path_past_the_weights():
+    # the factor is measured through each model's own step backward with every weight zero:
+    # sigmoid(b_f) for the LSTM's carry, 1 - sigmoid(b_z) for the GRU's direct path, 0 for the RNN
+    ms = ch05.gated_models(2, 3, 0, forget_bias=1.0)
+    assert ch05.direct_path_factor(ms["lstm"]) == pytest.approx(sigmoid(1.0), rel=1e-12)
+    gru = ms["gru"].copy()
+    gru.b_z[...] = -2.0
+    assert ch05.direct_path_factor(gru) == pytest.approx(1 - sigmoid(-2.0), rel=1e-12)
+    assert ch05.direct_path_factor(ms["rnn"]) == 0.0
+    np.testing.assert_allclose(ch05.guide_line(ms["lstm"], 3), sigmoid(1.0) ** np.array([2, 1, 0]))
+    np.testing.assert_allclose(ch05.guide_line(ms["gru"], 3, start=2.0), 2.0 * 0.5 ** np.array([2, 1, 0]))
+    beta = np.linalg.norm(ms["rnn"].W, 2)  # the RNN has no such path: the article's bound instead
+    np.testing.assert_allclose(ch05.guide_line(ms["rnn"], 3), beta ** np.array([2, 1, 0]))
     # the LSTM guide is the prediction for the cell state reaching step 1
-    assert ch05.highway_guide("lstm", 50, forget_bias=1.0)[0] == pytest.approx(ch05.forget_bias_prediction(1.0, 50))
-    with pytest.raises(ValueError, match="beta"):
-        ch05.highway_guide("rnn", 3)
-    with pytest.raises(ValueError, match="model"):
-        ch05.highway_guide("cnn", 3)
+    assert ch05.guide_line(ms["lstm"], 50)[0] == pytest.approx(ch05.forget_bias_prediction(1.0, 50))
+    assert ch05.guide_label(ms["lstm"]) == "LSTM guide: 0.73^(T−k), the forget gates alone"
+    assert ch05.guide_label(ms["gru"]) == "GRU guide: 0.50^(T−k), the direct path alone"
+    assert ch05.guide_label(ms["rnn"]).endswith("the article's bound")
+    with pytest.raises(ValueError, match="p"):
+        ch05.article_bound(ms["lstm"])
 
 
 def test_model_gradient_flow():
-    m = train.make_model("lstm", 2, 6, 1, 0)
+    m = network.make_model("lstm", 2, 6, 1, 0, dtype=np.float32)
     X = np.random.default_rng(0).standard_normal((9, 3, 2)).astype(np.float32)
     g = ch05.model_gradient_flow(X, m)
     want = ch05.last_step_gradients(X.astype(np.float64), m.cell.astype(np.float64),
@@ -299,7 +310,7 @@ def test_model_gradient_flow():
     np.testing.assert_allclose(g.dh, want.dh, rtol=1e-12)
     assert g.dh.dtype == np.float64 and m.cell.dtype == np.float32  # the model itself is not converted
     with pytest.raises(ValueError, match="model"):
-        ch05.model_gradient_flow(X, train.make_model("gru", 2, 3, 4, 0))
+        ch05.model_gradient_flow(X, network.make_model("gru", 2, 3, 4, 0))
     with pytest.raises(ValueError, match="model"):
         ch05.model_gradient_flow(X, m.cell)
 
@@ -311,9 +322,6 @@ def test_gradient_flow_picture_draws_the_flows_and_the_highlighted_guide():
     assert outside_pyplot(fig) and len(fig.axes) == 1
     ax = fig.axes[0]
     assert ax.get_yscale() == "log" and ax.get_title() == "weights × 1,  b_f = 1"
-    assert_legend_lists_the_labels(ax)
-    assert_clean_texts(fig)
-    png(fig)
     pic = plots.GradientFlowPicture(Figure().subplots())
     pic.update(comp.flows, comp.guides(), "gru")
     for name in ("rnn", "lstm", "gru"):
@@ -328,7 +336,7 @@ def test_gradient_flow_picture_draws_the_flows_and_the_highlighted_guide():
     start = comp.flows["lstm"].relative("dc")[-1]  # the LSTM's guide starts where its dashed curve starts
     np.testing.assert_allclose(pic.guide["lstm"].get_ydata(), start * sigmoid(1.0) ** np.arange(29, -1, -1))
     legend = [t.get_text() for t in pic.ax.get_legend().get_texts()] if pic.ax.get_legend() else labelled(pic.ax)
-    assert "guide line" in legend and "1 = ‖∂E/∂h_T‖" in legend
+    assert "LSTM guide line" in legend and "1 = ‖∂E/∂h_T‖" in legend  # the guide says whose it is
     lo, hi = pic.ax.get_ylim()
     assert lo <= min(f.relative("dh").min() for f in comp.flows.values()) and hi >= 1
     # a model left out disappears, and the LSTM's cell state with it
@@ -354,9 +362,6 @@ def test_forget_bias_decay_picture_draws_prediction_and_measurements():
     np.testing.assert_allclose(small.get_ydata(), [r.measured_small for r in table.rows])
     np.testing.assert_allclose(usual.get_ydata(), [r.measured_default for r in table.rows])
     assert "T = 10" in curve.get_label() and ax.get_yscale() == "log"
-    assert_legend_lists_the_labels(ax)
-    assert_clean_texts(fig)
-    png(fig)
 
 
 def test_cell_jacobian_picture_draws_both_parts_per_bias():
@@ -370,14 +375,11 @@ def test_cell_jacobian_picture_draws_both_parts_per_bias():
         np.testing.assert_array_equal(ax.lines[2 * j + 1].get_ydata(), through)
         np.testing.assert_array_equal(ax.lines[2 * j].get_xdata(), np.arange(2, 7))
         assert ax.lines[2 * j].get_label().startswith(f"b_f = {b:g}")
-    assert_legend_lists_the_labels(ax)
-    png(fig)
 
 
 def test_cell_jacobian_picture_title_shows_no_raw_latex():
     X = np.random.default_rng(0).standard_normal((4, 1, 4))
     fig = plots.plot_cell_jacobian({1.0: ch05.cell_jacobian_norms(X, ch05.gated_models(4, 5, 0)["lstm"])})
-    assert_clean_texts(fig)  # the title is plain text: "c_{t−1}" would show its braces
 
 
 # ---- what the chapter's text says about the numbers it prints -----------------------------------------------
@@ -461,7 +463,7 @@ def test_chapter05_claims():
     assert d["bound"] > 1 and f"{d['bound']:.1e}" == "7.5e+00" and f"{d['rnn']:.1e}" == "3.6e-10"  # RNN hint
     small_rnn = read[(1.0, 0.1, 50)]
     assert small_rnn["rnn"] < small_rnn["bound"] and 1e6 < small_rnn["bound"] / small_rnn["rnn"] < 1e8
-    assert lab.compare(1.0, 1.0, 50).rnn_beta > 1  # "beta_W a little above 1"
+    assert ch05.article_bound(lab.compare(1.0, 1.0, 50).models["rnn"]) > 1  # "beta_W a little above 1"
     assert d["gru"] > 1e3 * d["gru_guide"] and read[(1.0, 0.1, 50)]["gru"] / d["gru_guide"] < 3  # GRU hint
     long = read[(1.0, 1.0, 100)]
     assert [f"{long[k]:.1e}" for k in ("rnn", "gru", "dc")] == ["5.4e-20", "2.7e-21", "2.5e-06"]
@@ -487,8 +489,12 @@ def test_forget_bias_needed():
     want = exercises.minimal_forget_bias(100, 0.01)
     assert sigmoid(np.float64(want)) ** 99 == pytest.approx(0.01)
     assert ch05.forget_bias_prediction(want - 0.01, 100) < 0.01 < ch05.forget_bias_prediction(want + 0.01, 100)
-    right(exercises.check_forget_bias_needed(round(want, 2)))
-    right(exercises.check_forget_bias_needed(want + 0.04))
+    right(exercises.check_forget_bias_needed(round(want, 3)))
+    right(exercises.check_forget_bias_needed(want + 0.0015))
+    # the off-by-one answer (T factors instead of T - 1) is told apart from the right one (issue 18)
+    assert f"{want:.3f}" == "3.045"
+    wrong(exercises.check_forget_bias_needed(3.055), "off by one")
+    wrong(exercises.check_forget_bias_needed(round(want, 2)), "right method")
     wrong(exercises.check_forget_bias_needed(want - 0.5), "less than")
     wrong(exercises.check_forget_bias_needed(want + 1.0), "smallest")
 
@@ -520,7 +526,7 @@ def _dcT_dck_numeric(X, p, k, h0=None, c0=None):
             h = None if h0 is None else h0[:1]
             c = None if c0 is None else c0[:1]
             for t in range(1, T + 1):
-                h, c, cache = ll.lstm_step_forward(x1[t - 1], p, h, c)
+                (h, c), cache = ll.lstm_step_forward(x1[t - 1], p, None if h is None else (h, c))
                 if t == k:
                     c = c.copy()
                     c[0, j] += eps
@@ -537,18 +543,18 @@ def test_cell_state_chain_total_is_dcT_dck_and_the_product_is_not(scale, forget_
     X = rng.standard_normal((6, 2, 2))
     h0, c0 = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
     for k in (1, 3):
-        chain = ch05.cell_state_chain(X, p, k, h0, c0)
+        chain = ch05.cell_state_chain(X, p, k, (h0, c0))
         np.testing.assert_allclose(chain.total, _dcT_dck_numeric(X, p, k, h0, c0), rtol=1e-6, atol=1e-9)
         # the product of the one-step matrices of cell_state_jacobian, in order
         want = np.eye(3)
         for t in range(k + 1, 7):
-            want = ch05.cell_state_jacobian(X, p, t, h0, c0).total[0] @ want
+            want = ch05.cell_state_jacobian(X, p, t, (h0, c0)).total[0] @ want
         np.testing.assert_allclose(chain.product, want, rtol=1e-12, atol=1e-15)
         assert chain.difference > 1e-4  # not the same thing: the paths through o are missing
     # with W_oh = 0 the output gate does not read h, c alone is a state, and the product is exact
     q = p.copy()
     q.W_oh[...] = 0.0
-    exact = ch05.cell_state_chain(X, q, 1, h0, c0)
+    exact = ch05.cell_state_chain(X, q, 1, (h0, c0))
     assert exact.difference < 1e-12
     np.testing.assert_allclose(exact.total, _dcT_dck_numeric(X, q, 1, h0, c0), rtol=1e-6, atol=1e-9)
     with pytest.raises(ValueError, match="step"):
@@ -608,15 +614,36 @@ def test_cell_error_table():
                                 f"{np.mean(p.cosine[:-1]):.2f}", f"{p.total[0] / p.total[-1]:.3g}", f"{share:.0%}"]
 
 
-def test_explorer_readings():
+def test_explorer_readings_against_an_independent_computation():
+    # each number of a row rebuilt without GradientFlowComparison: the readable backward passes on
+    # the lab's models, norms by hand, and the guides from their closed forms
     lab = ch05.GradientFlowLab(max_steps=60)
     readings = ch05.explorer_readings(lab, [(1.0, 1.0, 50), (3.0, 0.1, 20)])
     lines = str(readings).splitlines()
     assert len(lines) == 3 + 2
-    comp = lab.compare(3.0, 0.1, 20)
-    g = comp.guides()
-    want = [comp.flows["rnn"].relative()[0], g["rnn"][0], comp.flows["lstm"].relative()[0],
-            comp.flows["lstm"].relative("dc")[0], g["lstm"][0], comp.flows["gru"].relative()[0], g["gru"][0]]
+    assert lines[1].split()[3:] == ["RNN", "dh", "guide", "LSTM", "dh", "LSTM", "dc", "guide", "GRU", "dh", "guide"]
+    b_f, scale, T = 3.0, 0.1, 20
+    X = lab.X[:T]
+    want = []
+    for name, fwd, bwd in (("rnn", ll.rnn_forward, ll.rnn_backward), ("lstm", ll.lstm_forward, ll.lstm_backward),
+                           ("gru", ll.gru_forward, ll.gru_backward)):
+        p = lab.base[name].copy()
+        p.weights[...] *= scale
+        if name == "lstm":
+            p.b_f[...] = b_f
+        hs, cache = fwd(X, p)
+        dhs = np.zeros_like(hs)
+        dhs[-1] = 1.0
+        g = bwd(dhs, cache, state_grads=True)
+        top = np.linalg.norm(g.dh[-1])
+        want.append(np.linalg.norm(g.dh[0]) / top)
+        if name == "rnn":
+            want.append(np.linalg.norm(p.W, 2) ** (T - 1))  # tanh: beta_f = 1
+        elif name == "lstm":
+            want.append(np.linalg.norm(g.dc[0]) / top)
+            want.append(np.linalg.norm(g.dc[-1]) / top * sigmoid(b_f) ** (T - 1))
+        else:
+            want.append(0.5 ** (T - 1))  # b_z = 0: 1 - sigmoid(0) per step
     assert lines[4].split() == ["3", "0.1", "20"] + [f"{v:.1e}" for v in want]
 
 
@@ -633,21 +660,15 @@ def test_cell_error_parts_picture():
     assert ax.get_yscale() == "log" and "b_f = 3" in ax.get_title()
     lo, hi = ax.get_ylim()
     assert lo <= min(parts.via_h.min(), parts.highway.min()) and hi >= parts.total.max()
-    for a in (ax, bx):
-        assert_legend_lists_the_labels(a)
-        ticks = [t for t in a.get_xticks() if a.get_xlim()[0] <= t <= a.get_xlim()[1]]
-        assert ticks and all(float(t).is_integer() for t in ticks)
-    assert_clean_texts(fig)
-    png(fig)
 
 
 def test_gradient_flow_explorer_redraws_while_dragged():
     from lstmlib.course import widgets
     ex = widgets.gradient_flow_explorer(max_steps=60)
     assert all(ex.controls[n].continuous_update for n in ("forget_bias", "scale", "steps"))
-    ex.redraw()
-    compute, render = ex.timings[-1]
-    assert compute >= 0 and render > 0  # timed (the budget itself is measured in benchmarks)
+    before = ex.image.value
+    ex.controls["steps"].value = 30  # a drag redraws at once: the picture changes with the value
+    assert ex.image.value != before and ex.fig.axes[0].get_xlim() == (0.5, 30.5)
 
 
 # ---- self-checks of the new exercise ---------------------------------------------------------------------
@@ -675,3 +696,37 @@ def test_forget_bias_needed_tolerance():
     want = exercises.minimal_forget_bias(100, 0.01)
     right(exercises.check_forget_bias_needed(want + 0.09, tolerance=0.1))
     wrong(exercises.check_forget_bias_needed(want + 0.09, tolerance=0.05), "within 0.05")
+
+
+# ---- every picture of the chapter, as a reader would look at it ---------------------------------------------
+def _flow(highlight, T=50, b_f=1.0, scale=1.0):
+    return lambda: plots.plot_gradient_flow(ch05.GradientFlowLab(max_steps=T).compare(b_f, scale, T), highlight)
+
+
+PICTURES = {
+    "gradient flow, LSTM highlighted": _flow("lstm"),
+    "gradient flow, GRU highlighted": _flow("gru"),
+    "gradient flow, RNN highlighted, T = 100 (the README's hero)": _flow("rnn", T=100),
+    "gradient flow with an underflow": _flow("rnn", T=200, b_f=-2.0, scale=0.1),
+    "forget-bias decay": lambda: plots.plot_forget_bias_decay(ch05.forget_bias_table((0.0, 1.0, 3.0), steps=50)),
+    "cell Jacobian": lambda: plots.plot_cell_jacobian(ch05.GradientFlowLab(max_steps=50).cell_jacobian_norms()),
+    "cell error parts": lambda: plots.ch05.plot_cell_error_parts(
+        ch05.cell_error_table(ch05.GradientFlowLab(max_steps=50), biases=(3.0,)).parts[0]),
+}
+
+
+@pytest.mark.parametrize("name", list(PICTURES))
+def test_every_picture_of_chapter05_is_sound(name):
+    check_picture(PICTURES, name)
+
+
+def test_the_gradient_flow_picture_shows_every_model_it_lists_in_full_colour():
+    # issue 15: the RNN and GRU were faded to near invisibility while the legend showed them in
+    # full colour; every curve is now drawn as its legend entry shows it
+    fig = _flow("lstm")()
+    ax = fig.axes[0]
+    handles = dict(zip([t.get_text() for t in ax.get_legend().get_texts()], ax.get_legend().legend_handles))
+    for line in ax.lines:
+        if line.get_label() in handles and line.get_visible():
+            assert (line.get_alpha() or 1.0) == 1.0, line.get_label()
+            assert line.get_color() == handles[line.get_label()].get_color(), line.get_label()

@@ -1,27 +1,31 @@
-"""Chapter 06's pictures (learning curves, clipping, the explosion watched, and the after-training
-measurements) and self-checks. The experiments themselves, their claims and verdicts are tested
-with the chapter-06 experiments; here tiny runs only feed the pictures. Every picture keeps its
-legend outside the axes (a figure legend), so each axes must have none of its own."""
+"""Chapter 06's pictures (the sweeps' curves and steps to the target, clipping, the explosion
+watched, and the after-training measurements) and self-checks. The pictures are fed by tiny
+sweeps and runs made here; each test checks that a picture draws the numbers it is given, keeps
+its legend outside the axes and its texts inside the figure. The self-checks are driven by
+tables: right answers, the slips each one names, malformed answers, odd settings."""
+import dataclasses
+
 import numpy as np
 import pytest
 from test_course_support import assert_clean_texts, outside_pyplot, png, right, wrong
 
-from lstmlib import losses, optim, tasks
+from lstmlib import losses, optim
 from lstmlib.course import ch06
 from lstmlib.course.exercises import ch06 as checks
 from lstmlib.course.plots import ch06 as plots
 
+TINY = ch06.Settings.tiny()
+
 
 @pytest.fixture(scope="module")
 def tiny():
-    runs = ch06.RunCache()
-    kw = dict(progress=False, runs=runs, lstm_hidden=4, eval_every=10)
-    adding = ch06.adding_experiment(8, steps=40, seeds=(0, 1), **kw)
-    order = ch06.temporal_order_experiment(10, steps=40, seeds=(0, 1), biases=(0.0, 1.0, 3.0), **kw)
-    clip = ch06.clipping_experiment(10, steps=30, seeds=(0,), hidden_size=4, scale=2.0, lr=1.0, progress=False)
-    watch = ch06.watch_explosion(20, steps=40, scale=1.0, lr=0.5, hidden_size=8, batch_size=8, batch=16)
-    ba = ch06.gradient_flow_before_after(8, steps=40, batch=8, **kw)
-    return dict(adding=adding, order=order, clip=clip, watch=watch, ba=ba)
+    sweeps = ch06.Sweeps(TINY, tuple(ch06.run_job(j)[1] for j in ch06.jobs(TINY)), {})
+    specs = [dataclasses.replace(s, steps=40) for s in ch06.live_specs(TINY)]
+    ba = ch06.gradient_flow_before_after(specs, batch=8, progress=False)
+    clip = ch06.RunSpec("rnn", "adding", 20, 40, hidden_size=8, batch_size=8, optimizer="sgd", lr=0.5, scale=1.0,
+                        clip=1.0, stop_early=False)  # harsh: the unclipped twin overflows within 40 steps
+    watch = ch06.watch_explosion(clip, steps=40, batch=16)
+    return dict(sweeps=sweeps, ba=ba, watch=watch)
 
 
 def _legend(fig) -> list[str]:
@@ -30,250 +34,237 @@ def _legend(fig) -> list[str]:
     return [t.get_text() for t in fig.legends[0].get_texts()]
 
 
-def _lines(ax, prefix="_"):
-    return [ln for ln in ax.lines if ln.get_label().startswith(prefix)]
+def _inside(fig) -> None:
+    """Every title, label, legend and annotation lies inside the figure (nothing cut off)."""
+    fig.draw_without_rendering()  # lays the figure out as saving it would
+    box = fig.bbox.padded(1)
+    texts = [fig._suptitle] if fig._suptitle else []
+    for ax in fig.axes:
+        if ax.get_visible():
+            texts += [ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+    texts += [t for leg in fig.legends for t in leg.get_texts()]
+    for t in texts:
+        if t.get_text():
+            e = t.get_window_extent()
+            assert box.x0 <= e.x0 and e.x1 <= box.x1 and box.y0 <= e.y0 and e.y1 <= box.y1, t.get_text()
 
 
-def _run_lines(ax):
-    return {ln.get_label()[1:]: ln for ln in ax.lines if ln.get_label()[1:].startswith(("RNN", "LSTM", "GRU"))}
+def _line(ax, label):
+    return next(ln for ln in ax.lines if ln.get_label() == label)
 
 
-def test_learning_curves_one_panel_per_model(tiny):
-    ex = tiny["adding"]
-    fig = plots.plot_learning_curves(ex)
-    assert outside_pyplot(fig) and len(fig.axes) == 3
-    for ax, group in zip(fig.axes, ex.groups):
-        runs = ex.group(group)
-        assert ax.get_title().startswith(group) and f"({runs[0].num_parameters} parameters)" in ax.get_title()
-        lines = _run_lines(ax)
-        assert sorted(lines) == sorted(r.spec.label for r in runs)
-        for r in runs:
-            ln = lines[r.spec.label]
-            np.testing.assert_array_equal(ln.get_xdata(), r.history.eval_step)
-            np.testing.assert_allclose(ln.get_ydata(), r.history.eval_loss)
-        assert len({ln.get_linestyle() for ln in lines.values()}) == 2  # one style per seed
-        levels = {ln.get_label(): ln.get_ydata()[0] for ln in ax.lines if ln.get_label() in ("_baseline", "_target")}
-        assert levels == {"_baseline": pytest.approx(tasks.ADDING_BASELINE_MSE), "_target": ch06.TASK_TARGETS["adding"]}
-        assert ax.get_yscale() == "log"
-        solved = [r for r in runs if r.solved]
-        assert len([ln for ln in ax.lines if ln.get_label() == "_reached"]) == len(solved)
-    assert _legend(fig) == ["seed 0", "seed 1", "target met", "best constant prediction", "target"]
+def _finish(fig):
+    assert outside_pyplot(fig)
     assert_clean_texts(fig)
+    _inside(fig)
     png(fig)
 
 
-def test_learning_curves_of_accuracy_and_the_forget_bias_panels(tiny):
-    ex = tiny["order"]
-    fig = plots.plot_learning_curves(ex, accuracy=True)
-    assert len(fig.axes) == 5 and fig.axes[0].get_ylim() == (0, 1.05)
-    for ax, group in zip(fig.axes, ex.groups):
-        for r in ex.group(group):
-            np.testing.assert_allclose(_run_lines(ax)[r.spec.label].get_ydata(), r.history.eval_accuracy)
-    levels = {ln.get_label(): ln.get_ydata()[0] for ln in fig.axes[0].lines if ln.get_label() in ("_chance", "_target")}
-    assert levels == {"_chance": 0.25, "_target": ch06.TASK_TARGETS["temporal-order"]}
-    assert _legend(fig)[-2:] == ["chance", "target"]
-    colours = {g: _run_lines(ax)[ex.group(g)[0].spec.label].get_color() for ax, g in zip(fig.axes, ex.groups)}
-    assert len(set(map(str, colours.values()))) == 5  # each model (and each forget bias) its own colour
-    bias = plots.plot_forget_bias_runs(ex)
-    assert [ax.get_title().split("  ")[0] for ax in bias.axes] == ["LSTM b_f=0", "LSTM b_f=1", "LSTM b_f=3"]
-    png(fig)
-    with pytest.raises(ValueError, match="accuracy"):
-        plots.plot_learning_curves(tiny["adding"], accuracy=True)
-    with pytest.raises(ValueError, match="groups"):
-        plots.plot_learning_curves(ex, groups=("CNN",))
-    with pytest.raises(ValueError, match="experiment"):
-        plots.plot_learning_curves("x")
+def test_learning_curves_draw_every_seed_of_every_group(tiny):
+    groups = tiny["sweeps"].groups(task="adding", lr=TINY.lr)
+    fig = plots.plot_learning_curves(groups)
+    assert len(fig.axes) == len(groups) == 5
+    for ax, (g, rs) in zip(fig.axes, groups.items()):
+        for r in rs:
+            ln = _line(ax, f"_{r.spec.label}")
+            np.testing.assert_array_equal(ln.get_xdata(), r.eval_step)
+            np.testing.assert_allclose(ln.get_ydata(), r.eval_loss)
+        assert ax.get_title().startswith(f"{g}: {sum(r.solved for r in rs)} of {len(rs)}")
+        assert _line(ax, "_target").get_ydata()[0] == ch06.TASK_TARGETS["adding"]
+    assert len(_legend(fig)) == 3
+    _finish(fig)
+    order = plots.plot_learning_curves(tiny["sweeps"].groups(task="temporal-order", lr=TINY.lr), accuracy=True)
+    r = tiny["sweeps"].select(task="temporal-order", kind="gru", lr=TINY.lr)[0]
+    np.testing.assert_allclose(_line(order.axes[-1], f"_{r.spec.label}").get_ydata(), r.eval_accuracy)
+    with pytest.raises(ValueError, match="^accuracy"):
+        plots.plot_learning_curves(groups, accuracy=True)
+    with pytest.raises(ValueError, match="^groups"):
+        plots.plot_learning_curves({})
 
 
-def test_clipping_picture_leaves_out_what_is_off_the_scale_and_marks_it(tiny):
-    ex = tiny["clip"]
-    assert [r.diverged for r in ex.results] == [True, True, False]  # the tiny set-up exercises both
-    fig = plots.plot_clipping(ex, norm_range=(0.1, 1e3), loss_range=(0.05, 1e2))
+def test_steps_to_target_puts_each_seed_where_it_met_the_target():
+    spec = dict(task="adding", T=10, steps=100, eval_every=10, hidden_size=4)
+    recs = []
+    for seed, at in enumerate((30, 50, None, 70)):
+        steps = np.arange(0, (at or 100) + 1, 10)
+        loss = np.full(steps.size, 0.2)
+        if at:
+            loss[-1] = 0.001
+        recs.append(ch06.RunRecord(ch06.RunSpec("gru", seed=seed, **spec), int(steps[-1]), None, 9, steps, loss))
+    fig = plots.plot_steps_to_target({"a": {"GRU": tuple(recs)}})
+    ax = fig.axes[0]
+    np.testing.assert_array_equal(_line(ax, "_GRU").get_xdata(), [30, 50, 70])
+    assert _line(ax, "_median").get_xdata()[0] == 60  # the median of 30, 50, 70 and never
+    assert [t.get_text() for t in ax.texts] == ["1 never"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["GRU"]
+    assert len(_legend(fig)) == 3
+    _finish(fig)
+
+
+def test_clipping_draws_the_median_and_range_and_marks_each_overflow(tiny):
+    groups = ch06.clipping_records(tiny["sweeps"])
+    fig = plots.plot_clipping(groups, norm_range=(0.1, 1e3), loss_range=(0.05, 1e2))
     ax_g, ax_l = fig.axes
-    for ax, top, values in ((ax_g, 1e3, "grad_norm"), (ax_l, 1e2, "loss")):
-        assert ax.get_yscale() == "log" and ax.get_ylim() == pytest.approx((top / (1e4 if top == 1e3 else 2e3), top))
-        lines = _run_lines(ax)
-        for r in ex.results:
-            v = getattr(r.history, values)
-            want = np.where(np.isfinite(v) & (v <= top), np.maximum(v, ax.get_ylim()[0]), np.nan)
-            np.testing.assert_allclose(lines[r.spec.label].get_ydata(), want)
-            np.testing.assert_array_equal(lines[r.spec.label].get_xdata(), np.arange(1, r.history.steps + 1))
-        crosses = [ln for ln in ax.lines if ln.get_label() == "_overflow"]
-        assert sorted(ln.get_xdata()[0] for ln in crosses) == sorted(r.history.diverged_at for r in ex.results if r.diverged)
-        assert all(ln.get_ydata()[0] == top and ln.get_marker() == "x" for ln in crosses)
-        assert all(ln.get_ydata()[0] == top for ln in ax.lines if ln.get_label() == "_left")
-    theta = [ln for ln in ax_g.lines if ln.get_label() == "_theta"]
-    assert theta[0].get_ydata()[0] == 1.0
-    levels = {ln.get_label(): ln.get_ydata()[0] for ln in ax_l.lines if ln.get_label() in ("_baseline", "_stable")}
-    assert levels == {"_baseline": pytest.approx(1 / 6), "_stable": pytest.approx(ch06.STABLE_FACTOR / 6)}
+    for g, rs in groups.items():
+        med, low, high = plots.band([r.grad_norm for r in rs], TINY.clip_steps, 1e3)
+        np.testing.assert_allclose(_line(ax_g, f"_{g}").get_ydata(), np.maximum(med, 0.1))
+        np.testing.assert_allclose(med, np.median([r.grad_norm for r in rs], axis=0).clip(max=1e3))
     legend = _legend(fig)
-    assert legend[:3] == ["default weights", "large weights", "large weights, clipped"]
-    assert {"seed 0", "left the range", "overflowed, stopped", "θ = 1", "baseline 1/6", "stable limit 2/6"} <= set(legend)
-    assert [ax.get_title() for ax in fig.axes] == ["values above 10³ not drawn", "values above 10² not drawn"]
-    assert_clean_texts(fig)
-    png(fig)
+    assert legend[:3] == [f"{g} ({len(TINY.clip_seeds)} seeds)" for g in ch06.CLIP_GROUPS]
+    assert [t.get_text() for t in ax_g.texts] == ["θ = 1"] and len(ax_l.texts) == 2
+    _finish(fig)
+    # a run that overflowed stops counting there, and is marked where it did
+    stub = [np.array([1.0, 2.0, np.inf]), np.array([1.0, 4.0, 5.0])]
+    np.testing.assert_allclose(plots.band(stub, 3, 10.0), [[1, 3, 5], [1, 2.5, 5], [1, 3.5, 5]])
 
 
 def test_explosion_picture_draws_the_watch(tiny):
     w = tiny["watch"]
     fig = plots.plot_explosion(w)
-    assert len(fig.axes) == 4
-    keys = ("weight_norm", "saturated", "head_curvature", "head_norm")
-    for ax, key in zip(fig.axes, keys):
+    for ax, key in zip(fig.axes, ("weight_norm", "saturated", "head_curvature", "head_norm")):
         for run in ("unclipped", "clipped"):
-            ln = next(ln for ln in ax.lines if ln.get_label() == f"_{run}")
-            np.testing.assert_array_equal(ln.get_ydata(), getattr(w, key)[run])
-            np.testing.assert_array_equal(ln.get_xdata(), w.steps)
-        overflow = [ln for ln in ax.lines if ln.get_label() == "_overflow"]
-        assert [ln.get_xdata()[0] for ln in overflow] == [w.overflow["unclipped"]]
-    assert fig.axes[1].get_ylim() == (0, 1.02) and fig.axes[2].get_yscale() == "linear"
-    assert [ln.get_ydata()[0] for ln in fig.axes[2].lines if ln.get_label() == "_two"] == [2.0]
-    assert _legend(fig)[:2] == ["large weights, unclipped", "large weights, clipped"]
-    assert_clean_texts(fig)
-    png(fig)
-    with pytest.raises(ValueError, match="watch"):
-        plots.plot_explosion(tiny["clip"])
+            np.testing.assert_array_equal(_line(ax, f"_{run}").get_ydata(), getattr(w, key)[run])
+    assert w.overflow["unclipped"] and _line(fig.axes[0], "_overflow").get_xdata()[0] == w.overflow["unclipped"]
+    assert _legend(fig)[0].startswith("large weights, unclipped (seed")
+    _finish(fig)
+    with pytest.raises(ValueError, match="^watch"):
+        plots.plot_explosion(tiny["ba"])
 
 
-def test_gradient_flow_before_after_picture(tiny):
+def test_after_training_pictures(tiny):
     ba = tiny["ba"]
     fig = plots.plot_gradient_flow_before_after(ba)
-    assert [ax.get_title() for ax in fig.axes] == ["at initialisation", "after training"]
     for ax, flows in zip(fig.axes, (ba.before, ba.after)):
         for name, flow in flows.items():
-            ln = next(ln for ln in ax.lines if ln.get_label() == f"_{name}")
-            np.testing.assert_allclose(ln.get_ydata(), np.maximum(flow.relative("dh"), 1e-300))
-            np.testing.assert_array_equal(ln.get_xdata(), np.arange(1, 9))
-    assert fig.axes[0].get_shared_y_axes().joined(fig.axes[0], fig.axes[1])
-    assert _legend(fig) == ["RNN", "LSTM", "GRU", "first half: the first marked value is here"]
-    assert_clean_texts(fig)
-    png(fig)
-
-
-def test_reach_over_training_picture(tiny):
-    rt = ch06.reach_over_training(tiny["ba"])
+            np.testing.assert_allclose(_line(ax, f"_{name}").get_ydata(), np.maximum(flow.relative("dh"), 1e-300))
+    _finish(fig)
+    rt = ch06.reach_over_training(tiny["sweeps"].select(task="adding", seed=0, lr=TINY.lr, forget_bias=None)
+                                  + tiny["sweeps"].select(task="adding", seed=0, lr=TINY.lr, forget_bias=1.0))
     fig = plots.plot_reach_over_training(rt)
-    assert len(fig.axes) == 3
     for ax, data in zip(fig.axes, (rt.loss, rt.reach, rt.best_hold)):
         for name, values in data.items():
-            ln = next(ln for ln in ax.lines if ln.get_label() == f"_{name}")
-            np.testing.assert_allclose(ln.get_ydata(), np.maximum(values, 1e-300))
-            np.testing.assert_array_equal(ln.get_xdata(), rt.steps[name])
-    solved = [n for n, s in rt.solved_at.items() if s is not None]
-    assert len([ln for ln in fig.axes[1].lines if ln.get_label() == "_met"]) == len(solved)
-    assert _legend(fig)[:3] == ["RNN", "LSTM", "GRU"]
-    assert_clean_texts(fig)
-    png(fig)
-
-
-def test_gate_hold_picture(tiny):
-    gh = ch06.gate_hold(tiny["ba"])
+            np.testing.assert_allclose(_line(ax, f"_{name}").get_ydata(), np.maximum(values, 1e-300))
+    _finish(fig)
+    gh = ch06.gate_hold(ba)
     fig = plots.plot_gate_hold(gh)
-    axes = np.array(fig.axes).reshape(2, 2)
-    for col, name in enumerate(("lstm", "gru")):
+    for col, name in enumerate(gh.keep_after):
         order = np.argsort(-gh.hold_after[name], kind="stable")
-        for row, (before, after) in enumerate(((gh.keep_before, gh.keep_after), (gh.hold_before, gh.hold_after))):
-            ax = axes[row, col]
-            b = next(ln for ln in ax.lines if ln.get_label() == "_before")
-            a = next(ln for ln in ax.lines if ln.get_label() == "_after")
-            floor = 1e-30 if row == 1 else -np.inf
-            np.testing.assert_allclose(b.get_ydata(), np.maximum(before[name][order], floor))
-            np.testing.assert_allclose(a.get_ydata(), np.maximum(after[name][order], floor))
-            assert np.all(np.diff(gh.hold_after[name][order]) <= 0)
-        assert axes[1, col].get_yscale() == "log"
-    assert axes[0, 0].get_ylim() == (0, 1.02)
+        np.testing.assert_allclose(_line(fig.axes[col], "_after").get_ydata(), gh.keep_after[name][order])
     assert _legend(fig) == ["at initialisation", "LSTM after training", "GRU after training"]
-    assert_clean_texts(fig)
-    png(fig)
-
-
-def test_gate_traces_picture(tiny):
-    tr = ch06.gate_traces(tiny["ba"], sequence=1)
+    _finish(fig)
+    tr = ch06.gate_traces(ba, sequence=1)
     fig = plots.plot_gate_traces(tr)
     heat = [ax for ax in fig.axes if ax.images]
-    assert [ax.get_title() for ax in heat] == ["LSTM forget gate f", "LSTM input gate i", "LSTM output gate o",
-                                               "GRU update gate z", "GRU reset gate r"]
+    assert [ax.get_title() for ax in heat] == ["LSTM gate f", "LSTM gate i", "LSTM gate o", "GRU gate z", "GRU gate r"]
     for ax, (model, gate) in zip(heat, [("lstm", g) for g in "fio"] + [("gru", g) for g in "zr"]):
-        im = ax.images[0]
-        np.testing.assert_array_equal(im.get_array(), tr.gates[model][gate])
-        assert (im.norm.vmin, im.norm.vmax) == (0, 1)  # one colour scale for every panel
-        marks = [ln for ln in ax.lines if ln.get_label() == "_marked"]
-        assert list(marks[0].get_xdata()) == list(tr.marked)
-    bars = next(ax for ax in fig.axes if ax.patches)
-    heights = [p.get_height() for p in bars.patches]
-    np.testing.assert_allclose(heights, tr.values)
-    colours = [p.get_facecolor() for p in bars.patches]
-    marked = {t - 1 for t in tr.marked}
-    assert len({colours[k] for k in marked}) == 1 and all(colours[k] != colours[min(marked)] for k in range(8)
-                                                          if k not in marked)
-    assert_clean_texts(fig)
+        np.testing.assert_array_equal(ax.images[0].get_array(), tr.gates[model][gate])
+    np.testing.assert_allclose([p.get_height() for p in next(ax for ax in fig.axes if ax.patches).patches], tr.values)
     png(fig)
-    with pytest.raises(ValueError, match="tr"):
-        plots.plot_gate_traces(tiny["ba"])
 
 
 # ---- self-checks ----------------------------------------------------------------------------------------
-def test_adding_baseline():
-    right(checks.check_adding_baseline(2 / 3))
-    wrong(checks.check_adding_baseline(1 / 3), "one value")
-    wrong(checks.check_adding_baseline(1 / 6), "[0, 1]")
-    wrong(checks.check_adding_baseline(1.0), "variance")
-    right(checks.check_adding_baseline(1 / 6, low=0.0, high=1.0))
-    # the answer is the task's own: the best constant's MSE on the adding problem with values in [0, 1]
-    assert right(checks.check_adding_baseline(tasks.ADDING_BASELINE_MSE, low=0.0, high=1.0))
+z = np.array([2.0, 0.0, -1.0])
+p = np.exp(z) / np.exp(z).sum()
+adam = [np.zeros(2)]
+optim.Adam(0.01).step(adam, [np.array([0.001, 1000.0])])
+
+ANSWERS = [  # (check, answer, right?, words the verdict must hold)
+    (checks.check_adding_baseline, 2 / 3, True, ()),
+    (checks.check_adding_baseline, 0.667, True, ()),
+    (checks.check_adding_baseline, 0.67, False, ("method is right", "three significant figures")),
+    (checks.check_adding_baseline, 1 / 3, False, ("variance of one value", "square is missing")),
+    (checks.check_adding_baseline, 4 / 3, False, ("twice one value",)),
+    (checks.check_adding_baseline, np.sqrt(2 / 3), False, ("standard deviation",)),
+    (checks.check_adding_baseline, 1 / 6, False, ("[0, 1]",)),
+    (checks.check_adding_baseline, 5.0, False, ("variances",)),
+    (checks.check_clipped_gradient, [0.6, 0.8], True, ()),
+    (checks.check_clipped_gradient, np.array([0.6, 0.8]), True, ()),
+    (checks.check_clipped_gradient, [1.0, 1.0], False, ("direction",)),
+    (checks.check_clipped_gradient, [3.0, 4.0], False, ("above theta",)),
+    (checks.check_clipped_gradient, [0.12, 0.16], False, ("||g||^2",)),
+    (checks.check_clipped_gradient, [3 / 7, 4 / 7], False, ("Euclidean norm",)),
+    (checks.check_clipped_gradient, [0.59, 0.81], False, ("three decimals",)),
+    (checks.check_chance_cross_entropy, np.log(8), True, ()),
+    (checks.check_chance_cross_entropy, 2.08, True, ()),
+    (checks.check_chance_cross_entropy, 2.1, False, ("method is right",)),
+    (checks.check_chance_cross_entropy, 3.0, False, ("bits",)),
+    (checks.check_chance_cross_entropy, np.log10(8), False, ("base 10",)),
+    (checks.check_chance_cross_entropy, 0.125, False, ("accuracy",)),
+    (checks.check_chance_cross_entropy, np.log(4), False, ("four classes",)),
+    (checks.check_chance_cross_entropy, 1.0, False, ("uniform",)),
+    (checks.check_softmax_gradient, p - [1, 0, 0], True, ()),
+    (checks.check_softmax_gradient, [-0.156, 0.114, 0.042], True, ()),
+    (checks.check_softmax_gradient, [-0.16, 0.11, 0.04], False, ("three decimals",)),
+    (checks.check_softmax_gradient, p, False, ("softmax(z) itself",)),
+    (checks.check_softmax_gradient, [1, 0, 0] - p, False, ("sign",)),
+    (checks.check_softmax_gradient, np.exp(z) - [1, 0, 0], False, ("not divided by their sum",)),
+    (checks.check_softmax_gradient, p - [0, 1, 0], False, ("entry 1", "entry 0")),
+    (checks.check_softmax_gradient, [0.5, 0.2, 0.3], False, ("subtract 1 at the label",)),
+    (checks.check_adam_first_step, adam[0], True, ()),
+    (checks.check_adam_first_step, [-0.01, -0.01], True, ()),
+    (checks.check_adam_first_step, [0.01, 0.01], False, ("sign",)),
+    (checks.check_adam_first_step, [-1e-5, -10.0], False, ("SGD's step",)),
+    (checks.check_adam_first_step, [-0.0316, -0.0316], False, ("bias corrections are missing",)),
+    (checks.check_adam_first_step, [-10.0, -1e-5], False, ("square root",)),
+    (checks.check_adam_first_step, [-0.5, -0.5], False, ("m_hat = g",)),
+    (checks.check_hold, 0.98 ** 40, True, ()),
+    (checks.check_hold, 0.446, True, ()),
+    (checks.check_hold, 0.45, False, ("method is right",)),
+    (checks.check_hold, 0.98 ** 39, False, ("0.98^39",)),
+    (checks.check_hold, 0.2, False, ("multiplies at every step",)),
+    (checks.check_hold, 39.2, False, ("a power",)),
+    (checks.check_hold, 0.02 ** 40, False, ("share let go",)),
+    (checks.check_hold, 0.9, False, ("keep^steps",)),
+]
 
 
-def test_clipped_gradient():
-    right(checks.check_clipped_gradient([0.6, 0.8]))
-    wrong(checks.check_clipped_gradient([1.0, 1.0]), "direction")
-    wrong(checks.check_clipped_gradient([3.0, 4.0]), "above theta")
-    wrong(checks.check_clipped_gradient([0.3, 0.4]), "divide the whole vector")
-    wrong(checks.check_clipped_gradient([0.6]), "expected 2 numbers")
-    wrong(checks.check_clipped_gradient(["a", "b"]), "list of numbers")
+@pytest.mark.parametrize("check, answer, ok, words", ANSWERS,
+                         ids=[f"{c.__name__}-{k}" for k, (c, *_) in enumerate(ANSWERS)])
+def test_answers_and_the_slips_they_name(check, answer, ok, words):
+    (right if ok else wrong)(check(answer), *words)
+
+
+SINGLE = (checks.check_adding_baseline, checks.check_chance_cross_entropy, checks.check_hold)
+LISTS = (checks.check_clipped_gradient, checks.check_softmax_gradient, checks.check_adam_first_step)
+MALFORMED = ["0.5", "abc", [0.5], {"a": 1}, True, 1 + 2j, float("inf"), float("nan"), (x for x in ()), print]
+MALFORMED_LISTS = ["ab", 0.5, [0.5], [["0.6", "0.8"]], ["0.6", "0.8"], [[0.6, 0.8]], (float("inf"), 1.0),
+                   {"a": 1}, (x for x in (1, 2)), [0.6, None], [0.6, 0.8, 0.1, 0.2], np.zeros((2, 2))]
+
+
+@pytest.mark.parametrize("check", SINGLE + LISTS, ids=lambda c: c.__name__)
+def test_malformed_answers_get_a_sentence(check):
+    for answer in (MALFORMED if check in SINGLE else MALFORMED_LISTS):
+        v = check(answer)
+        text = wrong(v, "expected")
+        assert "\n" not in text and len(text) < 200, text
+    wrong(check(...), "replace the ...")
+
+
+ODD_SETTINGS = [
+    (lambda: checks.check_adding_baseline(1.0, low=1.0, high=0.0), "high"),
+    (lambda: checks.check_adding_baseline(1.0, low="a"), "low"),
+    (lambda: checks.check_clipped_gradient([1.0], theta=0.0), "theta"),
+    (lambda: checks.check_clipped_gradient([1.0], grad="x"), "grad"),
+    (lambda: checks.check_chance_cross_entropy(1.0, classes=1), "classes"),
+    (lambda: checks.check_chance_cross_entropy(1.0, classes=2.5), "classes"),
+    (lambda: checks.check_softmax_gradient([0.0, 0.0], logits=(1.0,)), "logits"),
+    (lambda: checks.check_softmax_gradient([0.0, 0.0, 0.0], label=3), "label"),
+    (lambda: checks.check_adam_first_step([0.0], lr=0.0), "lr"),
+    (lambda: checks.check_hold(0.5, keep=1.5), "keep"),
+    (lambda: checks.check_hold(0.5, steps=0), "steps"),
+]
+
+
+@pytest.mark.parametrize("call, name", ODD_SETTINGS, ids=[n for _, n in ODD_SETTINGS])
+def test_odd_settings_raise_one_sentence_naming_them(call, name):
+    with pytest.raises(ValueError, match=rf"^{name}: expected .*, got "):
+        call()
+
+
+def test_the_checks_agree_with_the_library():
+    right(checks.check_adding_baseline(1 / 6, low=0.0, high=1.0))  # the task's own baseline
     right(checks.check_clipped_gradient([0.3, 0.4], grad=(0.3, 0.4), theta=1.0))  # below theta: unchanged
-    right(checks.check_clipped_gradient([1.2, 1.6], theta=2.0))
-
-
-def test_chance_cross_entropy():
-    right(checks.check_chance_cross_entropy(np.log(8)))
-    right(checks.check_chance_cross_entropy(2.0794))
-    wrong(checks.check_chance_cross_entropy(3.0), "bits")
-    wrong(checks.check_chance_cross_entropy(0.125), "accuracy")
-    wrong(checks.check_chance_cross_entropy(1.0), "uniform")
-    right(checks.check_chance_cross_entropy(np.log(4), classes=4))
-
-
-def test_softmax_gradient():
-    z = np.array([2.0, 0.0, -1.0])
-    p = np.exp(z) / np.exp(z).sum()
-    right(checks.check_softmax_gradient(p - [1, 0, 0]))
-    right(checks.check_softmax_gradient([-0.156, 0.114, 0.042]))  # rounded to three decimals
-    wrong(checks.check_softmax_gradient(p), "softmax(z) itself")
-    wrong(checks.check_softmax_gradient([1, 0, 0] - p), "sign")
-    wrong(checks.check_softmax_gradient([0.1, 0.2, 0.3]), "subtract 1 at the label")
-    wrong(checks.check_softmax_gradient([0.1, 0.2]), "expected 3 numbers")
-    wrong(checks.check_softmax_gradient("abc"), "list of 3 numbers")
-    # the answer is the library's own gradient
     _, g = losses.softmax_cross_entropy(np.array([[0.5, 1.5, -2.0, 0.0]]), np.array([2]))
     right(checks.check_softmax_gradient(g[0], logits=(0.5, 1.5, -2.0, 0.0), label=2))
-
-
-def test_adam_first_step():
-    right(checks.check_adam_first_step([-0.01, -0.01]))
-    right(checks.check_adam_first_step([0.02, -0.02], grad=(-5.0, 3.0), lr=0.02))
-    wrong(checks.check_adam_first_step([0.01, 0.01]), "sign")
-    wrong(checks.check_adam_first_step([-1e-5, -10.0]), "SGD's step")
-    wrong(checks.check_adam_first_step([-0.5, -0.5]), "m_hat = g")
-    wrong(checks.check_adam_first_step([-0.01]), "expected 2 numbers")
-    p = [np.zeros(2)]
-    optim.Adam(0.01).step(p, [np.array([0.001, 1000.0])])
-    right(checks.check_adam_first_step(p[0]))  # the optimizer's own step
-
-
-def test_hold():
-    right(checks.check_hold(0.98 ** 40))
-    right(checks.check_hold(0.446))
-    wrong(checks.check_hold(0.2), "multiplies at every step")
-    wrong(checks.check_hold(0.98 * 40 / 100 * 100), "a power")
-    wrong(checks.check_hold(0.9), "multiply the keep gate")
+    right(checks.check_chance_cross_entropy(np.log(4), classes=4))
     right(checks.check_hold(0.5 ** 10, keep=0.5, steps=10))

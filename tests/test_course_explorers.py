@@ -12,7 +12,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from PIL import Image
-from test_course_support import bar_heights
+from test_course_support import assert_readable, bar_heights
 
 from lstmlib.activations import sigmoid
 from lstmlib.course import ch01, ch02, ch03, ch04, ch05, widgets
@@ -41,7 +41,7 @@ def _titles(fig):
 def test_explorers_are_found():
     assert EXPLORERS == ["activation_explorer", "cell_explorer", "errata_explorer", "gate_bias_explorer",
                          "gate_explorer", "gate_hold_explorer", "gradient_flow_explorer",
-                         "rnn_gradient_explorer", "sample_explorer"]
+                         "rnn_gradient_explorer", "sample_explorer", "variant_explorer"]
 
 
 @pytest.mark.parametrize("name", EXPLORERS)
@@ -127,6 +127,21 @@ def test_explorer_shows_its_title_and_controls_in_rows():
 def _set(ex, **values):
     for k, v in values.items():
         ex.controls[k].value = v
+
+
+@pytest.mark.parametrize("name", ["activation_explorer", "rnn_gradient_explorer", "gate_explorer",
+                                  "gate_bias_explorer"])
+def test_chapters_00_to_02_explorers_stay_readable_at_every_end_of_every_control(name):
+    # the saved still (the opening picture) and each control at both ends: nothing cut off, no
+    # legend over the data, no labels running into each other
+    ex = getattr(widgets, name)()
+    assert_readable(ex.fig)
+    for control in ex.controls.values():
+        start = control.value
+        for v in _values(control)[:: max(1, len(_values(control)) - 1)]:
+            control.value = v
+            assert_readable(ex.fig)
+        control.value = start
 
 
 def test_activation_explorer_draws_the_chosen_function():

@@ -76,8 +76,8 @@ def test_the_bar_follows_a_real_training_run():
     spec = ch06.RunSpec(kind="lstm", task="adding", T=6, steps=12, hidden_size=4, batch_size=8,
                         eval_size=20, eval_every=5, stop_early=False)
     bar = ProgressBar(display=False)
-    hist = train.fit(ch06.initial_model(spec), spec.make_task().sample, steps=spec.steps,
-                     batch_size=spec.batch_size, optimizer=Adam(spec.lr), rng=0, eval_data=ch06.held_out_set(spec),
+    hist = train.fit(train.task_batches(spec.make_task().sample, spec.batch_size, 0), ch06.initial_model(spec),
+                     Adam(spec.lr), steps=spec.steps, evaluate=train.held_out(*ch06.held_out_set(spec)),
                      eval_every=spec.eval_every, progress=bar, label=spec.label)
     assert bar.bar.value == bar.bar.max == 12 and bar.bar.bar_style == "success"
     assert re.fullmatch(r"LSTM T=6 b_f=1 seed 0: 12 steps, held-out loss [0-9.e+-]+", repr(bar))

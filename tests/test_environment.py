@@ -68,11 +68,11 @@ def test_the_model_layer_loads_no_plotting_or_notebook_packages():
     counts."""
     code = (
         "import sys, lstmlib\n"
-        "from lstmlib import article, fused, gradcheck, losses, models, optim, stack, tasks, train\n"
+        "from lstmlib import article, fused, gradcheck, losses, models, network, optim, stack, tasks, train\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'ipywidgets')))\n"
-        "m = train.make_model('lstm', 2, 3, 1, 0)\n"
-        "train.fit(m, tasks.adding_task(5).sample, steps=2, batch_size=2, optimizer=optim.SGD(0.1),\n"
-        "          rng=0, progress=train.PrintProgress())\n"
+        "m = network.make_model('lstm', 2, 3, 1, 0)\n"
+        "train.fit(train.task_batches(tasks.adding_task(5).sample, 2, 0), m, optim.SGD(0.1), steps=2,\n"
+        "          progress=train.PrintProgress())\n"
         "print(sorted({m.split('.')[0] for m in sys.modules}\n"
         "             & {'matplotlib', 'ipywidgets', 'IPython', 'ipykernel'}))\n"
     )
@@ -99,3 +99,24 @@ def test_every_subpackage_of_lstmlib_is_packaged():
     assert {"lstmlib", "lstmlib.course"} <= present
     missing = present - _packages_listed()
     assert not missing, f"not in the wheel: {sorted(missing)}"
+
+
+def test_jupyterlab_settings_override_keeps_the_first_page_clean():
+    """`make lab` copies scripts/jupyterlab-overrides.json into the environment it builds, so the
+    start page opens without JupyterLab's news prompt over it; the keys must be ones JupyterLab's
+    own schema defines (a misspelt key would be ignored silently)."""
+    import json
+    overrides = json.loads((ROOT / "scripts" / "jupyterlab-overrides.json").read_text())
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"fetchNews": "false", "checkForUpdates": False}
+    schema_dir = pathlib.Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    schema = schema_dir / "@jupyterlab" / "apputils-extension" / "notification.json"
+    if schema.exists():  # JupyterLab installed here: the keys and values must be valid
+        props = json.loads(schema.read_text())["properties"]
+        assert set(notification) <= set(props)
+        assert "false" in [c["const"] for c in props["fetchNews"]["oneOf"]]
+    makefile = (ROOT / "Makefile").read_text()
+    assert "cp scripts/jupyterlab-overrides.json $(LAB_OVERRIDES)" in makefile
+    installed = pathlib.Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    if (pathlib.Path(sys.prefix) / ".installed").exists():  # the environment `make` built
+        assert json.loads(installed.read_text()) == overrides

@@ -41,7 +41,8 @@ def test_gru_and_rnn_views_write_through_to_fused_storage():
 
 
 @pytest.mark.parametrize("cls, names, shapes", [
-    (ll.LSTMParams, ll.LSTMParams.names, None),
+    (ll.LSTMParams, ("W_fh", "W_fx", "b_f", "W_ih", "W_ix", "b_i", "W_ch", "W_cx", "b_c", "W_oh", "W_ox", "b_o"),
+     None),
     (ll.RNNParams, ("U", "W", "b"), {"U": (4, 3), "W": (4, 4), "b": (4,)}),
     (ll.GRUParams, ("W_zh", "W_zx", "b_z", "W_rh", "W_rx", "b_r", "W_ch", "W_cx", "b_c"), None),
 ])
@@ -147,8 +148,9 @@ def _grads(kind, step):
     p = m.init(3, 4, 0, **({"reset_after": True} if kind == "gru" else {}))
     X, dh = np.zeros((2, 1, 3)), np.ones((2, 1, 4))
     if step:
-        *_, k = m.step_forward(X[0], p)
-        return p, (m.step_backward(dh[0], None, k) if kind == "lstm" else m.step_backward(dh[0], k))
+        _, k = m.step_forward(X[0], p, None)
+        dstate = ll.LSTMState(dh[0], None) if m.has_cell else dh[0]
+        return p, m.step_backward(dstate, k)
     _, cache = m.forward(X, p)
     return p, m.backward(dh, cache)
 
@@ -184,12 +186,35 @@ def test_lstm_grads_to_lstm_forward_is_refused():
         ll.lstm_step_forward(np.zeros((1, 3)), g)
 
 
-def test_dstate0_names_the_initial_state_gradients():
-    _, g = _grads("lstm", step=False)
-    assert g.dstate0.keys() == {"h", "c"}
-    assert g.dstate0["h"] is g.dh0 and g.dstate0["c"] is g.dc0
-    _, g = _grads("gru", step=True)
-    assert g.dstate0.keys() == {"h"} and g.dstate0["h"] is g.dh0
+def test_dstate0_is_the_initial_state_gradient_in_the_state_form():
+    for step in (False, True):
+        _, g = _grads("lstm", step)
+        assert type(g.dstate0) is ll.LSTMState
+        assert g.dstate0.h is g.dh0 and g.dstate0.c is g.dc0
+        dh0, dc0 = g.dstate0  # unpacks like the state
+        assert dh0 is g.dh0 and dc0 is g.dc0
+        for kind in ("rnn", "gru"):
+            _, g = _grads(kind, step)
+            assert isinstance(g.dstate0, np.ndarray) and g.dstate0 is g.dh0
+
+
+@pytest.mark.parametrize("cls", [ll.RNNParams, ll.RNNGrads, ll.LSTMParams, ll.LSTMGrads, ll.GRUParams,
+                                 ll.GRUGrads])
+def test_names_is_a_tuple_on_the_class_too(cls):
+    """Regression (issue 14): ``GRUParams.names`` at class level was a property object, while
+    ``LSTMParams.names`` was a tuple; code that lists a model's parameters without making one
+    (tables, saving) needs the tuple."""
+    names = cls.names
+    assert type(names) is tuple and names and all(isinstance(n, str) for n in names)
+    assert all(hasattr(cls, n) for n in names)  # each name is a view on the class
+
+
+def test_class_names_list_every_parameter_an_object_may_have():
+    assert ll.GRUParams.names == ("W_zh", "W_zx", "b_z", "W_rh", "W_rx", "b_r", "W_ch", "W_cx", "b_c", "b_ch")
+    assert ll.GRUParams.init(3, 4, 0).names == ll.GRUParams.names[:-1]  # no b_ch in the article's GRU
+    assert ll.GRUParams.init(3, 4, 0, reset_after=True).names == ll.GRUParams.names
+    assert ll.LSTMParams.init(3, 4, 0).names == ll.LSTMParams.names
+    assert ll.RNNParams.names == ("U", "W", "b")
 
 
 def test_repr_is_short():

@@ -92,19 +92,21 @@ def test_temporal_order_small_T(T):
 
 
 def test_baselines_measured():
-    # predicting the mean of the modern adding problem scores 1/6
-    _, y = tasks.adding_problem(50, 100_000, np.random.default_rng(0), dtype=np.float64)
+    # predicting the mean of the modern adding problem scores 1/6 (the variance of a sum of two U(0, 1))
+    _, y = tasks.adding_problem(10, 60_000, np.random.default_rng(0), dtype=np.float64)
     loss, _ = losses.mse(np.full_like(y, 1.0), y)
-    assert loss == pytest.approx(1 / 6, rel=0.01)
-    assert tasks.constant_baseline(tasks.adding_task(50)) == pytest.approx(tasks.ADDING_BASELINE_MSE, rel=0.01)
-    for T in (20, 50):
+    assert loss == pytest.approx(1 / 6, rel=0.015)
+    measured = tasks.constant_baseline(tasks.adding_task(10), 60_000)
+    assert measured == pytest.approx(tasks.ADDING_BASELINE_MSE, rel=0.015)
+    for T in (8, 20):  # the original form's exact figure, which counts a value marked at step 0 as 0
         t = tasks.adding_task(T, form="original")
         assert t.baseline_loss == tasks.original_adding_baseline(T)
-        assert tasks.constant_baseline(t, 200_000) == pytest.approx(t.baseline_loss, rel=0.01)
+        assert tasks.constant_baseline(t, 60_000) == pytest.approx(t.baseline_loss, rel=0.015)
     # the zeroing rule lowers the idealised 1/24 by a few per cent at T = 50
     assert tasks.original_adding_baseline(50) == pytest.approx(tasks.ADDING_ORIGINAL_BASELINE_MSE, rel=0.08)
-    to = tasks.temporal_order_task(30)
-    assert tasks.constant_baseline(to) == pytest.approx(np.log(4), rel=0.002)
+    assert tasks.original_adding_baseline(50) < tasks.ADDING_ORIGINAL_BASELINE_MSE
+    to = tasks.temporal_order_task(12)
+    assert tasks.constant_baseline(to, 60_000) == pytest.approx(np.log(4), rel=0.002)
     assert to.chance_accuracy == 0.25 and to.baseline_loss == pytest.approx(np.log(4))
 
 
@@ -114,6 +116,7 @@ def test_original_baseline_exact_small_case():
 
 
 def test_task_objects():
+    """The tasks generate float32 unless asked; models take that exactly (test_validation)."""
     t = tasks.adding_task(12)
     assert (t.T, t.input_size, t.output_size, t.loss) == (12, 2, 1, "mse")
     X, y = t.sample(4, np.random.default_rng(0))
@@ -148,19 +151,3 @@ def test_adding_solved():
 def test_bad_input(call, name):
     with pytest.raises(ValueError, match=name):
         call()
-
-
-def test_examples_as_text_show_the_sequence_and_its_target():
-    text = tasks.adding_example(T=10, seed=3)
-    _, y = tasks.adding_problem(10, 1, 3, dtype=np.float64)
-    lines = text.splitlines()
-    assert len(lines) == 1 + 10 + 1
-    assert sum("<-- marked" in line for line in lines) == 2
-    assert lines[-1].endswith(f"= {y[0, 0]:.3f}")
-    seq = tasks.temporal_order_example(T=20, seed=4)
-    _, y = tasks.temporal_order(20, 1, 4)
-    symbols = seq.splitlines()[0].split()[-1]
-    assert len(symbols) == 20 and symbols[0] == "E" and symbols[-1] == "B"
-    assert "".join(c for c in symbols if c in "XY") == tasks.TEMPORAL_ORDER_CLASSES[int(y[0])]
-    table = tasks.baseline_table(T=20, n=2000).splitlines()
-    assert len(table) == 2 + 3 and "ln 4" in table[-1]

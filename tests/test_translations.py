@@ -85,18 +85,18 @@ def test_a_changed_english_sentence_is_caught_and_named():
     assert problems == [f"{path.name} cell {index}: no translation of the current English "
                         f"({nb['cells'][index]['source'][0].strip().splitlines()[0][:60]!r})"]
     updated = i18n.update_catalog(nb, path.name, entries)
-    changed = next(e for e in updated if e.places == [f"{path.name} cell {index}"])
-    assert changed.fuzzy and changed.previous == text and changed.msgstr  # kept, for the translator
+    changed = next(e for e in updated if i18n.places(e) == [f"{path.name}:{index}"])
+    assert changed.fuzzy and changed.previous_msgid == text and changed.msgstr  # kept, for the translator
     assert i18n.untranslated(nb, path.name, updated)  # still not done: fuzzy is not translated
 
 
 def test_po_files_round_trip(tmp_path):
-    entries = [i18n.PoEntry('a "quoted"\n$\\frac{1}{2}$ line\n', "引号\n第二行", ["x cell 1"]),
-               i18n.PoEntry("one {n}", "一 {n}", [], True, "one {m}")]
+    entries = [i18n.entry('a "quoted"\n$\\frac{1}{2}$ line\n', "引号\n第二行", ["x.ipynb:1"]),
+               i18n.entry("one {n}", "一 {n}", [], True, "one {m}")]
     i18n.write_po(entries, tmp_path / "t.po")
     back = i18n.read_po(tmp_path / "t.po")
-    assert [(e.msgid, e.msgstr, e.places, e.fuzzy, e.previous) for e in back] == \
-        [(e.msgid, e.msgstr, e.places, e.fuzzy, e.previous) for e in entries]
+    assert [(e.msgid, e.msgstr, i18n.places(e), e.fuzzy, e.previous_msgid) for e in back] == \
+        [(e.msgid, e.msgstr, i18n.places(e), e.fuzzy, e.previous_msgid) for e in entries]
 
 
 def test_tr_translates_and_formats_and_falls_back_to_english(monkeypatch):

@@ -1,8 +1,8 @@
 """Generating text: one character at a time, each drawn from the model and fed back in.
 
 The primer is read as one sequence (the fast pass); then every new character goes through each
-layer's single step, ``MODELS[...].step_forward``: the same readable step functions that chapters
-01-04 derive (the tests hold the two ways equal).
+layer's single step, the registry's ``stepper``: the fast step kernel the sequence loops run,
+prepared once (the tests hold the samples equal to the sequence forward's predictions).
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def sample(prime, model: SequenceModel, length: int, rng, *, temperature: float 
     with blas_threads(1):  # one row at a time: a second BLAS thread only adds synchronisation
         logits, cache = forward(prime[:, None], model)  # the primer, as one sequence
         z, state = logits[-1, 0], cache.final_state
-        steppers = [model_of(p) for p in model.layers]
+        steppers = [model_of(p).stepper(p) for p in model.layers]
         W, b = model.head.weights, model.head.bias
         out, probs = np.empty(n, dtype=np.int64), np.empty(n)
         for k in range(n):
@@ -46,9 +46,9 @@ def sample(prime, model: SequenceModel, length: int, rng, *, temperature: float 
             if k == n - 1:
                 break
             x = model.embedding[[nxt]]  # (1, D): the character just drawn goes back in
-            for j, (layer, m) in enumerate(zip(model.layers, steppers)):
-                state[j], _ = m.step_forward(x, layer, state[j])  # one step of layer j
-                x = m.state_arrays(state[j])[0]  # its output h_t, what the layer above reads
+            for j, (layer, step) in enumerate(zip(model.layers, steppers)):
+                state[j] = step(x, state[j])  # one step of layer j
+                x = model_of(layer).state_arrays(state[j])[0]  # its output h_t, what the layer above reads
             z = x[0] @ W.T + b
     return out, probs
 

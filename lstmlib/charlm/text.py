@@ -90,7 +90,7 @@ def text_batches(ids, batch_size: int, chunk: int) -> Iterator[Batch]:
             yield Batch(x, y, k > 0)
 
 
-def next_char_log_probs(model: SequenceModel, ids, *, batch_size: int = 32, chunk: int = 256,
+def next_char_log_probs(ids, model: SequenceModel, *, batch_size: int = 32, chunk: int = 256,
                         keep: Sequence[int] | None = None, threads: int | None = 1):
     """Read ``ids (N,)`` as ``batch_size`` streams (``streams``), carrying the state from chunk to
     chunk, and return, for every position ``n`` whose next character was predicted, ``(positions
@@ -127,7 +127,7 @@ def bits_per_char(ids, model: SequenceModel, *, batch_size: int = 32, chunk: int
     """Bits per character of ``model`` on the text ``ids (N,)``, read as ``batch_size`` streams each
     from a zero state, the state carried from chunk to chunk (so ``chunk`` changes the speed, not
     the result)."""
-    _, logp = next_char_log_probs(model, ids, batch_size=batch_size, chunk=chunk, threads=threads)
+    _, logp = next_char_log_probs(ids, model, batch_size=batch_size, chunk=chunk, threads=threads)
     return float(-logp.mean() * BITS_PER_NAT)
 
 
@@ -139,6 +139,6 @@ def text_score(ids, *, batch_size: int = 32, chunk: int = 256):
     streams(ids, batch_size)  # a ValueError now, not after the first training steps
 
     def score(model: SequenceModel) -> Score:
-        _, logp = next_char_log_probs(model, ids, batch_size=batch_size, chunk=chunk, threads=None)
+        _, logp = next_char_log_probs(ids, model, batch_size=batch_size, chunk=chunk, threads=None)
         return Score(float(-logp.mean()), None)
     return score

@@ -9,12 +9,14 @@ import numpy as np
 
 from .. import _validate
 from ..activations import ACTIVATIONS, DERIVATIVE_BOUND
-from ..rnn import RNNParams, rnn_backward, rnn_forward, rnn_step_backward, with_activation
+from ..rnn import RNNParams, rnn_backward, rnn_forward, rnn_step_backward
+from ._args import whole_number
 from .i18n import tr
+from .tables import pad, table, width
 from .linalg import orthogonal_matrix, rescale_matrix, spectral_norm, spectral_radius, step_norms
 
-__all__ = ["step_norms", "spectral_norm", "spectral_radius", "rescale_matrix", "orthogonal_matrix", "rnn_with_radius",
-           "RNNGradientFlow", "rnn_gradient_flow", "ProductOrderCheck", "product_order_check",
+__all__ = ["ScalarChain", "scalar_chain", "scalar_chains", "scalar_chain_table", "step_norms", "spectral_norm", "spectral_radius", "rescale_matrix", "orthogonal_matrix", "rnn_with_radius",
+           "RNNGradientFlow", "rnn_gradient_flow", "sequence_summary", "sum_check", "spectral_examples", "ProductOrderCheck", "product_order_check",
            "RadiusExperiment", "radius_experiment", "decay_table", "EarlyStepsStudy", "early_steps_study"]
 
 
@@ -30,6 +32,84 @@ def rnn_with_radius(input_size: int, hidden_size: int, radius: float, rng, *,
     p = RNNParams.init(input_size, hidden_size, gen, dtype=dtype)
     p.W[...] = radius * orthogonal_matrix(hidden_size, gen)
     return p
+
+
+# ---- one unit: the whole argument in a product of numbers -------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class ScalarChain:
+    """A plain RNN with one unit, ``h_t = f(w h_{t-1} + x_t)``, and a loss ``E = h_T`` at its last
+    step, over the last T steps of a longer run. One step back multiplies the gradient by the
+    number ``w f'(net_t)``, so
+
+        dE/dh_{T-n} = w^n * f'(net_T) f'(net_{T-1}) ... f'(net_{T-n+1}).
+
+    ``reach[n] = |dE/dh_{T-n}|`` for n = 0..T-1, from the library's BPTT (``rnn_backward``);
+    ``w_power[n] = |w|^n``, what the product would be if every slope were 1; ``slopes[t-1] =
+    f'(net_t)``."""
+
+    w: float
+    activation: str
+    slopes: np.ndarray  # (T,)
+    reach: np.ndarray  # (T,)
+
+    @property
+    def steps(self) -> int:
+        """T, the number of time steps."""
+        return len(self.slopes)
+
+    @property
+    def w_power(self) -> np.ndarray:
+        """``|w|^n`` for n = 0..T-1."""
+        return abs(self.w) ** np.arange(self.steps, dtype=np.float64)
+
+
+SCALAR_INPUT = 0.1
+"""The input a ``scalar_chain`` unit reads at every step, unless told otherwise."""
+
+
+def scalar_chain(w: float, activation: str = "tanh", *, steps: int = 30, x: float = SCALAR_INPUT,
+                 warmup: int = 20) -> ScalarChain:
+    """The ``ScalarChain`` of a one-unit RNN (``RNNParams`` with D = H = 1: ``W = [[w]]``,
+    ``U = [[1]]``, ``b = 0``) reading the same small input ``x`` at every step from ``h_0 = 0``:
+    ``warmup`` steps to settle, then the ``steps`` steps the chain describes (the loss at the last)."""
+    w = _validate.real(w, "w")
+    steps = _validate.positive_int(steps, "steps")
+    warmup = whole_number(warmup, "warmup", 0)
+    X = np.full((warmup + steps, 1, 1), _validate.real(x, "x"))
+    p = RNNParams(np.array([[w, 1.0]]), np.zeros(1)).with_activation(activation)
+    hs, _, g = _bptt_last_step_loss(X, p, None, None)
+    slopes = ACTIVATIONS[p.activation][1](hs[warmup:, 0, 0])
+    return ScalarChain(w, p.activation, slopes, np.abs(g.dh[::-1, 0, 0])[:steps])
+
+
+def scalar_chains(ws=(0.5, 0.9, 1.5), activations=("relu", "tanh"), *, steps: int = 30) -> list[ScalarChain]:
+    """``scalar_chain(w, activation, steps=steps)`` for every activation and ``w``, activation by
+    activation."""
+    return [scalar_chain(w, act, steps=steps) for act in activations for w in ws]
+
+
+def scalar_chain_table(ws=(0.5, 1.5), activations=("relu", "tanh"), backs=(1, 5, 10, 20), *,
+                       steps: int = 30) -> str:
+    """For each activation and ``w``: the slope at the last step, the factor ``w f'`` one step
+    back costs there, and ``|dE/dh_{T-n}|`` measured by BPTT beside ``|w|^n`` at each ``n`` of
+    ``backs`` (``scalar_chain``), three significant digits."""
+    backs = tuple(backs)
+    if not backs or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n < steps
+                        for n in backs):
+        raise ValueError(tr("backs: expected whole numbers of steps back from 0 to T-1 = {last}, got {backs!r}",
+                            last=steps - 1, backs=backs))
+    columns = ([(tr("activation"), "<"), ("w", ">"), (tr("slope f′"), ">"), ("w·f′", ">"), ("", "<")]
+               + [(f"n = {n}", ">") for n in backs])
+    rows = []
+    for c in scalar_chains(ws, activations, steps=steps):
+        slope = float(c.slopes[-1])
+        rows.append([c.activation, f"{c.w:g}", f"{slope:.3f}", f"{c.w * slope:.3f}",
+                     tr("measured |dE/dh_(T-n)|")] + [f"{c.reach[n]:.3g}" for n in backs])
+        rows.append(["", "", "", "", "|w|^n"] + [f"{c.w_power[n]:.3g}" for n in backs])
+    title = tr("one unit, x_t = {x:g}, loss E = h_T at T = {T}: |dE/dh_(T-n)| from BPTT, and |w|^n",
+               x=SCALAR_INPUT, T=steps)
+    return title + "\n" + table(columns, rows, gap=[1, 1, 1, 2] + [0] * len(backs),
+                                 widths=[10, 5, 8, 6, 22] + [10] * len(backs))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -67,25 +147,69 @@ class RNNGradientFlow:
         last = self.delta_norms[-1]
         return float(self.delta_norms[0] / last) if last > 0 else 0.0
 
+    def _back(self, n, name: str = "n") -> int:
+        """``n`` checked as a number of steps back that leaves at least one earlier step."""
+        if self.steps < 2:
+            raise ValueError(tr("{name}: this flow has T = 1 step, so no step lies before the last", name=name))
+        return whole_number(n, name, 1, self.steps - 1, tr("T-1: this flow has T = {T} steps", T=self.steps))
+
     def early_share(self, n: int = 3) -> float:
         """``||sum_{k <= T-n} grad_{W_k} E|| / ||grad_W E||``: what all steps before the last ``n``
-        add to the weight gradient, relative to the whole. Near 0: the early inputs no longer
-        influence learning (the article's figure); near or above 1: they dominate it."""
-        n = _validate.positive_int(n, "n")
+        add to the weight gradient, relative to the whole, for ``n`` from 1 to T-1. Near 0: the
+        early inputs no longer influence learning (the article's figure); near or above 1: they
+        dominate it."""
+        n = self._back(n)
         total = float(np.linalg.norm(self.grad_W))
-        early = self.contributions[:-n].sum(axis=0) if n < self.steps else np.zeros_like(self.grad_W)
-        return float(np.linalg.norm(early) / total) if total > 0 else 0.0
+        return float(np.linalg.norm(self.contributions[:-n].sum(axis=0)) / total) if total > 0 else 0.0
+
+    def reach_table(self, back=(3, 10), last: int = 6) -> str:
+        """Text: ``early_share(n)`` for each ``n`` in ``back``, then ``||grad_{W_k} E||`` of the
+        ``last`` steps before the loss and ``||grad_W E||``, three significant digits. Every ``n``
+        and ``last`` must fit this flow's T (a ValueError says so)."""
+        back = tuple(self._back(n, "back") for n in back)
+        last = whole_number(last, "last", 1, self.steps, tr("T: this flow has T = {T} steps", T=self.steps))
+        T = self.steps
+        lines = [tr("steps 1..T-{n} add {share:.2g} of ||grad_W E||", n=n, share=self.early_share(n)) for n in back]
+        norms = self.contribution_norms
+        lines += [f"  ||grad_(W_{k}) E|| = {norms[k - 1]:.3g}" for k in range(T - last + 1, T + 1)]
+        lines.append(f"  ||grad_W E|| = {np.linalg.norm(self.grad_W):.3g}")
+        return "\n".join(lines)
 
     def bound_holds(self, rtol: float = 1e-12) -> bool:
         """True when ``||delta_k|| <= bound_k`` at every step (``rtol`` absorbs rounding)."""
         return bool(np.all(self.delta_norms <= self.bound * (1 + rtol)))
 
+    def error_term_table(self, sample: int = 0) -> str:
+        """Text, one line per step k = 1..T: ``delta_k`` of batch row ``sample`` (4 decimals), its
+        norm ``||delta_k||`` (over the whole batch) and the article's bound there."""
+        B = self.deltas.shape[1]
+        s = whole_number(sample, "sample", 0, B - 1, tr("B-1: the flow holds B = {B} samples", B=B))
+        return "\n".join(
+            tr("k = {k}   delta_k = {delta}   ||delta_k|| = {norm:.4f}   bound = {bound:.4f}", k=k + 1,
+               delta=np.array2string(self.deltas[k, s], precision=4, floatmode="fixed", sign=" "),
+               norm=self.delta_norms[k], bound=self.bound[k])
+            for k in range(self.steps))
 
-def _bptt_last_step_loss(X, p, h0, dh_last):
+    def bound_report(self, at=(1, 10, 20, 25, 28, 29, 30)) -> str:
+        """Text: whether the bound holds at every step, ``||delta_1|| / ||delta_T||`` against what
+        the bound allows over the T-1 steps, then ``||delta_k||`` and the bound at each step k of
+        ``at`` (1 to T), three significant digits."""
+        note = tr("T: this flow has T = {T} steps", T=self.steps)
+        ks = [whole_number(k, "at", 1, self.steps, note) for k in at]
+        allowed = self.bound[0] / self.bound[-1] if self.bound[-1] > 0 else 0.0
+        lines = [tr("the bound holds at every step: {holds}", holds=self.bound_holds()),
+                 tr("||delta_1|| / ||delta_T|| = {gain:.3g};  the bound allows up to {allowed:.3g}",
+                    gain=self.gain, allowed=allowed)]
+        lines += [tr("  k = {k:>2}:  ||delta_k|| = {norm:.3g}   bound = {bound:.3g}", k=k,
+                     norm=self.delta_norms[k - 1], bound=self.bound[k - 1]) for k in ks]
+        return "\n".join(lines)
+
+
+def _bptt_last_step_loss(X, p, state, dh_last):
     """``(hs, cache, grads)`` of the library's BPTT for a loss at the last step only, whose
     gradient ``dE/dh_T`` is ``dh_last (B, H)`` (all ones when ``None``); ``grads.dh (T, B, H)``
     holds the total ``dE/dh_k`` of every step."""
-    hs, cache = rnn_forward(X, p, h0)  # validates X, p and h0
+    hs, cache = rnn_forward(X, p, state)  # validates X, p and the initial state h_0
     T, B, H = hs.shape
     if dh_last is None:
         dh_last = np.ones((B, H), dtype=p.dtype)
@@ -94,17 +218,18 @@ def _bptt_last_step_loss(X, p, h0, dh_last):
     return hs, cache, rnn_backward(dhs, cache, state_grads=True)
 
 
-def rnn_gradient_flow(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
+def rnn_gradient_flow(X: np.ndarray, p: RNNParams, state: np.ndarray | None = None, *,
                       dh_last: np.ndarray | None = None) -> RNNGradientFlow:
     """Error terms, the article's bound and the per-step weight-gradient contributions of the
-    plain RNN ``p`` run over ``X (T, B, D)`` from ``h0 (B, H)``, for a loss at the last step whose
+    plain RNN ``p`` run over ``X (T, B, D)`` from the state ``h_0 (B, H)`` (zeros when ``None``),
+    for a loss at the last step whose
     gradient ``dE/dh_T`` is ``dh_last (B, H)`` (all ones when ``None``: E = the sum of h_T).
 
     All of it comes from the library's own BPTT: ``rnn_backward`` records the total ``dE/dh_k``
     at every step, the article's error term is ``delta_k = dE/dh_k * f'(net_k)``, and step k's
     share of ``grad_W E`` is what ``rnn_step_backward`` computes for step k.
     """
-    hs, cache, g = _bptt_last_step_loss(X, p, h0, dh_last)
+    hs, cache, g = _bptt_last_step_loss(X, p, state, dh_last)
     T = hs.shape[0]
     deltas = g.dh * ACTIVATIONS[p.activation][1](hs)  # f'(net_k), read off h_k = f(net_k)
     contributions = np.stack([rnn_step_backward(g.dh[k], cache.steps[k]).W for k in range(T)])
@@ -117,6 +242,39 @@ def rnn_gradient_flow(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
         bound = norms[-1] * (beta_f * beta_W) ** distance
     bound = np.where(norms[-1] == 0, 0.0, bound)
     return RNNGradientFlow(p.activation, deltas, norms, beta_f, beta_W, bound, contributions, g.W)
+
+
+def sequence_summary(p: RNNParams, hs: np.ndarray) -> str:
+    """Text: the RNN ``p`` and the shape of the outputs ``hs (T, B, H)`` it computed, in words."""
+    T, B, H = np.shape(hs)
+    fields = dict(shape=np.shape(hs), T=T, B=B, H=H)
+    return "\n".join([str(p), tr("hs: {shape} -> h_1 .. h_{T}, each a row of {H} numbers", **fields) if B == 1
+                      else tr("hs: {shape} -> h_1 .. h_{T}, each {B} rows of {H} numbers", **fields)])
+
+
+def sum_check(flow: RNNGradientFlow, grads) -> str:
+    """Text, two lines: whether ``flow``'s per-step contributions add up to ``grads.W`` and its
+    error terms to ``grads.b`` (``grads``: a backward pass's ``RNNGrads`` for the same loss, e.g.
+    from ``fused.rnn_backward``), each ``True`` or ``False`` (``np.allclose``)."""
+    checks = (("sum_k delta_k h_{k-1}^T", "dE/dW", np.allclose(flow.contributions.sum(axis=0), grads.W)),
+              ("sum_k delta_k", "dE/db", np.allclose(flow.deltas.sum(axis=(0, 1)), grads.b)))
+    size = max(width(name) for name, _, _ in checks)
+    return "\n".join(tr("{sum} equals rnn_backward's {grad}: {same}", sum=pad(name, size), grad=grad,
+                        same=bool(same)) for name, grad, same in checks)
+
+
+def spectral_examples(size: int = 16, seed: int = 0) -> str:
+    """Text: the spectral radius and the spectral norm of three ``size x size`` matrices, three
+    decimals: a random ``A`` (``N(0, 1) / 4`` from ``seed``), ``A`` rescaled to spectral radius 1
+    (``rescale_matrix``), and an orthogonal ``Q`` (``orthogonal_matrix``, same seed)."""
+    n = _validate.positive_int(size, "size")
+    A = _validate.rng(seed, "seed").standard_normal((n, n)) / 4
+    examples = ((tr("random A:"), A), (tr("rescaled A:"), rescale_matrix(A, spectral_radius=1.0)),
+                (tr("orthogonal Q:"), orthogonal_matrix(n, _validate.rng(seed, "seed"))))
+    first = max(width(label) for label, _ in examples)
+    return "\n".join(pad(label, first) + " " + tr("spectral radius {radius:.3f}, spectral norm {norm:.3f}",
+                                                  radius=spectral_radius(M), norm=spectral_norm(M))
+                     for label, M in examples)
 
 
 def _relative_difference(a: np.ndarray, b: np.ndarray) -> float:
@@ -158,30 +316,31 @@ class ProductOrderCheck:
         def cell(v: float) -> str:
             return f"< {tolerance:.0e}" if v < tolerance else f"{v:.2g}"
 
-        names = (f"{'':>3} {tr('chain rule'):>22} {tr('article, i = t-1..k'):>22} "
-                 f"{tr('article, i = k..t-1'):>22}")
-        head = f"{'k':>3} {'W D_(t-1) ... W D_k':>22} {'D_(t-1) W ... D_k W':>22} {'D_k W ... D_(t-1) W':>22}"
+        names = ["", tr("chain rule"), tr("article, i = t-1..k"), tr("article, i = k..t-1")]
+        heads = ["k", "W D_(t-1) ... W D_k", "D_(t-1) W ... D_k W", "D_k W ... D_(t-1) W"]
+        rows = [[str(k), cell(self.correct[k - 1]), cell(self.descending[k - 1]), cell(self.ascending[k - 1])]
+                for k in range(1, self.steps)]
+        sizes = [max([least, width(n), width(h)] + [width(r[j]) for r in rows])
+                 for j, (least, n, h) in enumerate(zip((3, 22, 22, 22), names, heads))]
         lines = [tr("t = T = {T}, D_i = diag[f'(net_i)]; each entry: ||delta_t^T P - delta_k^T|| / "
                     "||delta_k^T|| for the product P named above it, delta_k from BPTT", T=self.steps),
-                 names, head, "-" * len(head)]
-        for k in range(1, self.steps):
-            lines.append(f"{k:>3} {cell(self.correct[k - 1]):>22} {cell(self.descending[k - 1]):>22} "
-                         f"{cell(self.ascending[k - 1]):>22}")
-        lines.append(tr("(dE/dh_t)^T D_t W D_(t-1) W ... D_(k+1) W against BPTT's dE/dh_k, largest relative "
-                        "difference over k: {value}", value=cell(float(self.state_form.max()))))
+                 " ".join(pad(n, size, ">") for n, size in zip(names, sizes)),
+                 table([(h, ">") for h in heads], rows, gap=1, widths=sizes),
+                 tr("(dE/dh_t)^T D_t W D_(t-1) W ... D_(k+1) W against BPTT's dE/dh_k, largest relative "
+                    "difference over k: {value}", value=cell(float(self.state_form.max())))]
         return "\n".join(lines)
 
 
-def product_order_check(X: np.ndarray, p: RNNParams, h0: np.ndarray | None = None,
+def product_order_check(X: np.ndarray, p: RNNParams, state: np.ndarray | None = None, *,
                         dh_last: np.ndarray | None = None) -> ProductOrderCheck:
     """Multiply out the products of ``ProductOrderCheck`` for the RNN ``p`` on ``X (T, B, D)`` from
-    ``h0 (B, H)``, loss at step T with ``dE/dh_T = dh_last (B, H)`` (ones when ``None``), and
+    the state ``h_0 (B, H)`` (zeros when ``None``), loss at step T with ``dE/dh_T = dh_last (B, H)`` (ones when ``None``), and
     compare them with the library's BPTT. Needs T >= 2.
 
     In rows, ``v D_i`` is ``v * f'(net_i)`` (a diagonal matrix scales each entry) and ``v W`` is
     ``v @ W``; ``f'(net_i)`` is read off ``h_i = f(net_i)``.
     """
-    hs, _, g = _bptt_last_step_loss(X, p, h0, dh_last)
+    hs, _, g = _bptt_last_step_loss(X, p, state, dh_last)
     T = hs.shape[0]
     if T < 2:
         raise ValueError(f"X: expected at least 2 time steps (a product needs a step back), got T={T}")
@@ -235,7 +394,7 @@ class RadiusExperiment:
         steps = self.max_steps if steps is None else _validate.positive_int(steps, "steps")
         if steps > self.max_steps:
             raise ValueError(f"steps: expected at most max_steps={self.max_steps}, got {steps}")
-        p = with_activation(self.params.copy(), activation)
+        p = self.params.copy().with_activation(activation)
         p.W[...] *= radius
         return rnn_gradient_flow(self.X[:steps], p)
 
@@ -245,23 +404,24 @@ def decay_table(experiment: RadiusExperiment, radii=(0.5, 0.9, 1.0, 1.5, 2.0, 3.
     """A text table, one row per (activation, radius) of ``experiment``: the bound's factor per step
     ``beta_f * beta_W``, what the bound allows over ``steps - 1`` steps, what was measured
     (``||delta_1|| / ||delta_T||``), and ``early_share(early)``. Two significant digits."""
-    head = (f"{tr('activation'):<10} {'ρ':>5} {'beta_f*beta_W':>14} {tr('bound over T-1'):>15} "
-            f"{tr('measured'):>10} {tr('early share'):>12}")
-    lines = [tr("T = {T}: bound and measured are ||delta_1|| / ||delta_T||; early share = what steps "
-                "1..T-{early} add to grad_W E, relative", T=steps, early=early), head, "-" * len(head)]
+    columns = [(tr("activation"), "<"), ("ρ", ">"), ("beta_f*beta_W", ">"), (tr("bound over T-1"), ">"),
+               (tr("measured"), ">"), (tr("early share"), ">")]
+    rows = []
     for act in activations:
         for rho in radii:
             flow = experiment.flow(rho, act, steps)
             factor = flow.beta_f * flow.beta_W
-            lines.append(f"{act:<10} {rho:>5.2f} {factor:>14.3g} {factor ** (steps - 1):>15.2g} "
-                         f"{flow.gain:>10.2g} {flow.early_share(early):>12.2g}")
-    return "\n".join(lines)
+            rows.append([act, f"{rho:.2f}", f"{factor:.3g}", f"{factor ** (steps - 1):.2g}",
+                         f"{flow.gain:.2g}", f"{flow.early_share(early):.2g}"])
+    title = tr("T = {T}: bound and measured are ||delta_1|| / ||delta_T||; early share = what steps "
+               "1..T-{early} add to grad_W E, relative", T=steps, early=early)
+    return title + "\n" + table(columns, rows, gap=1, widths=[10, 5, 14, 15, 10, 12])
 
 
 def radius_experiment(*, input_size: int = 4, hidden_size: int = 16, max_steps: int = 100,
                       seed: int = 0) -> RadiusExperiment:
     """A ``RadiusExperiment``: ``rnn_with_radius(..., 1.0, rng)`` and ``X ~ N(0, 1)`` with B = 1."""
-    rng = _validate.rng(seed)
+    rng = _validate.rng(seed, "seed")
     p = rnn_with_radius(input_size, hidden_size, 1.0, rng)
     X = rng.standard_normal((_validate.positive_int(max_steps, "max_steps"), 1, p.input_size))
     return RadiusExperiment(p, X)
@@ -308,18 +468,16 @@ class EarlyStepsStudy:
     def table(self, back: int = 3, far: int = 10, threshold: float = 0.01) -> str:
         """One row per setting: the median, smallest and largest share of the steps k <= T-``back``,
         the median share of k <= T-``far``, and the median horizon for ``threshold``."""
-        cols = (tr("n = {n}: median", n=back), tr("(smallest - largest)"), tr("n = {n}: median", n=far),
-                tr("n for a share < {threshold:.0%}: median", threshold=threshold))
-        head = f"{tr('activation'):<10} {'ρ':>5} {cols[0]:>15} {cols[1]:>21} {cols[2]:>16} {cols[3]:>27}"
-        lines = [tr("T = {T}, loss at step T, {n} random RNNs per row; the share of "
-                    "||grad_W E|| that the steps k <= T - n carry", T=self.steps, n=len(self.seeds)),
-                 head, "-" * len(head)]
+        columns = [(tr("activation"), "<"), ("ρ", ">"), (tr("n = {n}: median", n=back), ">"),
+                   (tr("(smallest - largest)"), ">"), (tr("n = {n}: median", n=far), ">"),
+                   (tr("n for a share < {threshold:.0%}: median", threshold=threshold), ">")]
         near, far_share, hor = self.share(back), self.median_share(far), np.median(self.horizon(threshold), axis=1)
-        for j, (act, rho) in enumerate(self.settings):
-            spread = f"({near[j].min():.2g} - {near[j].max():.2g})"
-            lines.append(f"{act:<10} {rho:>5.2f} {np.median(near[j]):>15.2g} {spread:>21} "
-                         f"{far_share[j]:>16.2g} {hor[j]:>27g}")
-        return "\n".join(lines)
+        rows = [[act, f"{rho:.2f}", f"{np.median(near[j]):.2g}",
+                 f"({near[j].min():.2g} - {near[j].max():.2g})", f"{far_share[j]:.2g}", f"{hor[j]:g}"]
+                for j, (act, rho) in enumerate(self.settings)]
+        title = tr("T = {T}, loss at step T, {n} random RNNs per row; the share of "
+                   "||grad_W E|| that the steps k <= T - n carry", T=self.steps, n=len(self.seeds))
+        return title + "\n" + table(columns, rows, gap=1, widths=[10, 5, 15, 21, 16, 27])
 
 
 def early_steps_study(radii=(0.5, 0.9, 1.0), activations=("tanh", "sigmoid"), *, steps: int = 50,

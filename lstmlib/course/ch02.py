@@ -21,10 +21,13 @@ import numpy as np
 from .. import _validate
 from ..fused import FusedLSTMCache, lstm_forward
 from ..lstm import LSTMParams, lstm_step_forward
+from ..state import LSTMState
 from ..lstm import lstm_forward as readable_lstm_forward
+from ._args import whole_number
 from .i18n import tr
+from .tables import pad, table, width
 
-__all__ = ["INPUT_PATTERNS", "GateTrace", "input_pattern", "gate_switch_trace", "half_life",
+__all__ = ["ARTICLE_GATES", "INPUT_PATTERNS", "GateTrace", "input_pattern", "gate_switch_trace", "half_life",
            "half_life_table", "StepTrace", "lstm_step_trace", "worked_example", "parameter_table",
            "compare_with_fused", "run_summary", "step_correlation", "MemoryRow", "ForgetBiasMemory", "forget_bias_memory",
            "BiasLab", "bias_lab"]
@@ -101,7 +104,7 @@ def gate_switch_trace(f: float, i: float, o: float, x: float, *, steps: int = 20
     and (6) at work alone, ``c_t = f c_{t-1} + i tanh(x_t)`` and ``h_t = o tanh(c_t)``."""
     p = held_gates_lstm(f, i, o)
     xs = input_pattern(pattern, x, steps)
-    _, cache = lstm_forward(xs.reshape(-1, 1, 1), p, c0=[[_validate.real(c0, "c0")]])
+    _, cache = lstm_forward(xs.reshape(-1, 1, 1), p, (None, [[_validate.real(c0, "c0")]]))
     c_tilde = cache.c_tilde[:, 0, 0].copy()
     return GateTrace(float(f), float(i), float(o), xs, c_tilde, cache.i[:, 0, 0] * c_tilde,
                      cache.c[:, 0, 0].copy(), cache.h[:, 0, 0].copy(), pattern)
@@ -130,9 +133,11 @@ def half_life_table(forget=(0.3, 0.7, 0.9, 0.97, 1.0)) -> str:
     if not forget:
         raise ValueError("forget: expected at least one forget-gate value, got none")
     lives = [_steps_text(half_life(f)) for f in forget]
-    w = max(6, *(len(x) + 2 for x in lives))
-    return "\n".join([f"{tr('forget gate f'):<20}" + "".join(f"{f:>{w}g}" for f in forget),
-                      f"{tr('half-life (steps)'):<20}" + "".join(f"{x:>{w}}" for x in lives)])
+    labels = [tr("forget gate f"), tr("half-life (steps)")]
+    w = max(6, *(width(x) + 2 for x in lives))
+    first = max(20, *(width(x) + 2 for x in labels))
+    return "\n".join([pad(labels[0], first) + "".join(f"{f:>{w}g}" for f in forget),
+                      pad(labels[1], first) + "".join(pad(x, w, ">") for x in lives)])
 
 
 # ---- one LSTM step, equation by equation ---------------------------------------------------------
@@ -189,17 +194,20 @@ class StepTrace:
     __repr__ = __str__
 
 
-def lstm_step_trace(x: np.ndarray, p: LSTMParams, h_prev: np.ndarray, c_prev: np.ndarray,
-                    sample: int = 0) -> StepTrace:
-    """Run ``lstm_step_forward(x (B, D), p, h_prev (B, H), c_prev (B, H))`` and take sample
-    ``sample`` apart: the weighted input of each gate and every value of equations (1)-(6)."""
-    h, c, k = lstm_step_forward(x, p, h_prev, c_prev)
-    B = k.x.shape[0]
-    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < B:
-        raise ValueError(f"sample: expected a whole number in [0, {B}), got {sample!r}")
-    s = sample
-    net = {g: k.h_prev[s] @ getattr(p, f"W_{g}h").T + k.x[s] @ getattr(p, f"W_{g}x").T + getattr(p, f"b_{g}")
-           for g in ("f", "i", "c", "o")}
+ARTICLE_GATES = tuple(name[2:] for name in LSTMParams.names if name.startswith("b_"))
+"""The LSTM's weighted inputs in the article's order, ``("f", "i", "c", "o")``: equations (1), (2),
+(3), (5) (read off ``LSTMParams.names``; the fused storage keeps another order)."""
+
+
+def lstm_step_trace(x: np.ndarray, p: LSTMParams, state=None, sample: int = 0) -> StepTrace:
+    """Run ``lstm_step_forward(x (B, D), p, state)`` (``state = (h_prev, c_prev)``, each ``(B, H)``;
+    zeros when ``None``) and take sample ``sample`` apart: the weighted input of each gate and every
+    value of equations (1)-(6)."""
+    (h, c), k = lstm_step_forward(x, p, state)
+    s = whole_number(sample, "sample", 0, k.x.shape[0] - 1, tr("B-1: x holds B = {B} samples", B=k.x.shape[0]))
+    weights = p.named()
+    net = {g: k.h_prev[s] @ weights[f"W_{g}h"].T + k.x[s] @ weights[f"W_{g}x"].T + weights[f"b_{g}"]
+           for g in ARTICLE_GATES}
     values = {"f_t": k.f[s], "i_t": k.i[s], "c~_t": k.c_tilde[s], "o_t": k.o[s],
               "f_t*c_{t-1}": k.f[s] * k.c_prev[s], "i_t*c~_t": k.i[s] * k.c_tilde[s],
               "c_t": c[s], "tanh(c_t)": k.tanh_c[s], "h_t": h[s]}
@@ -207,9 +215,10 @@ def lstm_step_trace(x: np.ndarray, p: LSTMParams, h_prev: np.ndarray, c_prev: np
                      {name: np.array(v) for name, v in values.items()})
 
 
-def worked_example() -> tuple[np.ndarray, LSTMParams, np.ndarray, np.ndarray]:
-    """Chapter 02's hand-sized example: ``(x (1, 2), p, h_prev (1, 2), c_prev (1, 2))`` with
-    D = H = 2 and weights of one decimal, small enough to follow with a pocket calculator."""
+def worked_example() -> tuple[np.ndarray, LSTMParams, LSTMState]:
+    """Chapter 02's hand-sized example: ``(x (1, 2), p, state)`` with D = H = 2, weights of one
+    decimal and the state ``(h_prev, c_prev)`` to start from, each ``(1, 2)``: small enough to
+    follow with a pocket calculator."""
     p = LSTMParams.init(2, 2, 0)
     #                 W_gh (2, 2)                 W_gx (2, 2)                b_g (2,)
     numbers = {
@@ -218,20 +227,22 @@ def worked_example() -> tuple[np.ndarray, LSTMParams, np.ndarray, np.ndarray]:
         "c": ([[0.5, -0.5], [0.0, 0.5]], [[1.0, -1.0], [0.5, 0.5]], [0.0, 0.0]),
         "o": ([[0.0, 0.0], [0.5, 0.5]], [[0.5, 0.0], [0.0, 0.5]], [0.0, -1.0]),
     }
+    weights = p.named()
     for g, (Wh, Wx, b) in numbers.items():
-        getattr(p, f"W_{g}h")[...] = Wh
-        getattr(p, f"W_{g}x")[...] = Wx
-        getattr(p, f"b_{g}")[...] = b
+        weights[f"W_{g}h"][...] = Wh
+        weights[f"W_{g}x"][...] = Wx
+        weights[f"b_{g}"][...] = b
     x = np.array([[1.0, -1.0]])
-    h_prev = np.array([[0.5, -0.5]])
-    c_prev = np.array([[1.0, -1.0]])
-    return x, p, h_prev, c_prev
+    state = LSTMState(h=np.array([[0.5, -0.5]]), c=np.array([[1.0, -1.0]]))
+    return x, p, state
 
 
 def parameter_table(p: LSTMParams, decimals: int = 1) -> str:
     """The 12 parameters of a small LSTM as a text table: one block of H rows per gate (in the
-    article's order f, i, c, o) with ``W_gh``, ``W_gx`` and ``b_g`` side by side."""
+    article's order f, i, c, o) with ``W_gh``, ``W_gx`` and ``b_g`` side by side, ``decimals``
+    (0 to 6) decimals."""
     _validate.params(p, LSTMParams)
+    decimals = whole_number(decimals, "decimals", 0, 6)
     H, D = p.hidden_size, p.input_size
     w = decimals + 4
 
@@ -239,12 +250,14 @@ def parameter_table(p: LSTMParams, decimals: int = 1) -> str:
         return "[" + " ".join(f"{x:{w}.{decimals}f}" for x in v) + "]"
 
     cols = (f"{'W_gh':<{H * (w + 1) + 3}}", f"{'W_gx':<{D * (w + 1) + 3}}", "b_g")
-    lines = [f"{tr('gate'):<6}" + "".join(cols)]
-    for g in ("f", "i", "c", "o"):
-        Wh, Wx, b = getattr(p, f"W_{g}h"), getattr(p, f"W_{g}x"), getattr(p, f"b_{g}")
+    first = max(6, width(tr("gate")) + 2)
+    lines = [pad(tr("gate"), first) + "".join(cols)]
+    weights = p.named()
+    for g in ARTICLE_GATES:
+        Wh, Wx, b = weights[f"W_{g}h"], weights[f"W_{g}x"], weights[f"b_{g}"]
         for r in range(H):
             label = g if r == 0 else ""
-            lines.append(f"{label:<6}{row(Wh[r])}  {row(Wx[r])}  {b[r]:{w}.{decimals}f}")
+            lines.append(f"{pad(label, first)}{row(Wh[r])}  {row(Wx[r])}  {b[r]:{w}.{decimals}f}")
     return "\n".join(lines)
 
 
@@ -265,8 +278,7 @@ def run_summary(cache, sample: int = 0) -> str:
     """The gates' means and ranges, and the ranges of ``c_t`` and ``h_t``, of one sample of an
     ``lstm_forward`` cache (arrays ``(T, B, H)``), one line each, 3 decimals."""
     B = np.asarray(cache.h).shape[1]
-    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < B:
-        raise ValueError(f"sample: expected a whole number in [0, {B}), got {sample!r}")
+    sample = whole_number(sample, "sample", 0, B - 1, tr("B-1: the cache holds B = {B} samples", B=B))
     lines = []
     for name in ("f", "i", "o"):
         g = np.asarray(getattr(cache, name))[:, sample]
@@ -315,14 +327,13 @@ class ForgetBiasMemory:
         return {r.forget_bias: r for r in self.rows}[forget_bias]
 
     def __str__(self) -> str:
-        head = (f"{'b_f':>5}  {tr('mean f_t'):>8}  {tr('half-life (steps)'):>17}  {tr('corr c_t'):>8}  "
-                f"{tr('corr c~_t'):>9}  {tr('largest |c_t|'):>13}")
-        lines = [head, "-" * len(head)]
-        for r in self.rows:
-            lines.append(f"{r.forget_bias:5.1f}  {r.mean_f:8.3f}  {_steps_text(r.half_life):>17}  "
-                         f"{r.c_correlation:8.2f}  {r.candidate_correlation:9.2f}  {r.max_abs_c:13.2f}")
-        lines.append(tr("half-life = ln(1/2) / ln(mean f_t);  corr = correlation of each step with the one before"))
-        return "\n".join(lines)
+        columns = [("b_f", ">"), (tr("mean f_t"), ">"), (tr("half-life (steps)"), ">"), (tr("corr c_t"), ">"),
+                   (tr("corr c~_t"), ">"), (tr("largest |c_t|"), ">")]
+        rows = [[f"{r.forget_bias:.1f}", f"{r.mean_f:.3f}", _steps_text(r.half_life),
+                 f"{r.c_correlation:.2f}", f"{r.candidate_correlation:.2f}", f"{r.max_abs_c:.2f}"]
+                for r in self.rows]
+        note = tr("half-life = ln(1/2) / ln(mean f_t);  corr = correlation of each step with the one before")
+        return table(columns, rows, widths=[5, 8, 17, 8, 9, 13], notes=[note])
 
     __repr__ = __str__
 
@@ -379,7 +390,7 @@ def bias_lab(*, input_size: int = 2, hidden_size: int = 4, steps: int = 40, seed
     T = _validate.positive_int(steps, "steps")
     if T < 8:
         raise ValueError(f"steps: expected at least 8 (room for two pulses), got {T}")
-    rng = _validate.rng(seed)
+    rng = _validate.rng(seed, "seed")
     p = LSTMParams.init(input_size, hidden_size, rng)
     X = np.zeros((T, 1, p.input_size))
     X[:, :, 1:] = 0.1 * rng.standard_normal((T, 1, p.input_size - 1))

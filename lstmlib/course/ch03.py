@@ -12,11 +12,13 @@ from ..article import (ARTICLE, CORRECT, ArticleErrata, article_backward_with, a
                        article_lstm_forward)
 from ..gradcheck import GradcheckReport, check_gradients
 from ..lstm import LSTMGrads, LSTMParams, lstm_backward, lstm_forward, lstm_step_backward
+from ..state import LSTMState
 from .i18n import tr
+from .tables import pad, width
 
 __all__ = ["BPTTTrace", "bptt_trace", "compare_with_fused", "UNIT_ROUNDOFF", "EpsSweep", "eps_sweep", "ERRATA_VARIANTS", "GRADCHECK_ARRAYS", "errata_case",
            "errata_gradcheck", "ErrataTable", "errata_table", "article_own_check", "errata_gap",
-           "ARTICLE_CHECK_CHANGES", "AblationRow", "article_check_ablation", "format_ablation",
+           "ARTICLE_CHECK_CHANGES", "AblationRow", "article_check_ablation", "format_ablation", "exact_errors",
            "setup_text", "article_check_table"]
 
 
@@ -45,51 +47,51 @@ class BPTTTrace:
             return "[" + " ".join(f"{x:{decimals + 4}.{decimals}f}" for x in v) + "]"
 
         via_h = self.dc[:, sample] - self.carry[:, sample]
-        w = len(vec(self.dh[0, sample]))
-        head = (f"{'t':>3}  {'dE/dh_t':<{w}}  {tr('dE/dc_t via h_t'):<{w}}  {tr('carry from c_t+1'):<{w}}  "
-                f"{tr('dE/dc_t (total)'):<{w}}")
-        lines = [head, "-" * len(head)]
+        names = ("dE/dh_t", tr("dE/dc_t via h_t"), tr("carry from c_t+1"), tr("dE/dc_t (total)"))
+        w = max(len(vec(self.dh[0, sample])), *(width(n) for n in names))
+        head = f"{'t':>3}  " + "  ".join(pad(n, w) for n in names)
+        lines = [head, "-" * width(head)]
         for t in reversed(range(T)):
-            lines.append(f"{t + 1:>3}  {vec(self.dh[t, sample])}  {vec(via_h[t])}  "
-                         f"{vec(self.carry[t, sample])}  {vec(self.dc[t, sample])}")
+            lines.append(f"{t + 1:>3}  " + "  ".join(
+                pad(vec(v), w) for v in (self.dh[t, sample], via_h[t], self.carry[t, sample], self.dc[t, sample])))
         return "\n".join(lines)
 
     def contributions_table(self) -> str:
         """The ``contributions`` as a text table, one row per parameter, one column per step;
         exact zeros print as ``0`` (they are structural, not small)."""
         T = self.dh.shape[0]
-        head = f"{tr('array'):<6}" + "".join(f"{'t=' + str(t + 1):>10}" for t in range(T))
-        rows = [head, "-" * len(head)]
+        first = max(6, width(tr("array")))
+        head = pad(tr("array"), first) + "".join(f"{'t=' + str(t + 1):>10}" for t in range(T))
+        rows = [head, "-" * width(head)]
         for name, v in self.contributions.items():
-            rows.append(f"{name:<6}" + "".join(f"{'0' if x == 0 else f'{x:.3g}':>10}" for x in v))
+            rows.append(pad(name, first) + "".join(f"{'0' if x == 0 else f'{x:.3g}':>10}" for x in v))
         return "\n".join(rows)
 
 
-def bptt_trace(X: np.ndarray, p: LSTMParams, dhs: np.ndarray, h0: np.ndarray | None = None,
-               c0: np.ndarray | None = None) -> BPTTTrace:
-    """BPTT of the LSTM ``p`` over ``X (T, B, D)`` from ``h0``, ``c0 (B, H)``, for a loss whose
+def bptt_trace(X: np.ndarray, p: LSTMParams, dhs: np.ndarray, state: LSTMState | None = None) -> BPTTTrace:
+    """BPTT of the LSTM ``p`` over ``X (T, B, D)`` from ``state = (h0, c0)`` (zeros when ``None``), for a loss whose
     gradients at the outputs are ``dhs (T, B, H)``, taken apart step by step for the chapter's
     tables: ``lstm_backward`` records the two error signals at every step, the carry into step t
     is ``dE/dc_{t+1} * f_{t+1}``, and step t's share of each parameter's gradient is what
     ``lstm_step_backward`` computes for step t from those signals.
     """
-    _, cache = lstm_forward(X, p, h0, c0)  # validates X, p, h0 and c0
+    _, cache = lstm_forward(X, p, state)  # validates X, p and the state
     g = lstm_backward(dhs, cache, state_grads=True)
     carry = np.zeros_like(g.dc)
     carry[:-1] = g.dc[1:] * cache.f[1:]  # nothing comes from beyond the last step
-    shares = [lstm_step_backward(g.dh[t], carry[t], step) for t, step in enumerate(cache.steps)]
+    shares = [lstm_step_backward(LSTMState(g.dh[t], carry[t]), step) for t, step in enumerate(cache.steps)]
     contributions = {name: np.array([np.linalg.norm(getattr(s, name)) for s in shares]) for name in p.names}
     return BPTTTrace(g, g.dh, g.dc, carry, contributions)
 
 
-def compare_with_fused(X: np.ndarray, p: LSTMParams, dhs: np.ndarray, h0: np.ndarray | None = None,
-                       c0: np.ndarray | None = None, rtol: float = 1e-12, atol: float = 1e-14) -> str:
+def compare_with_fused(X: np.ndarray, p: LSTMParams, dhs: np.ndarray, state: LSTMState | None = None, *,
+                       rtol: float = 1e-12, atol: float = 1e-14) -> str:
     """Whether the fast ``fused.lstm_backward`` gives the same gradients as the readable
     ``lstm_backward`` (every parameter, ``dX``, ``dh0``, ``dc0``) for the loss gradients ``dhs
-    (T, B, H)`` over ``X (T, B, D)``, within ``rtol``/``atol``, as one line of text."""
-    _, cache = lstm_forward(X, p, h0, c0)
+    (T, B, H)`` over ``X (T, B, D)`` from ``state``, within ``rtol``/``atol``, as one line of text."""
+    _, cache = lstm_forward(X, p, state)
     readable = lstm_backward(dhs, cache)
-    _, fast_cache = fused.lstm_forward(X, p, h0, c0)
+    _, fast_cache = fused.lstm_forward(X, p, state)
     fast = fused.lstm_backward(dhs, fast_cache)
     names = p.names + ("dX", "dh0", "dc0")
     same = all(np.allclose(getattr(fast, n), getattr(readable, n), rtol=rtol, atol=atol) for n in names)
@@ -117,10 +119,11 @@ class EpsSweep:
         return self.eps[int(np.argmin(self.errors))]
 
     def __str__(self) -> str:
-        head = f"{'eps':>7}  {tr('relative error'):>14}  {'eps^2':>8}  {'u/eps':>8}"
-        lines = [head, "-" * len(head)]
+        w = max(14, width(tr("relative error")))
+        head = f"{'eps':>7}  {pad(tr('relative error'), w, '>')}  {'eps^2':>8}  {'u/eps':>8}"
+        lines = [head, "-" * width(head)]
         for e, err in zip(self.eps, self.errors):
-            lines.append(f"{e:7.0e}  {err:14.1e}  {e * e:8.0e}  {UNIT_ROUNDOFF / e:8.1e}")
+            lines.append(f"{e:7.0e}  {err:{w}.1e}  {e * e:8.0e}  {UNIT_ROUNDOFF / e:8.1e}")
         stencil = {"centred": tr("centred"), "five-point": tr("five-point")}.get(self.stencil, self.stencil)
         lines.append(tr("({stencil} difference; u = {u:.1e}, the float64 unit round-off)", stencil=stencil,
                         u=UNIT_ROUNDOFF))
@@ -139,10 +142,10 @@ class EpsSweep:
                   "it grows all the way past it: {rises}", eps=self.eps[k], falls=falls, rises=rises)
 
 
-def eps_sweep(X: np.ndarray, p: LSTMParams, states: dict | None = None, *,
+def eps_sweep(X: np.ndarray, p: LSTMParams, state: LSTMState | None = None, *,
               eps=tuple(10.0 ** -k for k in range(1, 11)), stencil: str = "centred",
               seed: int = 5) -> EpsSweep:
-    """``check_gradients`` of the correct LSTM backward on ``X (T, B, D)``, ``p``, ``states``
+    """``check_gradients`` of the correct LSTM backward on ``X (T, B, D)``, ``p``, ``state``
     once per step size in ``eps`` (the same random loss each time, from ``seed``), keeping the
     largest relative error over the 12 parameters, ``X`` and the initial states. For a correct
     gradient the error is the finite difference's own: truncation (falls as eps shrinks) and
@@ -150,7 +153,7 @@ def eps_sweep(X: np.ndarray, p: LSTMParams, states: dict | None = None, *,
     eps = tuple(_validate.real(e, "eps") for e in eps)
     if not eps or min(eps) <= 0:
         raise ValueError(f"eps: expected step sizes > 0, got {eps}")
-    errors = tuple(check_gradients(X, p, seed, states=states, eps=e, stencil=stencil).max_relative_error()
+    errors = tuple(check_gradients(X, p, seed, state=state, eps=e, stencil=stencil).max_relative_error()
                    for e in eps)
     return EpsSweep(eps, errors, stencil)
 
@@ -171,9 +174,9 @@ GRADCHECK_ARRAYS = LSTMParams.names + ("X", "h0", "c0")
 
 def errata_case(steps: int, *, seed: int = 0, input_size: int = 3, hidden_size: int = 4,
                 batch: int = 2, zero_state: bool = True):
-    """The small LSTM problem chapter 03 checks: ``(X, p, states, out_grad)``.
+    """The small LSTM problem chapter 03 checks: ``(X, p, state, out_grad)``.
 
-    ``p`` float64 from ``seed``, ``X (steps, batch, input_size) ~ N(0, 1)``, ``states`` zeros
+    ``p`` float64 from ``seed``, ``X (steps, batch, input_size) ~ N(0, 1)``, ``state = (h0, c0)`` zeros
     (as in the article's check) or ``N(0, 1)`` when ``zero_state=False``, and ``out_grad`` the
     ``G`` of the loss ``E = sum(G * hs)`` (every step gets gradient). The same seed gives the same
     numbers in every column of a table, so columns differ only by what they vary.
@@ -184,10 +187,9 @@ def errata_case(steps: int, *, seed: int = 0, input_size: int = 3, hidden_size: 
     H = p.hidden_size
     X = rng.standard_normal((steps, batch, p.input_size))
     start = rng.standard_normal((2, batch, H))
-    states = {"h": np.zeros((batch, H)), "c": np.zeros((batch, H))} if zero_state else \
-        {"h": start[0], "c": start[1]}
+    state = LSTMState(np.zeros((batch, H)), np.zeros((batch, H))) if zero_state else LSTMState(start[0], start[1])
     out_grad = rng.standard_normal((steps, batch, H))
-    return X, p, states, out_grad
+    return X, p, state, out_grad
 
 
 def errata_gradcheck(errata: ArticleErrata, steps: int, *, stencil: str = "five-point",
@@ -199,8 +201,8 @@ def errata_gradcheck(errata: ArticleErrata, steps: int, *, stencil: str = "five-
     every pass prints as ``< 1e-08`` on any machine; ``"centred"`` is twice as fast (the explorer)."""
     if not isinstance(errata, ArticleErrata):
         raise ValueError(f"errata: expected an ArticleErrata, got {type(errata).__name__}")
-    X, p, states, out_grad = errata_case(steps, **case_kw)
-    return check_gradients(X, p, states=states, out_grad=out_grad, stencil=stencil,
+    X, p, state, out_grad = errata_case(steps, **case_kw)
+    return check_gradients(X, p, state=state, out_grad=out_grad, stencil=stencil,
                            backward=article_backward_with(errata))
 
 
@@ -230,32 +232,42 @@ class ErrataTable:
         for key, rep in self.reports.items():
             f = rep.failed
             cells[key] = tr("none") if not f else tr("all {n}", n=n) if len(f) == n else " ".join(f)
-        widths = {T: max(len(f"T={T}"), *(len(cells[(lab, T)]) for lab in self.labels)) for T in self.steps}
+        widths = {T: max(len(f"T={T}"), *(width(cells[(lab, T)]) for lab in self.labels)) for T in self.steps}
         lw = max(len(lab) for lab in self.labels)
-        head = f"{'':<{lw}}  " + "  ".join(f"{'T=' + str(T):<{widths[T]}}" for T in self.steps)
-        lines = [head.rstrip(), "-" * len(head.rstrip())]
+        head = f"{'':<{lw}}  " + "  ".join(pad(f"T={T}", widths[T]) for T in self.steps)
+        lines = [head.rstrip(), "-" * width(head.rstrip())]
         for lab in self.labels:
-            lines.append((f"{lab:<{lw}}  " + "  ".join(f"{cells[(lab, T)]:<{widths[T]}}" for T in self.steps)).rstrip())
+            lines.append((f"{lab:<{lw}}  " + "  ".join(pad(cells[(lab, T)], widths[T]) for T in self.steps)).rstrip())
         return "\n".join(lines)
 
     def __str__(self) -> str:
         cols = [(lab, T) for T in self.steps for lab in self.labels]
-        width = max(9, max(len(lab) for lab in self.labels) + 1)
-        head1 = f"{'':<6}" + "".join(f"{lab:>{width}}" for lab, _ in cols)
-        head2 = f"{tr('array'):<6}" + "".join(f"{'T=' + str(T):>{width}}" for _, T in cols)
-        lines = [head1, head2, "-" * len(head1)]
+        w = max(9, max(len(lab) for lab in self.labels) + 1, width(tr("ok")) + 1)
+        first = max(6, width(tr("array")), width(tr("fail")))
+        head1 = " " * first + "".join(f"{lab:>{w}}" for lab, _ in cols)
+        head2 = pad(tr("array"), first) + "".join(f"{'T=' + str(T):>{w}}" for _, T in cols)
+        lines = [head1, head2, "-" * width(head1)]
         names = [r.name for r in self.reports[cols[0]].rows]
         for name in names:
             cells = []
             for col in cols:
                 row = self.reports[col][name]
                 cells.append(tr("ok") if row.passed else f"{row.relative_error:.2g}")
-            lines.append(f"{name:<6}" + "".join(f"{c:>{width}}" for c in cells))
-        lines.append(f"{tr('fail'):<6}" + "".join(
-            f"{str(len(self.reports[c].failed)) + '/' + str(len(names)):>{width}}" for c in cols))
+            lines.append(pad(name, first) + "".join(pad(c, w, ">") for c in cells))
+        lines.append(pad(tr("fail"), first) + "".join(
+            f"{str(len(self.reports[c].failed)) + '/' + str(len(names)):>{w}}" for c in cols))
         return "\n".join(lines)
 
     __repr__ = __str__
+
+
+def exact_errors(table: ErrataTable, label: str, steps: int, names=("b_i", "b_o")) -> str:
+    """The relative errors of ``names`` in ``table``'s check of ``label`` at ``steps``, printed in
+    full (``repr``), and whether each is exactly 1: what an erratic gradient of exactly zero gives,
+    ``||0 - n|| / ||n||``."""
+    rep = table.reports[(label, steps)]
+    return "\n".join(tr("{label}, T = {T}: {name} relative error {err!r} (exactly 1: {one})", label=label, T=steps,
+                         name=n, err=rep[n].relative_error, one=rep[n].relative_error == 1.0) for n in names)
 
 
 def errata_table(variants: dict | None = None, steps=(2, 5), **case_kw) -> ErrataTable:
@@ -270,7 +282,7 @@ def errata_table(variants: dict | None = None, steps=(2, 5), **case_kw) -> Errat
 
 def _article_setup(steps: int = 2, weight_scale: float = 1e-4, zero_state: bool = True,
                    loss_at_every_step: bool = False, seed: int = 0):
-    """``(X, p, states, out_grad)`` of the article's own gradient check (see ``article_own_check``)."""
+    """``(X, p, state, out_grad)`` of the article's own gradient check (see ``article_own_check``)."""
     steps = _validate.positive_int(steps, "steps")
     weight_scale = _validate.real(weight_scale, "weight_scale")
     if weight_scale <= 0:
@@ -279,12 +291,12 @@ def _article_setup(steps: int = 2, weight_scale: float = 1e-4, zero_state: bool 
     p = LSTMParams.init(3, 2, rng, scale=weight_scale)
     p.bias[...] = 0.0
     X = (np.arange(1, steps + 1)[:, None] + np.arange(3)[None, :]).astype(np.float64)[:, None, :]
-    states = {"h": np.zeros((1, 2)), "c": np.zeros((1, 2))} if zero_state else \
-        {"h": rng.standard_normal((1, 2)), "c": rng.standard_normal((1, 2))}
+    state = LSTMState(np.zeros((1, 2)), np.zeros((1, 2))) if zero_state else \
+        LSTMState(rng.standard_normal((1, 2)), rng.standard_normal((1, 2)))
     out_grad = np.ones((steps, 1, 2))
     if not loss_at_every_step:
         out_grad[:-1] = 0.0
-    return X, p, states, out_grad
+    return X, p, state, out_grad
 
 
 def article_own_check(errata: ArticleErrata = ARTICLE, *, steps: int = 2, weight_scale: float = 1e-4,
@@ -300,8 +312,8 @@ def article_own_check(errata: ArticleErrata = ARTICLE, *, steps: int = 2, weight
     """
     if not isinstance(errata, ArticleErrata):
         raise ValueError(f"errata: expected an ArticleErrata, got {type(errata).__name__}")
-    X, p, states, out_grad = _article_setup(steps, weight_scale, zero_state, loss_at_every_step, seed)
-    return check_gradients(X, p, states=states, out_grad=out_grad, inputs=False,
+    X, p, state, out_grad = _article_setup(steps, weight_scale, zero_state, loss_at_every_step, seed)
+    return check_gradients(X, p, state=state, out_grad=out_grad, inputs=False,
                            backward=article_backward_with(errata))
 
 
@@ -311,10 +323,10 @@ def errata_gap(errata: ArticleErrata = ARTICLE, **setup) -> dict[str, float]:
     differences, so 0.0 means the mistake changes nothing at all, not "too small to see"."""
     if not isinstance(errata, ArticleErrata):
         raise ValueError(f"errata: expected an ArticleErrata, got {type(errata).__name__}")
-    X, p, states, out_grad = _article_setup(**setup)
-    _, cache = article_lstm_forward(X, p, states["h"], states["c"])
-    wrong = article_lstm_backward(out_grad, cache, errata)
-    right = article_lstm_backward(out_grad, cache, CORRECT)
+    X, p, state, out_grad = _article_setup(**setup)
+    _, cache = article_lstm_forward(X, p, state)
+    wrong = article_lstm_backward(out_grad, cache, errata=errata)
+    right = article_lstm_backward(out_grad, cache, errata=CORRECT)
     out = {}
     for name in p.names:
         a, b = getattr(wrong, name), getattr(right, name)
@@ -373,12 +385,18 @@ def format_ablation(rows: list[AblationRow], name: str = "W_fh") -> str:
     true gap (``0 (identical)`` when the mistake changes nothing). The check's own relative error
     is left out on purpose: with weights of 1e-4 the gradients are so small that its digits are
     rounding noise, different on every machine."""
-    head = f"{tr('what changed'):<22}  {tr('check of {name}', name=name):<13} {tr('true gap'):>14}"
-    lines = [head, "-" * len(head)]
     changes = _change_labels()
-    for r in rows:
-        lines.append(f"{changes.get(r.change, r.change):<22}  {tr('pass') if r.passed else tr('FAIL'):<13} "
-                     f"{_gap_text(r.gap):>14}")
+    labels = [changes.get(r.change, r.change) for r in rows]
+    verdicts = [tr("pass") if r.passed else tr("FAIL") for r in rows]
+    gaps = [_gap_text(r.gap) for r in rows]
+    heads = (tr("what changed"), tr("check of {name}", name=name), tr("true gap"))
+    w1 = max(22, *(width(t) for t in labels + [heads[0]]))
+    w2 = max(13, *(width(t) for t in verdicts + [heads[1]]))
+    w3 = max(14, *(width(t) for t in gaps + [heads[2]]))
+    head = f"{pad(heads[0], w1)}  {pad(heads[1], w2)} {pad(heads[2], w3, '>')}"
+    lines = [head, "-" * width(head)]
+    for label, verdict, gap in zip(labels, verdicts, gaps):
+        lines.append(f"{pad(label, w1)}  {pad(verdict, w2)} {pad(gap, w3, '>')}")
     return "\n".join(lines)
 
 
@@ -391,10 +409,10 @@ def setup_text(steps: int = 2, weight_scale: float = 1e-4, zero_state: bool = Tr
               "{state}, {loss}", T=steps, scale=weight_scale, state=state, loss=loss)
 
 
-def _pass_text(row, tol: float) -> str:
-    if not row.passed:
-        return tr("FAIL")
-    return tr("pass") if row.relative_error <= tol else tr("pass (abs)")
+def _pass_text(row) -> str:
+    """The verdict of one gradient-check row, as ``GradcheckReport`` prints it."""
+    return {"relative": tr("pass"), "absolute": tr("pass (abs)"), "within FD error": tr("pass (within FD error)"),
+            "FAIL": tr("FAIL")}[row.decided_by]
 
 
 def article_check_table(errata: ArticleErrata = ARTICLE, **setup) -> str:
@@ -406,18 +424,25 @@ def article_check_table(errata: ArticleErrata = ARTICLE, **setup) -> str:
     difference."""
     report = article_own_check(errata, **setup)
     gaps = errata_gap(errata, **setup)
-    X, p, states, out_grad = _article_setup(**setup)
-    _, cache = article_lstm_forward(X, p, states["h"], states["c"])
-    wrong = article_lstm_backward(out_grad, cache, errata)
-    right = article_lstm_backward(out_grad, cache, CORRECT)
-    head = (f"{tr('array'):<6} {tr('check'):<10} {tr('largest |dE/dw|'):>15} {tr('true gap: relative'):>19} "
-            f"{tr('absolute'):>9}")
-    lines = [setup_text(**setup), head, "-" * len(head)]
+    X, p, state, out_grad = _article_setup(**setup)
+    _, cache = article_lstm_forward(X, p, state)
+    wrong = article_lstm_backward(out_grad, cache, errata=errata)
+    right = article_lstm_backward(out_grad, cache, errata=CORRECT)
+    cells = []
     for row in report.rows:
         a, b = getattr(wrong, row.name), getattr(right, row.name)
         absgap = float(np.abs(a - b).max())
-        lines.append(f"{row.name:<6} {_pass_text(row, report.tol):<10} {np.abs(b).max():>15.2g} "
-                     f"{_gap_text(gaps[row.name]):>19} {'0' if absgap == 0 else f'{absgap:.2g}':>9}")
-    lines.append(tr("check: pass when relative error <= {tol:g} or every entry within {atol:g}", tol=report.tol,
-                    atol=report.atol))
+        cells.append((row.name, _pass_text(row), f"{np.abs(b).max():.2g}", _gap_text(gaps[row.name]),
+                      "0" if absgap == 0 else f"{absgap:.2g}"))
+    heads = (tr("array"), tr("check"), tr("largest |dE/dw|"), tr("true gap: relative"), tr("absolute"))
+    widths = [max(least, width(h), *(width(c[j]) for c in cells))
+              for j, (h, least) in enumerate(zip(heads, (6, 10, 15, 19, 9)))]
+    aligns = ("<", "<", ">", ">", ">")
+
+    def line(items):
+        return " ".join(pad(t, w, a) for t, w, a in zip(items, widths, aligns))
+    head = line(heads)
+    lines = [setup_text(**setup), head, "-" * width(head)] + [line(c) for c in cells]
+    lines.append(tr("check: pass when relative error <= {tol:g}, or every entry within {atol:g}, or relative error "
+                    "<= {k:g} x the finite differences' own error", tol=report.tol, atol=report.atol, k=report.fd_factor))
     return "\n".join(lines)

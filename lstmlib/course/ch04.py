@@ -10,10 +10,11 @@ import numpy as np
 from .. import _validate
 from ..activations import sigmoid
 from ..gru import GRUParams, gru_backward, gru_forward, gru_step_backward
-from ..lstm import LSTMParams
-from ..rnn import RNNParams
+from ..models import MODELS, get_model
+from . import _checks
 from .ch02 import held_gate_bias
-from .i18n import tr
+from .i18n import N_, tr
+from .tables import pad, table, width
 
 __all__ = ["FixedGateRun", "held_gates", "gru_fixed_gates", "GateLab", "ConventionGap",
            "compare_gru_conventions", "ParameterCount", "parameter_counts", "parameter_count_table",
@@ -50,8 +51,8 @@ def held_gates(p: GRUParams, z: float, r: float) -> GRUParams:
 
 
 def gru_fixed_gates(X: np.ndarray, p: GRUParams, z: float, r: float,
-                    h0: np.ndarray | None = None) -> FixedGateRun:
-    """Run the GRU ``p`` over ``X (T, B, D)`` from ``h0 (B, H)`` with its gates held at ``z_t = z``
+                    state: np.ndarray | None = None) -> FixedGateRun:
+    """Run the GRU ``p`` over ``X (T, B, D)`` from ``state = h0 (B, H)`` with its gates held at ``z_t = z``
     and ``r_t = r`` (``held_gates``), in either convention::
 
         h~_t = tanh(W_ch (r * h_{t-1}) + W_cx x_t + b_c)              (reset_after=False)
@@ -63,7 +64,7 @@ def gru_fixed_gates(X: np.ndarray, p: GRUParams, z: float, r: float,
     ``E = h_t[j]`` gives row j, so a batch of identity rows gives them all at once).
     """
     q = held_gates(p, z, r)
-    X, h0 = _validate.sequence_inputs(q, GRUParams, X, h0=h0)
+    X, h0 = _validate.sequence_inputs(q, GRUParams, X, state)
     B, H = X.shape[1], q.hidden_size
     # one forward pass over the batch and, beside it, H copies of the first sample: identity rows
     # as dE/dh_t on the copies then give all of dh_t/dh_{t-1} from one step backward
@@ -81,11 +82,16 @@ def gru_fixed_gates(X: np.ndarray, p: GRUParams, z: float, r: float,
 
 class GateLab:
     """Chapter 04's explorer data: one GRU (article convention, H = 4, recurrent weights large
-    enough that the reset gate matters) and one input sequence with a pulse at step 5 and noise."""
+    enough that the reset gate matters) and one input sequence with a pulse at step 5 and noise.
+    ``steps``: from 5 (the pulse must fit) to ``MAX_STEPS``; ``hidden_size`` from 1 to 10 (one
+    colour per unit in the picture)."""
+
+    MAX_STEPS = 2000  # beyond this a redraw of the explorer takes more than a second
 
     def __init__(self, *, steps: int = 40, hidden_size: int = 4, seed: int = 0):
-        gen = _validate.rng(seed)
-        steps = _validate.positive_int(steps, "steps")
+        steps = _checks.whole_number(steps, "steps", 5, self.MAX_STEPS)
+        hidden_size = _checks.whole_number(hidden_size, "hidden_size", 1, 10)
+        gen = _validate.rng(_checks.seed(seed))
         self.params = GRUParams.init(1, hidden_size, gen)
         H = self.params.hidden_size
         q, _ = np.linalg.qr(gen.standard_normal((H, H)))
@@ -99,7 +105,15 @@ class GateLab:
         self.h0[0, 1::2] = -0.8
 
     def run(self, z: float, r: float) -> FixedGateRun:
-        return gru_fixed_gates(self.X, self.params, z, r, h0=self.h0)
+        return gru_fixed_gates(self.X, self.params, z, r, self.h0)
+
+
+def _aligned(rows, indent: int = 0) -> str:
+    """Lines ``label  max |h difference| value``, the labels padded to one width on screen, so that
+    the comparisons line up in any language. ``rows``: ``(label, value)`` pairs."""
+    size = max(width(label) for label, _ in rows)
+    return "\n".join(" " * indent + pad(label, size) + " " + tr("max |h difference|") + " " + value
+                     for label, value in rows)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,10 +125,10 @@ class ConventionGap:
 
     def __str__(self) -> str:
         # below 1e-12 the difference is rounding, whose last bits depend on the BLAS build
-        tiny = "< 1e-12" if self.open_reset < 1e-12 else f"{self.open_reset:.1e}"
-        return (tr("same weights, reset before vs after the product: max |h difference| = {gap:.3f}",
-                   gap=self.learned_reset) + "\n"
-                + tr("the same with the reset gate held open (r = 1):     max |h difference| {gap}", gap=tiny))
+        tiny = "< 1e-12" if self.open_reset < 1e-12 else f"= {self.open_reset:.1e}"
+        return _aligned([(tr("same weights, reset before vs after the product:"),
+                          f"= {self.learned_reset:.3f}"),
+                         (tr("the same with the reset gate held open (r = 1):"), tiny)])
 
     __repr__ = __str__
 
@@ -141,45 +155,70 @@ def compare_gru_conventions(*, steps: int = 20, input_size: int = 3, hidden_size
 
 @dataclasses.dataclass(frozen=True)
 class ParameterCount:
-    """One row of ``parameter_counts``: a model, its formula, lstmlib's and PyTorch's counts."""
+    """One row of ``parameter_counts``: a model (its registry name and options), its formula,
+    lstmlib's and PyTorch's counts."""
 
     model: str
+    options: dict
+    label: str
     formula: str
     lstmlib: int
     pytorch: int | None  # None: PyTorch has no such layer
 
 
+PYTORCH_OPTIONS = {"reset_after": True}
+"""The options PyTorch's recurrent layers compute with (``nn.GRU`` applies the reset gate after the
+product): a variant that sets one of these otherwise has no PyTorch layer."""
+
+_OPTION_LABELS = {("reset_after", False): N_("reset before (article)"),
+                  ("reset_after", True): N_("reset after (cuDNN, PyTorch)")}
+
+
+def _variants(name: str):
+    """``[(options, label)]`` of a registry model: one per value of each on/off option."""
+    m = MODELS[name]
+    flags = [k for k, v in m.options.items() if isinstance(v, bool)]
+    if not flags:
+        return [({}, m.title)]
+    return [({k: v}, tr("{model}, {option}", model=m.title, option=tr(_OPTION_LABELS.get((k, v), f"{k}={v}"))))
+            for k in flags for v in (False, True)]
+
+
+def _formula(gates: int, biases: int) -> str:
+    g = "" if gates == 1 else str(gates)
+    return f"{g}H(H+D) + {'' if biases == 1 else biases}H"
+
+
 def parameter_counts(input_size: int, hidden_size: int) -> tuple[ParameterCount, ...]:
-    """How many numbers each model learns for input size D and hidden size H: lstmlib's count
-    (from real parameter objects) and what PyTorch stores (``nn.RNN``, ``nn.GRU``, ``nn.LSTM``
-    keep two bias vectors, ``b_ih`` and ``b_hh``, where one suffices except for ``b_hn``)."""
+    """How many numbers each registry model learns for input size D and hidden size H (one row
+    per value of an on/off option such as the GRU's ``reset_after``): lstmlib's count
+    (``MODELS[name].parameter_count``) and what PyTorch stores (``nn.RNN``, ``nn.GRU``,
+    ``nn.LSTM`` keep two bias vectors per layer, ``b_ih`` and ``b_hh``, where one suffices except
+    for ``b_hn``)."""
     D = _validate.positive_int(input_size, "input_size")
     H = _validate.positive_int(hidden_size, "hidden_size")
-    gen = np.random.default_rng(0)
-    n = lambda p: p.num_parameters  # noqa: E731
-    return (
-        ParameterCount("RNN", "H(H+D) + H", n(RNNParams.init(D, H, gen)), H * (H + D) + 2 * H),
-        ParameterCount("GRU, reset before (article)", "3H(H+D) + 3H",
-                       n(GRUParams.init(D, H, gen)), None),
-        ParameterCount("GRU, reset after (cuDNN, PyTorch)", "3H(H+D) + 4H",
-                       n(GRUParams.init(D, H, gen, reset_after=True)), 3 * H * (H + D) + 6 * H),
-        ParameterCount("LSTM", "4H(H+D) + 4H", n(LSTMParams.init(D, H, gen)), 4 * H * (H + D) + 8 * H),
-    )
+    rows = []
+    for name, m in MODELS.items():
+        for options, label in _variants(name):
+            n = m.parameter_count(D, H, **options)
+            biases = (n - m.gates * H * (H + D)) // H
+            torch_has = all(PYTORCH_OPTIONS.get(k, v) == v for k, v in options.items())
+            torch_n = m.gates * H * (H + D) + 2 * m.gates * H if torch_has else None
+            rows.append(ParameterCount(name, options, label, _formula(m.gates, biases), n, torch_n))
+    return tuple(rows)
 
 
-def parameter_count_table(input_size: int, hidden_size: int) -> str:
-    """``parameter_counts`` as a text table (PyTorch has no reset-before GRU: shown as '-')."""
+def parameter_count_table(input_size: int, hidden_size: int, *, reference: str = "lstm") -> str:
+    """``parameter_counts`` as a text table (a variant PyTorch lacks shows '-'), with each count
+    relative to the ``reference`` model's (a registry name)."""
+    ref = get_model(reference, "reference")
     rows = parameter_counts(input_size, hidden_size)
-    head = f"{tr('model'):<34}{tr('formula'):>16}{'lstmlib':>10}{'PyTorch':>10}{tr('vs LSTM'):>9}"
-    lstm = rows[-1].lstmlib
-    lines = [f"D = {input_size}, H = {hidden_size}", head, "-" * len(head)]
-    names = {"GRU, reset before (article)": tr("GRU, reset before (article)"),
-             "GRU, reset after (cuDNN, PyTorch)": tr("GRU, reset after (cuDNN, PyTorch)")}
-    for r in rows:
-        torch_n = f"{'-':>10}" if r.pytorch is None else f"{r.pytorch:>10}"
-        lines.append(f"{names.get(r.model, r.model):<34}{r.formula:>16}{r.lstmlib:>10}{torch_n}"
-                     f"{r.lstmlib / lstm:>9.2f}")
-    return "\n".join(lines)
+    columns = [(tr("model"), "<"), (tr("formula"), ">"), ("lstmlib", ">"), ("PyTorch", ">"),
+               (tr("vs {model}", model=ref.title), ">")]
+    largest = ref.parameter_count(input_size, hidden_size)
+    rows = [[r.label, r.formula, str(r.lstmlib), "-" if r.pytorch is None else str(r.pytorch),
+             f"{r.lstmlib / largest:.2f}"] for r in parameter_counts(input_size, hidden_size)]
+    return f"D = {input_size}, H = {hidden_size}\n" + table(columns, rows, widths=[34, 14, 8, 8, 7])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,11 +238,13 @@ class TorchParity:
         if self.skipped:
             reason = tr("torch is not installed") if self.skipped == "torch is not installed" else self.skipped
             return tr("PyTorch parity: skipped ({reason})", reason=reason)
-        lines = [f"{tr('array'):<14}{'max |lstmlib - torch|':>24}"]
         names = {"output h": tr("output h"), "input X": tr("input X")}
-        for name, v in self.differences.items():
-            lines.append(f"{names.get(name, name):<14}"
-                         f"{('< ' + format(self.tol, '.0e')) if v <= self.tol else format(v, '.2e'):>24}")
+        cells = [(names.get(name, name), f"< {self.tol:.0e}" if v <= self.tol else f"{v:.2e}")
+                 for name, v in self.differences.items()]
+        heads = (tr("array"), tr("max |lstmlib - torch|"))
+        first = max([14] + [width(h) + 2 for h, _ in [heads, *cells]])
+        second = max([24] + [width(v) + 2 for _, v in [heads, *cells]])
+        lines = [pad(name, first) + pad(value, second, ">") for name, value in [heads, *cells]]
         fields = dict(n=len(self.differences) - 1, tol=self.tol)
         lines.append(tr("PyTorch parity: the output and all {n} gradient arrays agree to {tol:.0e}", **fields)
                      if self.passed else
@@ -269,14 +310,14 @@ class D2LGRU:
         return cls(*(0.5 * gen.standard_normal(s) for s in shapes))
 
 
-def d2l_gru_forward(X: np.ndarray, d: D2LGRU, h0: np.ndarray | None = None) -> np.ndarray:
+def d2l_gru_forward(X: np.ndarray, d: D2LGRU, state: np.ndarray | None = None) -> np.ndarray:
     """d2l's GRU equations, written out in its own row-vector form, over ``X (T, B, D)`` from
-    ``h0 (B, H)`` (zeros when None); returns the states ``(T, B, H)``. Written here only to check
+    ``state = h0 (B, H)`` (zeros when None); returns the states ``(T, B, H)``. Written here only to check
     ``gru_from_d2l`` against: lstmlib's GRU is ``ll.gru``."""
     X = _validate.array(X, "X", ndim=3, dims="(T, B, D)", shape=(None, None, d.W_xz.shape[0]),
                         dtype=np.float64)
     H = d.W_hz.shape[0]
-    state = np.zeros((X.shape[1], H)) if h0 is None else np.array(h0, dtype=np.float64)
+    state = np.zeros((X.shape[1], H)) if state is None else np.array(state, dtype=np.float64)
     out = []
     for x in X:
         Z = sigmoid(x @ d.W_xz + state @ d.W_hz + d.b_z)
@@ -313,10 +354,10 @@ class D2LParity:
 
     def __str__(self) -> str:
         tiny = "< 1e-12" if self.mapped < 1e-12 else f"= {self.mapped:.1e}"
-        return "\n".join([
-            tr("d2l's equations vs lstmlib's gru_forward on the same GRU:"),
-            tr("  matrices transposed, update gate negated:   max |h difference| {gap}", gap=tiny),
-            tr("  matrices transposed, update gate unchanged: max |h difference| = {gap:.3f}", gap=self.unnegated)])
+        return (tr("d2l's equations vs lstmlib's gru_forward on the same GRU:") + "\n"
+                + _aligned([(tr("matrices transposed, update gate negated:"), tiny),
+                            (tr("matrices transposed, update gate unchanged:"), f"= {self.unnegated:.3f}")],
+                           indent=2))
 
     __repr__ = __str__
 
@@ -378,13 +419,13 @@ def bias_decay_text(title: str, bias: str, keep: tuple[str, int], small_scale: f
     at initialisation, the predicted share of the gradient that reaches step 1 and the two measured
     ones. ``keep``: the column's header and width; ``rows``: ``(bias, keep, predicted,
     measured with small weights, measured at the usual initialisation)``."""
-    name, width = keep
-    head = (f"{bias:>5}  {name:>{width}}  {tr('predicted'):>10}  "
-            f"{tr('measured, weights x{scale:g}', scale=small_scale):>24}  {tr('measured, usual init'):>20}")
-    lines = [title, head, "-" * len(head)]
-    for b, k, predicted, small, usual in rows:
-        lines.append(f"{b:>5g}  {k:>{width}.4f}  {predicted:>10.2e}  {small:>24.2e}  {usual:>20.2e}")
-    return "\n".join(lines)
+    name, least = keep
+    columns = [(bias, ">"), (name, ">"), (tr("predicted"), ">"),
+               (tr("measured, weights x{scale:g}", scale=small_scale), ">"),
+               (tr("measured, usual init"), ">")]
+    cells = [[f"{b:g}", f"{k:.4f}", f"{predicted:.2e}", f"{small:.2e}", f"{usual:.2e}"]
+             for b, k, predicted, small, usual in rows]
+    return title + "\n" + table(columns, cells, widths=[5, least, 10, 24, 20])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -438,21 +479,14 @@ def update_bias_table(biases=(1.0, 0.0, -1.0, -3.0), steps: int = 50, *, input_s
 
 
 # ---- equal hidden sizes or equal parameter counts -----------------------------------------------------
-_COUNT_ROWS = {"RNN": "RNN", "GRU": "GRU, reset before (article)", "LSTM": "LSTM"}
-
-
 def model_parameter_count(model: str, input_size: int, hidden_size: int, output_size: int = 0) -> int:
-    """Parameters of ``model`` ('RNN', 'GRU' in the article's convention, 'LSTM') with ``hidden_size``
-    units (lstmlib's counts, ``parameter_counts``), plus a linear output layer of ``output_size``
-    outputs, ``K H + K`` (none when 0)."""
-    if model not in _COUNT_ROWS:
-        raise ValueError(f"model: expected one of {tuple(_COUNT_ROWS)}, got {model!r}")
+    """Parameters of the registry model ``model`` ('rnn', 'lstm', 'gru' with its default options)
+    with ``hidden_size`` units, plus a linear output layer of ``output_size`` outputs, ``K H + K``
+    (none when 0)."""
+    m = get_model(model)
     H = _validate.positive_int(hidden_size, "hidden_size")
-    K = int(output_size)
-    if K < 0:
-        raise ValueError(f"output_size: expected a number >= 0, got {output_size!r}")
-    cell = next(r.lstmlib for r in parameter_counts(input_size, H) if r.model == _COUNT_ROWS[model])
-    return cell + K * H + K
+    K = _checks.whole_number(output_size, "output_size", 0)
+    return m.parameter_count(input_size, H) + K * H + K
 
 
 def matching_hidden_size(model: str, input_size: int, target: int, output_size: int = 0) -> int:
@@ -466,22 +500,23 @@ def matching_hidden_size(model: str, input_size: int, target: int, output_size: 
     return H if target - count(H) <= count(H + 1) - target else H + 1
 
 
-def equal_size_table(input_size: int, hidden_size: int, output_size: int = 0) -> str:
+def equal_size_table(input_size: int, hidden_size: int, output_size: int = 0, *, reference: str = "lstm") -> str:
     """Each model's parameter count at the same hidden size, and the hidden size that gives it
-    about the LSTM's count (the comparison of Chung et al. 2014), with a linear output layer of
-    ``output_size`` outputs counted too."""
+    about the ``reference`` model's count (the comparison of Chung et al. 2014), with a linear
+    output layer of ``output_size`` outputs counted too."""
     D = _validate.positive_int(input_size, "input_size")
     H = _validate.positive_int(hidden_size, "hidden_size")
-    target = model_parameter_count("LSTM", D, H, output_size)
-    head = (f"{tr('model'):<6}{tr('parameters at H = {H}', H=H):>22}{tr('H for the LSTM count'):>22}"
-            f"{tr('parameters there'):>18}")
-    fields = dict(D=D, K=output_size, H=H, target=target)
-    lines = [tr("D = {D}, output layer of {K} included: every model at H = {H}, or sized to the LSTM's {target} "
+    ref = get_model(reference, "reference")
+    target = model_parameter_count(reference, D, H, output_size)
+    columns = [(tr("model"), "<"), (tr("parameters at H = {H}", H=H), ">"),
+               (tr("H for the {model} count", model=ref.title), ">"), (tr("parameters there"), ">")]
+    fields = dict(D=D, K=output_size, H=H, target=target, model=ref.title)
+    title = (tr("D = {D}, output layer of {K} included: every model at H = {H}, or sized to the {model}'s {target} "
                 "parameters", **fields) if output_size else
-             tr("D = {D}: every model at H = {H}, or sized to the LSTM's {target} parameters", **fields),
-             head, "-" * len(head)]
-    for model in ("RNN", "GRU", "LSTM"):
-        H2 = matching_hidden_size(model, D, target, output_size)
-        lines.append(f"{model:<6}{model_parameter_count(model, D, H, output_size):>22}{H2:>22}"
-                     f"{model_parameter_count(model, D, H2, output_size):>18}")
-    return "\n".join(lines)
+             tr("D = {D}: every model at H = {H}, or sized to the {model}'s {target} parameters", **fields))
+    rows = []
+    for name, m in MODELS.items():
+        H2 = matching_hidden_size(name, D, target, output_size)
+        rows.append([m.title, str(model_parameter_count(name, D, H, output_size)), str(H2),
+                     str(model_parameter_count(name, D, H2, output_size))])
+    return title + "\n" + table(columns, rows, widths=[6, 20, 20, 16])

@@ -13,11 +13,13 @@ comes back in English; ``tests/test_translations.py`` fails when any is missing.
 """
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
-__all__ = ["tr", "N_", "set_language", "language", "LANGUAGES", "read_po", "write_po", "PoEntry", "show", "Text"]
+import polib
+
+__all__ = ["tr", "N_", "set_language", "language", "LANGUAGES", "read_po", "write_po", "entry", "places", "show",
+           "Text"]
 
 LANGUAGES = ("en", "zh")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -69,99 +71,48 @@ class Text(str):
 
 def show(obj) -> Text:
     """A model-layer report in the course's language: a ``GradcheckReport``'s table, a
-    ``History``'s summary line. The model layer writes English; it takes ``tr`` from here."""
+    ``History``'s summary line. The model layer writes English; it takes ``tr`` from here, and a
+    table its display width (``tables.width``: a CJK character takes two columns)."""
     from ..gradcheck import GradcheckReport
     from ..train import History
+    from .tables import width
     if isinstance(obj, GradcheckReport):
-        return Text(obj.format(tr))
+        return Text(obj.format(tr, width=width))
     if isinstance(obj, History):
         return Text(obj.summary(tr=tr))
     raise ValueError(f"obj: expected a GradcheckReport or a History, got {type(obj).__name__}")
 
 
-# ---- the .po format: just what the catalogs use --------------------------------------------------
-class PoEntry:
-    """One message: ``msgid`` (the English), ``msgstr`` (the translation), the places it comes
-    from (``#:`` comments), a ``fuzzy`` flag, and the English it was translated from when that
-    has changed since (``previous``, gettext's ``#| msgid``)."""
-
-    def __init__(self, msgid: str, msgstr: str = "", places=(), fuzzy: bool = False,
-                 previous: str | None = None):
-        self.msgid, self.msgstr, self.places = msgid, msgstr, list(places)
-        self.fuzzy, self.previous = fuzzy, previous
-
-    def __repr__(self) -> str:
-        return f"PoEntry({self.msgid[:40]!r}, {'translated' if self.msgstr else 'untranslated'})"
+# ---- the catalogs: gettext .po files, read and written by polib ---------------------------------
+def entry(msgid: str, msgstr: str = "", places=(), fuzzy: bool = False,
+          previous: str | None = None) -> polib.POEntry:
+    """One message: ``msgid`` (the English), ``msgstr`` (the translation), the ``places`` it comes
+    from (``"file:line"``, or ``"NN_chapter.ipynb:cell"`` for a notebook's markdown cell), the
+    ``fuzzy`` flag, and the English it was translated from when that changed since
+    (``previous``, gettext's ``#| msgid``)."""
+    occurrences = [tuple(p.rsplit(":", 1)) if ":" in p else (p, "") for p in places]
+    return polib.POEntry(msgid=msgid, msgstr=msgstr, occurrences=occurrences,
+                         flags=["fuzzy"] if fuzzy else [], previous_msgid=previous)
 
 
-def _quote(text: str) -> str:
-    """A .po string: one quoted line per line of ``text``, as gettext writes long messages."""
-    if "\n" not in text[:-1]:
-        return '"' + _escape(text) + '"'
-    lines = text.splitlines(keepends=True)
-    return '""\n' + "\n".join('"' + _escape(line) + '"' for line in lines)
-
-
-def _escape(s: str) -> str:
-    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\n", "\\n")
+def places(e: polib.POEntry) -> list[str]:
+    """Where ``e`` comes from: ``["file:line", ...]``."""
+    return [f"{f}:{n}" if n else f for f, n in e.occurrences]
 
 
 def write_po(entries, path: Path, header: str = "") -> None:
     """Write ``entries`` to ``path`` as a .po file (UTF-8)."""
-    out = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"',
-           '"Language: zh_CN\\n"', ""]
-    if header:
-        out = [f"# {line}" for line in header.splitlines()] + out
-    for e in entries:
-        out += [f"#: {p}" for p in e.places]
-        if e.fuzzy:
-            out.append("#, fuzzy")
-        if e.previous is not None:
-            out += ["#| msgid " + line for line in _quote(e.previous).split("\n")]
-        out.append("msgid " + _quote(e.msgid))
-        out.append("msgstr " + _quote(e.msgstr))
-        out.append("")
+    po = polib.POFile(wrapwidth=0)
+    po.header = header
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "zh_CN"}
+    po.extend(entries)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text("\n".join(out), encoding="utf-8")
+    po.save(str(path))
 
 
-_KEY = re.compile(r'^(#\| msgid|msgid|msgstr)\s+(".*")\s*$')
-
-
-def read_po(path: Path) -> list[PoEntry]:
-    """The entries of a .po file (the header entry, msgid "", left out)."""
-    entries, cur, key, places, fuzzy = [], {}, None, [], False
-
-    def flush():
-        nonlocal cur, places, fuzzy
-        if "msgid" in cur and cur["msgid"]:
-            entries.append(PoEntry(cur["msgid"], cur.get("msgstr", ""), places, fuzzy, cur.get("#| msgid")))
-        cur, places, fuzzy = {}, [], False
-
-    for raw in Path(path).read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line:
-            flush()
-            key = None
-            continue
-        if line.startswith("#:"):
-            places.append(line[2:].strip())
-            continue
-        if line.startswith("#,"):
-            fuzzy = fuzzy or "fuzzy" in line
-            continue
-        m = _KEY.match(line)
-        if m:
-            if m.group(1) == "msgid" and "msgid" in cur:
-                flush()
-            key = m.group(1)
-            cur[key] = ast.literal_eval(m.group(2))
-        elif line.startswith('"') and key:
-            cur[key] += ast.literal_eval(line)
-        elif line.startswith("#| ") and line[3:].startswith('"') and "#| msgid" in cur:
-            cur["#| msgid"] += ast.literal_eval(line[3:])
-    flush()
-    return entries
+def read_po(path: Path) -> list[polib.POEntry]:
+    """The entries of a .po file (without the header and obsolete entries)."""
+    return [e for e in polib.pofile(str(path), wrapwidth=0) if not e.obsolete]
 
 
 # ---- notebooks: the Chinese chapters are built from the English ones and a catalog each ------------
@@ -175,28 +126,28 @@ def markdown_messages(nb: dict) -> list[tuple[int, str]]:
             if c["cell_type"] == "markdown" and "".join(c["source"]).strip()]
 
 
-def update_catalog(nb: dict, name: str, entries: list[PoEntry]) -> list[PoEntry]:
+def update_catalog(nb: dict, name: str, entries: list[polib.POEntry]) -> list[polib.POEntry]:
     """The catalog of notebook ``name`` brought in line with its English ``nb``: one entry per
     markdown cell, in order, keeping every translation whose English is unchanged; an entry whose
     English changed keeps its old translation, marked fuzzy with the old English (``previous``),
     matched by cell position; new cells get empty entries."""
     by_id = {e.msgid: e for e in entries}
-    by_place = {p: e for e in entries for p in e.places}
+    by_place = {p: e for e in entries for p in places(e)}
     out = []
     for i, text in markdown_messages(nb):
-        place = f"{name} cell {i}"
+        place = f"{name}:{i}"  # the notebook and the cell's index
         if text in by_id:
             e = by_id[text]
-            out.append(PoEntry(text, e.msgstr, [place], e.fuzzy, e.previous))
+            out.append(entry(text, e.msgstr, [place], e.fuzzy, e.previous_msgid))
         elif place in by_place and by_place[place].msgstr:
             old = by_place[place]
-            out.append(PoEntry(text, old.msgstr, [place], True, old.previous or old.msgid))
+            out.append(entry(text, old.msgstr, [place], True, old.previous_msgid or old.msgid))
         else:
-            out.append(PoEntry(text, "", [place]))
+            out.append(entry(text, "", [place]))
     return out
 
 
-def untranslated(nb: dict, name: str, entries: list[PoEntry]) -> list[str]:
+def untranslated(nb: dict, name: str, entries: list[polib.POEntry]) -> list[str]:
     """Why each markdown cell of ``nb`` has no usable translation in ``entries``: missing, empty,
     or fuzzy (the English changed after it was translated). Empty when all are translated."""
     by_id = {e.msgid: e for e in entries}
@@ -218,7 +169,7 @@ def _relink(text: str) -> str:
     return re.sub(r'(\]\(|src=")(figures/)', r"\1../\2", text)
 
 
-def translate_notebook(nb: dict, entries: list[PoEntry]) -> dict:
+def translate_notebook(nb: dict, entries: list[polib.POEntry]) -> dict:
     """The Chinese notebook: ``nb`` with each markdown cell replaced by its translation (the
     English where there is none), the same code cells without outputs, and a first code cell that
     switches lstmlib's messages to Chinese."""

@@ -1,37 +1,57 @@
-"""Chapter 06: one training run as a pure function of its spec (``RunSpec``, ``run``), the
-caller-held ``RunCache``, and model sizes with matched parameter counts."""
+"""Chapter 06: one training run as a pure function of its spec (``RunSpec``, ``run``), what is kept
+of it (``RunRecord``: the numbers, no weights; what the sweep file stores), and the caller-held
+``RunCache``."""
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 
-from ... import _validate, tasks, train
+from ... import _validate, network, optim, tasks, train
 from ...models import MODELS, get_model
-from ...optim import SGD, Adam
 from ..i18n import tr
 from ..progress import reporter
+
+TASKS = {"adding": tasks.adding_task, "temporal-order": tasks.temporal_order_task}
+"""The chapter's two tasks by name: the function that builds each from its length T."""
 
 TASK_TARGETS = {"adding": 0.01, "temporal-order": 0.99}
 """When a task counts as learned, on the held-out set: adding problem, MSE below 0.01 (the
 baseline is 1/6: 6% of the variance left); temporal order, accuracy at least 0.99 (chance 0.25)."""
 
-STABLE_FACTOR = 2.0
-"""A run of the clipping experiment is *stable* when it finishes its budget with a held-out MSE at
-most ``STABLE_FACTOR`` times the baseline 1/6 (twice what predicting a constant scores)."""
-
 _EVAL_SEED = 20_240_601  # the held-out sets' seed: fixed, and never used for training data
-_TASK_SIZES = {"adding": (2, 1), "temporal-order": (len(tasks.TEMPORAL_ORDER_SYMBOLS),
-                                                    len(tasks.TEMPORAL_ORDER_CLASSES))}
+_OPTIMIZERS = {"adam": lambda s: optim.Adam(s.lr), "sgd": lambda s: optim.SGD(s.lr, momentum=s.momentum)}
+_DEFAULT_LR = 1e-2
+
+
+def seed_number(seed, name: str = "seed") -> int:
+    """``seed`` as an int, which must be a whole number >= 0 (what ``np.random.default_rng`` takes)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{name}: expected a whole number >= 0, got {seed!r}")
+    return int(seed)
+
+
+def _positive(value, name: str, *, optional: bool = False):
+    """``value`` if it is a finite number > 0 (or None, when ``optional``), else a ValueError."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value <= 0:
+        expected = "None or a finite number > 0" if optional else "a finite number > 0"
+        raise ValueError(f"{name}: expected {expected}, got {value!r}")
+    return float(value)
 
 
 @dataclasses.dataclass(frozen=True)
 class RunSpec:
-    """One training run. ``task``: ``"adding"`` or ``"temporal-order"``; ``kind``: ``"rnn"``,
-    ``"lstm"``, ``"gru"``; ``optimizer``: ``"adam"`` or ``"sgd"`` (plain, with ``momentum``);
-    ``clip``: gradient-norm threshold or None; ``scale``: initial weights ~ U(-scale, scale)
-    (None: 1/sqrt(H)); ``seed`` seeds the model and the training batches; ``stop_early``: stop at
-    the first evaluation that meets the task's target."""
+    """One training run. ``kind``: a name of ``MODELS`` (``"rnn"``, ``"lstm"``, ``"gru"``);
+    ``task``: ``"adding"`` or ``"temporal-order"`` of length ``T``; ``steps``: the budget;
+    ``optimizer``: ``"adam"`` or ``"sgd"`` (plain, with ``momentum``); ``clip``: gradient-norm
+    threshold or None; ``forget_bias``: the LSTM's initial ``b_f`` (kept only for models that have
+    that option; ``None`` for the others); ``scale``: initial weights ~ U(-scale, scale) (None:
+    1/sqrt(H)); ``seed`` seeds the model and the training batches; ``stop_early``: stop at the
+    first evaluation that meets the task's target. Models train in float32."""
 
     kind: str
     task: str
@@ -40,10 +60,10 @@ class RunSpec:
     hidden_size: int = 32
     batch_size: int = 32
     optimizer: str = "adam"
-    lr: float = 1e-2
+    lr: float = _DEFAULT_LR
     momentum: float = 0.0
     clip: float | None = None
-    forget_bias: float = 1.0
+    forget_bias: float | None = 1.0
     scale: float | None = None
     seed: int = 0
     stop_early: bool = True
@@ -51,91 +71,134 @@ class RunSpec:
     eval_every: int = 50
 
     def __post_init__(self):
-        if self.kind not in MODELS:
-            raise ValueError(f"kind: expected one of {tuple(MODELS)}, got {self.kind!r}")
-        if self.task not in TASK_TARGETS:
-            raise ValueError(f"task: expected one of {tuple(TASK_TARGETS)}, got {self.task!r}")
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"optimizer: expected 'adam' or 'sgd', got {self.optimizer!r}")
+        model = get_model(self.kind, "kind")
+        if self.task not in TASKS:
+            raise ValueError(f"task: expected one of {tuple(TASKS)}, got {self.task!r}")
+        if self.optimizer not in _OPTIMIZERS:
+            raise ValueError(f"optimizer: expected one of {tuple(_OPTIMIZERS)}, got {self.optimizer!r}")
         for name in ("T", "steps", "hidden_size", "batch_size", "eval_size", "eval_every"):
             _validate.positive_int(getattr(self, name), name)
+        seed_number(self.seed)
+        _positive(self.lr, "lr")
+        _positive(self.clip, "clip", optional=True)
+        _positive(self.scale, "scale", optional=True)
+        if not 0.0 <= _validate.real(self.momentum, "momentum") < 1.0:
+            raise ValueError(f"momentum: expected a number in [0, 1), got {self.momentum!r}")
+        if "forget_bias" not in model.options:  # the GRU and the RNN have no forget gate
+            object.__setattr__(self, "forget_bias", None)
+        elif self.forget_bias is None:
+            raise ValueError(f"forget_bias: expected a finite number for the {model.title}, got None")
+        else:
+            _validate.real(self.forget_bias, "forget_bias")
+        self.make_task().sample(1, 0)  # the task's own checks (temporal order needs T >= 10)
 
     def make_task(self) -> tasks.Task:
-        return tasks.adding_task(self.T) if self.task == "adding" else tasks.temporal_order_task(self.T)
+        return TASKS[self.task](self.T)
+
+    @property
+    def options(self) -> dict:
+        """The model's own init options this spec sets (``{"forget_bias": 1.0}`` for the LSTM)."""
+        return {} if self.forget_bias is None else {"forget_bias": float(self.forget_bias)}
 
     @property
     def target(self) -> float:
         return TASK_TARGETS[self.task]
 
     def reached(self, loss: float, accuracy: float | None) -> bool:
-        """Whether a held-out ``(loss, accuracy)`` meets the task's target."""
-        return loss < self.target if self.task == "adding" else accuracy >= self.target
+        """Whether a held-out ``(loss, accuracy)`` meets the task's target: accuracy for a
+        classification, the loss for a regression."""
+        return accuracy >= self.target if accuracy is not None else loss < self.target
 
     @property
     def group(self) -> str:
         """The model as the tables name it: ``"LSTM b_f=1"``, ``"GRU"``, ``"RNN"``."""
-        return self.kind.upper() + (f" b_f={self.forget_bias:g}" if self.kind == "lstm" else "")
+        title = MODELS[self.kind].title
+        return title if self.forget_bias is None else f"{title} b_f={self.forget_bias:g}"
 
     @property
     def label(self) -> str:
-        parts = [self.kind.upper(), f"T={self.T}"]
-        if self.kind == "lstm":
+        """The run as progress lines name it, in the course's language: ``"LSTM T=50 b_f=1 seed 0"``."""
+        parts = [MODELS[self.kind].title, f"T={self.T}"]
+        if self.forget_bias is not None:
             parts.append(f"b_f={self.forget_bias:g}")
+        if self.lr != _DEFAULT_LR:
+            parts.append(f"lr={self.lr:g}")
         if self.scale is not None:
             parts.append(f"scale={self.scale:g}")
         if self.clip is not None:
             parts.append(f"clip={self.clip:g}")
-        parts.append(f"seed {self.seed}")
-        return " ".join(parts)
+        return " ".join(parts + [tr("seed {seed}", seed=self.seed)])
 
 
-@dataclasses.dataclass(frozen=True)
-class RunResult:
-    """A finished run: its ``spec``, the ``History``, the trained ``model``, and ``checkpoints``:
-    ``(step, model)`` snapshots at step 0 and at every evaluation (read-only arrays)."""
+@dataclasses.dataclass(frozen=True, eq=False)
+class RunRecord:
+    """What is kept of a run: its ``spec`` and numbers, no weights. ``steps`` run (fewer than the
+    budget after an early stop or an overflow), ``diverged_at`` (the step that overflowed, or
+    None), ``num_parameters``; the held-out scores ``eval_step``, ``eval_loss``,
+    ``eval_accuracy`` (None for a regression); per training step ``loss`` and ``grad_norm``
+    (None when not kept); per evaluation, ``reach`` (``||dy/dh_1|| / ||dy/dh_T||``) and ``hold``
+    (the best unit's hold, gated models) when measured (``after_training.snapshot_reach``);
+    ``cpu_seconds`` of the training."""
 
     spec: RunSpec
-    history: train.History
-    model: train.SequenceModel
-    checkpoints: tuple = ()
-
-    @property
-    def num_parameters(self) -> int:
-        return self.model.num_parameters
-
-    @property
-    def final_loss(self) -> float:
-        """Held-out loss at the end (inf when the run diverged)."""
-        return np.inf if self.diverged else self.history.final_eval_loss
-
-    @property
-    def final_accuracy(self) -> float | None:
-        acc = self.history.eval_accuracy
-        return None if acc is None or self.diverged else float(acc[-1])
+    steps: int
+    diverged_at: int | None
+    num_parameters: int
+    eval_step: np.ndarray
+    eval_loss: np.ndarray
+    eval_accuracy: np.ndarray | None = None
+    loss: np.ndarray | None = None
+    grad_norm: np.ndarray | None = None
+    reach: np.ndarray | None = None
+    hold: np.ndarray | None = None
+    cpu_seconds: float = 0.0
 
     @property
     def diverged(self) -> bool:
-        return self.history.diverged_at is not None
+        return self.diverged_at is not None
+
+    @property
+    def final_loss(self) -> float:
+        """Held-out loss at the end (inf when the run overflowed)."""
+        return np.inf if self.diverged else float(self.eval_loss[-1])
+
+    @property
+    def final_accuracy(self) -> float | None:
+        return None if self.eval_accuracy is None or self.diverged else float(self.eval_accuracy[-1])
 
     @property
     def solved_at(self) -> int | None:
-        """The first step at which the held-out set met the task's target (None: never)."""
-        h = self.history
-        if self.spec.task == "adding":
-            return h.steps_to(self.spec.target)
-        return h.steps_to_accuracy(self.spec.target)
+        """The first evaluation step at which the held-out set met the task's target (None: never)."""
+        acc = self.eval_accuracy
+        for k, step in enumerate(self.eval_step):
+            if self.spec.reached(self.eval_loss[k], None if acc is None else acc[k]):
+                return int(step)
+        return None
 
     @property
     def solved(self) -> bool:
         return self.solved_at is not None
 
 
-def initial_model(spec: RunSpec) -> train.SequenceModel:
-    """The model ``run(spec)`` starts from (a fresh copy on every call)."""
+@dataclasses.dataclass(frozen=True, eq=False)
+class RunResult:
+    """A run trained here: its ``spec``, the ``History``, the trained ``model``, ``checkpoints``
+    (``(step, model)`` snapshots at step 0 and at every evaluation, read-only arrays) and the
+    ``record`` of its numbers."""
+
+    spec: RunSpec
+    history: train.History
+    model: network.SequenceModel
+    checkpoints: tuple
+    record: RunRecord
+
+
+def initial_model(spec: RunSpec) -> network.SequenceModel:
+    """The float32 model ``run(spec)`` starts from (a fresh copy on every call)."""
     task = spec.make_task()
-    return train.make_model(spec.kind, task.input_size, spec.hidden_size, task.output_size,
-                            np.random.default_rng([spec.seed, 0]), forget_bias=spec.forget_bias,
-                            scale=spec.scale)
+    return network.make_model(spec.kind, task.input_size, spec.hidden_size, task.output_size,
+                              np.random.default_rng([spec.seed, 0]), dtype=np.float32, scale=spec.scale,
+                              **spec.options)
 
 
 def held_out_set(spec: RunSpec):
@@ -144,7 +207,7 @@ def held_out_set(spec: RunSpec):
     return spec.make_task().sample(spec.eval_size, np.random.default_rng([_EVAL_SEED, spec.T]))
 
 
-def _frozen_copy(model: train.SequenceModel) -> train.SequenceModel:
+def _frozen_copy(model: network.SequenceModel) -> network.SequenceModel:
     snap = model.copy()
     for a in snap.arrays():
         a.flags.writeable = False
@@ -152,8 +215,8 @@ def _frozen_copy(model: train.SequenceModel) -> train.SequenceModel:
 
 
 class RunCache:
-    """Finished runs by their spec, held by the caller (chapter 06 meets some runs twice, and a
-    run is a pure function of its spec). It hands out results with copies of the trained models,
+    """Finished runs by their spec, held by the caller (a run is a pure function of its spec, and
+    chapter 06 meets some runs twice). It hands out results with copies of the trained models,
     so changing one cannot change what a later caller gets (the snapshots are read-only)."""
 
     def __init__(self):
@@ -171,7 +234,8 @@ class RunCache:
 
 
 def run(spec: RunSpec, *, runs: RunCache | None = None, progress: bool | None = None) -> RunResult:
-    """Train one model as ``spec`` says and score it on the task's held-out set.
+    """Train one model as ``spec`` says, with ``train.fit`` on fresh batches of the task, scored
+    on the task's held-out set every ``spec.eval_every`` steps.
 
     ``runs``: a ``RunCache`` to look the spec up in first and to keep the result in (None: always
     train). ``progress``: see ``progress.reporter``.
@@ -191,52 +255,20 @@ def run(spec: RunSpec, *, runs: RunCache | None = None, progress: bool | None = 
         if step % spec.eval_every == 0:
             snapshots.append((step, _frozen_copy(m)))
 
-    opt = Adam(spec.lr) if spec.optimizer == "adam" else SGD(spec.lr, momentum=spec.momentum)
-    hist = train.fit(model, task.sample, steps=spec.steps, batch_size=spec.batch_size,
-                     optimizer=opt, rng=np.random.default_rng([spec.seed, 1]), loss=task.loss,
-                     clip=spec.clip, eval_data=held_out_set(spec), eval_every=spec.eval_every,
-                     progress=reporter(progress), label=spec.label,
-                     stop_when=spec.reached if spec.stop_early else None, after_step=snapshot)
-    if snapshots[-1][0] != hist.steps and not hist.diverged_at:
+    X, y = held_out_set(spec)
+    cpu = time.process_time()
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows; fit stops it there
+        hist = train.fit(train.task_batches(task.sample, spec.batch_size, np.random.default_rng([spec.seed, 1])),
+                         model, _OPTIMIZERS[spec.optimizer](spec), steps=spec.steps, loss=task.loss,
+                         clip=spec.clip, evaluate=train.held_out(X, y, task.loss), eval_every=spec.eval_every,
+                         progress=reporter(progress), label=spec.label,
+                         stop_when=spec.reached if spec.stop_early else None, after_step=snapshot)
+    cpu = time.process_time() - cpu
+    if snapshots[-1][0] != hist.steps and hist.diverged_at is None:
         snapshots.append((hist.steps, _frozen_copy(model)))
-    result = RunResult(spec, hist, model, tuple(snapshots))
+    record = RunRecord(spec, hist.steps, hist.diverged_at, model.num_parameters, hist.eval_step,
+                       hist.eval_loss, hist.eval_accuracy, hist.loss, hist.grad_norm, cpu_seconds=cpu)
+    result = RunResult(spec, hist, model, tuple(snapshots), record)
     if runs is not None:
         runs.put(result)
     return result
-
-
-# ----------------------------------------------------------------------------------------------
-# Model sizes: matched parameter counts
-# ----------------------------------------------------------------------------------------------
-def parameter_count(kind: str, task: str, hidden_size: int) -> int:
-    """Trainable numbers of a ``kind`` layer of ``hidden_size`` units with its linear head, on
-    ``task``: ``G H (H + D) + G H`` for the layer (``G`` = 1, 4, 3 blocks for the RNN, LSTM, GRU)
-    and ``K H + K`` for the head."""
-    G = len(get_model(kind, "kind").params.gates)
-    if task not in _TASK_SIZES:
-        raise ValueError(f"task: expected one of {tuple(_TASK_SIZES)}, got {task!r}")
-    H = _validate.positive_int(hidden_size, "hidden_size")
-    D, K = _TASK_SIZES[task]
-    return G * H * (H + D) + G * H + K * H + K
-
-
-def matched_sizes(task: str, lstm_hidden: int = 16) -> dict[str, int]:
-    """Hidden sizes that give the RNN and the GRU about as many parameters as an LSTM of
-    ``lstm_hidden`` units on ``task`` (the comparison of Chung et al. 2014)."""
-    want = parameter_count("lstm", task, lstm_hidden)
-    sizes = {"lstm": lstm_hidden}
-    for kind in ("rnn", "gru"):
-        sizes[kind] = min(range(1, 8 * lstm_hidden),
-                          key=lambda H, k=kind: abs(parameter_count(k, task, H) - want))
-    return {k: sizes[k] for k in ("rnn", "lstm", "gru")}
-
-
-def sizes_table(lstm_hidden: int = 16) -> str:
-    """Hidden size H and parameter count of each model on each task, matched to the LSTM."""
-    head = f"{tr('task'):<16}{tr('model'):<7}{'H':>4}{tr('parameters'):>12}"
-    lines = [head, "-" * len(head)]
-    names = {"adding": tr("adding"), "temporal-order": tr("temporal-order")}
-    for task in ("adding", "temporal-order"):
-        for kind, H in matched_sizes(task, lstm_hidden).items():
-            lines.append(f"{names[task]:<16}{kind.upper():<7}{H:>4}{parameter_count(kind, task, H):>12}")
-    return "\n".join(lines)

@@ -12,7 +12,8 @@ from ._verdict import Verdict, _close, _number, _unanswered
 
 def check_forget_bias_decay(answer, *, forget_bias: float = 2.0, steps: int = 30) -> Verdict:
     """Exercise 05.1: predict how much of ``dE/dc_T`` reaches ``c_1`` along the cell state of an
-    LSTM with near-zero weights, forget bias ``forget_bias`` and T = ``steps``."""
+    LSTM with near-zero weights, forget bias ``forget_bias`` and T = ``steps``; right to 2
+    significant figures (within 2%)."""
     x, v = _number(answer, tr("a fraction"))
     if v is not None:
         return v
@@ -31,26 +32,37 @@ def check_forget_bias_decay(answer, *, forget_bias: float = 2.0, steps: int = 30
     return Verdict(False, tr("{x:.3g} is not it: {why}", x=x, why=why))
 
 
-def minimal_forget_bias(steps: int, keep: float) -> float:
-    """The smallest ``b_f`` with ``sigmoid(b_f)^(steps-1) >= keep``: ``logit(keep^(1/(steps-1)))``."""
-    f = keep ** (1.0 / (steps - 1))
+def minimal_forget_bias(steps: int, keep: float, *, factors: int | None = None) -> float:
+    """The smallest ``b_f`` with ``sigmoid(b_f)^(steps-1) >= keep``: ``logit(keep^(1/(steps-1)))``
+    (``factors``: another number of factors than ``steps - 1``, for the off-by-one slip)."""
+    n = steps - 1 if factors is None else factors
+    f = keep ** (1.0 / n)
     return float(np.log(f / (1.0 - f)))
 
 
 def check_forget_bias_needed(answer, *, steps: int = 100, keep: float = 0.01,
-                             tolerance: float = 0.05) -> Verdict:
-    """Exercise 05.2: the smallest forget bias (to within ``tolerance``) for which at least
-    ``keep`` of the cell-state gradient survives ``steps - 1`` steps with near-zero weights."""
+                             tolerance: float = 0.002) -> Verdict:
+    """Exercise 05.2: the smallest forget bias for which at least ``keep`` of the cell-state
+    gradient survives ``steps - 1`` steps with near-zero weights, right to 3 decimals (within
+    ``tolerance``): close enough to tell it from the off-by-one answer with ``steps`` factors."""
     x, v = _number(answer, tr("a forget-gate bias"))
     if v is not None:
         return v
     want = minimal_forget_bias(steps, keep)
     got = ch05.forget_bias_prediction(x, steps)
+    slips = [minimal_forget_bias(steps, keep, factors=n) for n in (steps, steps - 2)]
+    if abs(x - want) > tolerance and min(abs(x - s) for s in slips) <= tolerance:
+        return Verdict(False, tr("{x:g} is off by one: from c_T back to c_1 the error crosses T - 1 = {n} forget "
+                                 "gates, so solve sigmoid(b_f)^{n} = {keep:g}.", x=x, n=steps - 1, keep=keep))
     if abs(x - want) <= tolerance:
         gate = float(sigmoid(np.float64(want)))
-        return Verdict(True, tr("b_f = {want:.2f}: sigmoid(b_f) = {keep:g}^(1/{n}) = {gate:.4f}, the forget gate "
+        return Verdict(True, tr("b_f = {want:.3f}: sigmoid(b_f) = {keep:g}^(1/{n}) = {gate:.4f}, the forget gate "
                                 "must pass about {percent:.1f}% at every step.",
                                 want=want, keep=keep, n=steps - 1, gate=gate, percent=100 * gate))
+    if abs(x - want) <= 5 * tolerance:
+        return Verdict(False, tr("{x:g} is close: right method, give it to within {tolerance:g} (the off-by-one "
+                                 "answer, with {T} factors, lies only about 0.01 away).", x=x, tolerance=tolerance,
+                                 T=steps))
     if x < want:
         return Verdict(False, tr("with b_f = {x:g} only {got:.2g} of the gradient survives, less than "
                                  "{keep:g}. Solve sigmoid(b_f)^{n} = {keep:g} for b_f.",
@@ -87,7 +99,7 @@ def cut_h_paths_share(*, forget_bias: float = 3.0, steps: int = 50, seed: int = 
     initialisation) with every recurrent weight ``W_gh`` set to 0: no gradient comes back
     through h, only the carry along the cell state is left."""
     p = ch05.GradientFlowLab(seed=seed).models(forget_bias, 1.0)["lstm"]
-    for gate in ("f", "i", "c", "o"):
+    for gate in p.gates:
         getattr(p, f"W_{gate}h")[...] = 0.0
     g = ch05.last_step_gradients(ch05.GradientFlowLab(seed=seed).X[:steps], p)
     return float(g.dc_norms[0] / g.dc_norms[-1])

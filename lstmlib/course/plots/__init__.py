@@ -5,7 +5,7 @@ return a static figure."""
 from .diagrams import plot_lstm_cell, plot_lstm_unrolled, plot_bptt_graph
 from .ch00 import ActivationPicture, plot_activations
 from .ch01 import (
-    plot_unrolled_rnn, RNNFlowPicture, plot_rnn_flow, radius_colours, plot_error_norms_by_radius,
+    plot_scalar_chains, plot_unrolled_rnn, RNNFlowPicture, plot_rnn_flow, radius_colours, plot_error_norms_by_radius,
     plot_early_share
 )
 from .ch02 import (
@@ -20,7 +20,7 @@ from .ch05 import (
     plot_cell_error_parts
 )
 from .ch06 import (
-    plot_learning_curves, plot_forget_bias_runs, plot_clipping, plot_explosion,
+    plot_learning_curves, plot_steps_to_target, plot_clipping, plot_explosion,
     plot_gradient_flow_before_after, plot_reach_over_training, plot_gate_traces
 )
 from .text_grid import MONO, NEWLINE_GLYPH, grid_positions, TextGrid
@@ -29,3 +29,5 @@ from .ch07 import (
     plot_closers, plot_cell_search, plot_best_cells, plot_thumbnail, plot_saturation
 )
 from ._style import blank_figure, new_figure
+from .ch08 import (VariantPicture, plot_variant_view, plot_cell_drift, plot_reach, plot_sweep_boxes,
+                   plot_lr_sweep)

@@ -29,6 +29,33 @@ def _integer_ticks(ax) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
+# ---- one unit: a product of numbers ---------------------------------------------------------------------
+def plot_scalar_chains(chains):
+    """One panel per activation of the ``ch01.ScalarChain`` s given: ``|dE/dh_{T-n}|`` against the
+    number of steps back ``n`` (log scale), one colour per ``w`` (blue below 1, red above), solid
+    as measured by BPTT and dotted ``|w|^n``, the product if every slope were 1. Where the two
+    coincide (relu, whose slope is 1), the solid line hides the dotted one."""
+    activations = list(dict.fromkeys(c.activation for c in chains))
+    fig, axes = new_figure(4.1 * len(activations) + 1.4, 3.5, ncols=len(activations), sharey=True, squeeze=False)
+    ws = sorted({c.w for c in chains})
+    colour = dict(zip(ws, radius_colours(ws)))
+    for ax, act in zip(axes[0], activations):
+        for c in (c for c in chains if c.activation == act):
+            n = np.arange(c.steps)
+            ax.semilogy(n, np.maximum(c.w_power, 1e-300), ls=":", lw=1.6, color=colour[c.w])
+            ax.semilogy(n, np.maximum(c.reach, 1e-300), lw=2.0, color=colour[c.w], label=f"w = {c.w:g}")
+        ax.set_title(f"{act}: one step back multiplies by w·{act}′(net)", fontsize=10)
+        ax.set_xlabel("n: steps back from the loss at T")
+        ax.set_xlim(0, max(c.steps for c in chains) - 1)
+        _integer_ticks(ax)
+    axes[0, 0].set_ylabel("|∂E/∂h_(T−n)|")
+    handles = [Line2D([], [], color=colour[w], lw=2.0, label=f"w = {w:g}") for w in ws]
+    handles += [Line2D([], [], color="0.3", lw=2.0, label="measured (BPTT)"),
+                Line2D([], [], color="0.3", lw=1.6, ls=":", label="|w|ⁿ (every slope 1)")]
+    axes[0, -1].legend(handles=handles, fontsize=9, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+    return fig
+
+
 # ---- the unrolled RNN and its backward path ---------------------------------------------------------------
 def _node(ax, xy, text, *, w=0.95, h=0.62, fc="#e8eef7", fontsize=12):
     ax.add_patch(FancyBboxPatch((xy[0] - w / 2, xy[1] - h / 2), w, h, boxstyle="round,pad=0.04",

@@ -8,6 +8,8 @@ from matplotlib.collections import PolyCollection
 from matplotlib.ticker import MaxNLocator
 
 from .. import ch02
+from .._args import whole_number
+from ..i18n import tr
 from ._style import _C_GATE, new_figure, blank_figure, _bar_verts, _linear_limits
 
 
@@ -91,8 +93,7 @@ def signed_limit(*caches, sample: int = 0) -> float:
 
 def _check_sample(cache, sample) -> None:
     B = np.asarray(cache.h).shape[1]
-    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < B:
-        raise ValueError(f"sample: expected a whole number in [0, {B}), got {sample!r}")
+    whole_number(sample, "sample", 0, B - 1, tr("B-1: the cache holds B = {B} samples", B=B))
 
 
 def _heatmap(ax, data, cmap, lim, T, H):
@@ -149,23 +150,25 @@ def plot_cell_state_by_forget_bias(memory, sample: int = 0):
 
 
 _WALK = (  # panel title, (before, its label), (after, its label), the gate that multiplies
-    (r"1. the forget gate keeps part of $c_{t-1}$", ("c_{t-1}", "old cell state $c_{t-1}$"),
+    (r"(a) forget gate $f_t$ (1) keeps part of $c_{t-1}$", ("c_{t-1}", "old cell state $c_{t-1}$"),
      ("f_t*c_{t-1}", r"kept: $f_t \odot c_{t-1}$"), "f_t"),
-    (r"2. the input gate writes part of $\tilde c_t$", ("c~_t", r"candidate $\tilde c_t$"),
+    (r"(b) input gate $i_t$ (2) writes part of $\tilde c_t$ (3)", ("c~_t", r"candidate $\tilde c_t$"),
      ("i_t*c~_t", r"written: $i_t \odot \tilde c_t$"), "i_t"),
-    ("3. new cell state = kept + written", None, None, None),
-    (r"4. the output gate shows part of $\tanh(c_t)$", ("tanh(c_t)", r"$\tanh(c_t)$"),
+    (r"(c) new cell state $c_t$ (4) = kept + written", None, None, None),
+    (r"(d) output gate $o_t$ (5): $h_t$ (6)", ("tanh(c_t)", r"$\tanh(c_t)$"),
      ("h_t", r"output $h_t = o_t \odot \tanh(c_t)$"), "o_t"),
 )
 _GATE_SYMBOL = {"f_t": "f", "i_t": "i", "o_t": "o"}
 
 
 def plot_step_walkthrough(trace):
-    """One LSTM step gate by gate, for a ``ch02.StepTrace`` (the worked example): four panels,
-    one bar group per unit, all on one y-scale. (1) the forget gate scales the old cell state to
-    the kept part; (2) the input gate scales the candidate to the written part; (3) the new cell
-    state is their sum; (4) the output gate scales ``tanh(c_t)`` to the output ``h_t``. Dashed
-    bars: a vector before a gate multiplies it; filled: after; each gate's value above."""
+    """One LSTM step gate by gate, for a ``ch02.StepTrace`` (the worked example): four panels
+    (a)-(d), one bar group per unit, all on one y-scale, each title naming its equations. (a) the
+    forget gate (1) scales the old cell state to the kept part; (b) the input gate (2) scales the
+    candidate (3) to the written part; (c) the new cell state (4) is their sum; (d) the output gate
+    (5) scales ``tanh(c_t)`` to the output ``h_t`` (6). Dashed bars: a vector before a gate
+    multiplies it; filled: after; the gate's value above each group. The numbers stand under each
+    unit, "before -> after" (in (c), "kept + written = new"), where no bar can cover them."""
     v = dict(trace.values)
     v["c_{t-1}"] = np.asarray(trace.c_prev)
     H = len(v["c_t"])
@@ -173,7 +176,7 @@ def plot_step_walkthrough(trace):
     everything = np.concatenate([np.ravel(a) for a in v.values()] + [[0.0]])
     lo, hi = float(everything.min()), float(everything.max())
     span = hi - lo
-    fig, axes = new_figure(12, 4.0, ncols=4, sharey=True)
+    fig, axes = new_figure(12, 4.1, ncols=4, sharey=True)
     w = 0.34
     for ax, (title, before, after, gate) in zip(axes, _WALK):
         ax.axhline(0, color="0.5", lw=0.8)
@@ -185,47 +188,49 @@ def plot_step_walkthrough(trace):
             for u, g, b, a in zip(units, v[gate], v[before[0]], v[after[0]]):
                 ax.text(u, max(b, a, 0) + 0.05 * span, f"{_GATE_SYMBOL[gate]} = {g:.3f}", ha="center",
                         va="bottom", fontsize=8.5, color=col)
-                ax.text(u + w + 0.03, b, f"{b:.3f}", ha="left", va="center", fontsize=7.5, color="0.35")
-                if abs(a) > 0.12 * span:  # inside a tall bar, else beside it (left: the gate's value is above)
-                    ax.text(u, a / 2, f"{a:.3f}", ha="center", va="center", fontsize=7.5, color="white")
-                else:
-                    ax.text(u - w - 0.03, a + np.sign(a) * 0.03 * span, f"{a:.3f}", ha="right",
-                            va="top" if a < 0 else "bottom", fontsize=7.5)
+            ticks = [f"unit {u}\n{b:.3f} → {a:.3f}" for u, b, a in zip(units, v[before[0]], v[after[0]])]
         else:  # the sum: kept from 0, then written from where kept ends
             kept, written = v["f_t*c_{t-1}"], v["i_t*c~_t"]
-            ax.bar(units, kept, width=w, color=_C_GATE["f"], alpha=0.85, label="kept (from 1)")
-            ax.bar(units, written, width=w, bottom=kept, color=_C_GATE["i"], alpha=0.85, label="written (from 2)")
+            ax.bar(units, kept, width=w, color=_C_GATE["f"], alpha=0.85, label="kept, from (a)")
+            ax.bar(units, written, width=w, bottom=kept, color=_C_GATE["i"], alpha=0.85, label="written, from (b)")
             ax.hlines(v["c_t"], units - w, units + w, color=_C_GATE["c"], lw=2.5, label="new cell state $c_t$")
-            for u, c in zip(units, v["c_t"]):
-                ax.text(u + w + 0.03, c, f"{c:.3f}", ha="left", va="center", fontsize=7.5, color=_C_GATE["c"])
+            ticks = [f"unit {u}\n{k:.3f} + {wr:.3f}\n= {c:.3f}" for u, k, wr, c in zip(units, kept, written, v["c_t"])]
         ax.set_title(title, fontsize=9.5)
-        ax.set_xticks(units, [f"unit {u}" for u in units])
-        ax.set_xlim(0.4, H + 0.75)
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), borderaxespad=0.0)
-    axes[0].set_ylim(lo - 0.12 * span, hi + 0.2 * span)
+        ax.set_xticks(units, ticks, fontsize=8.5)
+        ax.set_xlim(0.4, H + 0.6)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.26), borderaxespad=0.0)
+    axes[0].set_ylim(lo - 0.08 * span, hi + 0.2 * span)
     axes[0].set_ylabel("value")
     return fig
 
 
 class BiasPicture:
     """A real cell (``ch02.BiasLab``) run with hand-set gate biases: the mean of each gate over
-    the units, every unit's cell state, every unit's output; the input pulses shaded."""
+    the units (one line style per gate, so that lines lying on top of each other stay apart), every
+    unit's cell state and every unit's output (one colour per unit, named in a legend on the
+    right; each panel's scale follows its values, at least -0.5..0.5 for c_t and -0.3..0.3 for
+    h_t); the input pulses shaded."""
+
+    GATE_STYLES = (("f", "f_t", "-"), ("i", "i_t", "--"), ("o", "o_t", "-."))
 
     def __init__(self, fig, lab):
         self.ax_g, self.ax_c, self.ax_h = fig.subplots(1, 3)
-        T, _, H = lab.X.shape[0], 1, lab.params.hidden_size
+        T, H = lab.X.shape[0], lab.params.hidden_size
         t = np.arange(1, T + 1)
-        self.lines_g = {g: self.ax_g.plot(t, np.zeros(T), lw=2, color=_C_GATE[g], label=lab_)[0]
-                        for g, lab_ in (("f", "f_t"), ("i", "i_t"), ("o", "o_t"))}
+        self.lines_g = {g: self.ax_g.plot(t, np.zeros(T), lw=2, ls=ls, color=_C_GATE[g], label=name)[0]
+                        for g, name, ls in self.GATE_STYLES}
         # gates never exceed 1: the legend sits in the headroom above, clear of every curve
         self.ax_g.set_ylim(-0.03, 1.32)
         self.ax_g.set_yticks(np.linspace(0, 1, 6))
-        self.ax_g.legend(fontsize=8, loc="upper center", ncol=3, borderaxespad=0.2, handlelength=1.5)
+        self.ax_g.legend(fontsize=8, loc="upper center", ncol=3, borderaxespad=0.2, handlelength=2.2)
         self.ax_g.set_ylabel("gate value (mean over units)")
         cmap = colormaps["tab10"]
         self.lines_c = [self.ax_c.plot(t, np.zeros(T), lw=1.5, color=cmap(u))[0] for u in range(H)]
-        self.lines_h = [self.ax_h.plot(t, np.zeros(T), lw=1.5, color=cmap(u))[0] for u in range(H)]
-        self.ax_h.set_ylim(-1.05, 1.05)
+        self.lines_h = [self.ax_h.plot(t, np.zeros(T), lw=1.5, color=cmap(u), label=f"unit {u + 1}")[0]
+                        for u in range(H)]
+        # the units' colours, once for both panels, beside the last one: over no curve
+        self.ax_h.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                         handlelength=1.5)
         for ax, title in ((self.ax_g, "gates"), (self.ax_c, "cell state c_t (each unit)"),
                           (self.ax_h, "output h_t (each unit)")):
             ax.set_xlabel("time step t")
@@ -245,12 +250,13 @@ class BiasPicture:
         for u, line in enumerate(self.lines_h):
             line.set_ydata(h[:, u])
         self.ax_c.set_ylim(*_linear_limits(c, at_least=(-0.5, 0.5)))
+        self.ax_h.set_ylim(*_linear_limits(h, at_least=(-0.3, 0.3)))
         self.suptitle.set_text("   ".join(f"{k} = {v:+.1f}" for k, v in biases.items())
                                + "   (shaded: input pulses)")
 
 
 def plot_gate_biases(lab, b_f: float = 0.0, b_i: float = 0.0, b_o: float = 0.0):
     """``BiasPicture`` of ``lab.run(b_f, b_i, b_o)``."""
-    fig = blank_figure(10, 3.2)
+    fig = blank_figure(10.8, 3.2)
     BiasPicture(fig, lab).update(lab.run(b_f, b_i, b_o), {"b_f": b_f, "b_i": b_i, "b_o": b_o})
     return fig

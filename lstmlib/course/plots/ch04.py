@@ -93,11 +93,15 @@ def plot_gru_cell(backward: bool = False):
     ax.text(x_out + 0.15, 7.3, r"$h_t$", fontsize=12)
     if backward:
         red = _C_BOUND
-        _arrow(ax, (9.7, top + 0.6), (0.3, top + 0.6), color=red, lw=2.0, ls="--")
+        ax.plot([9.7, 0.75, 0.75], [top + 0.6, top + 0.6, top + 0.35], color=red, lw=2.0, ls="--", zorder=2)
+        _arrow(ax, (0.75, top + 0.35), (0.75, top + 0.08), color=red, lw=2.0)
         ax.text(5.0, top + 0.75, r"$\partial E/\partial h_t \;\to\; \times(1-z_t) \;\to\; "
                 r"\partial E/\partial h_{t-1}$   (the direct path)", color=red, fontsize=10, ha="center")
-        _arrow(ax, (8.1, 0.45), (0.3, 0.45), color=red, lw=2.0, ls="--")
-        ax.text(5.0, -0.45, r"$+\;W_{zh}^T\delta_{z,t} + W_{rh}^T\delta_{r,t} + (W_{ch}^T\delta_{c,t})\circ r_t$"
+        # through the gates: along the bottom, then up into the h_(t-1) wire, left of where it
+        # branches down to the gates
+        ax.plot([8.1, 0.55, 0.55], [0.45, 0.45, top - 0.6], color=red, lw=2.0, ls="--", zorder=2)
+        _arrow(ax, (0.55, top - 0.6), (0.55, top - 0.08), color=red, lw=2.0)
+        ax.text(5.2, -0.45, r"$+\;W_{zh}^T\delta_{z,t} + W_{rh}^T\delta_{r,t} + (W_{ch}^T\delta_{c,t})\circ r_t$"
                 "   (through the gates)", color=red, fontsize=10, ha="center")
         ax.set_title("one GRU step, and the two ways the error reaches h_(t−1) (red)", fontsize=10)
     else:
@@ -127,14 +131,14 @@ class GateHoldPicture:
         ax.set_xlim(-0.5, steps + 0.5)
         ax.set_ylim(-1.1, 1.1)  # |h_t| < 1 always
         ax.set_yticks([-1, -0.5, 0, 0.5, 1])
-        ax.set_ylabel(f"h_t of the {units} units")
+        ax.set_ylabel(f"state h of the {units} units")
         ax.xaxis.set_major_locator(NullLocator())  # the input panel below carries the time axis
         ax.yaxis.set_label_coords(-0.1, 0.5)
         ax = self.ax_x
         self.inputs = ax.add_collection(PolyCollection([], facecolors="0.6"))
         ax.axhline(0, color="0.6", lw=0.8, zorder=0)
         ax.set_xlim(-0.5, steps + 0.5)
-        ax.set_ylabel("input x_t")
+        ax.set_ylabel("input x")
         ax.set_xlabel("time step t")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_label_coords(-0.1, 0.5)

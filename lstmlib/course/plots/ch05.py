@@ -8,18 +8,21 @@ from matplotlib.ticker import MaxNLocator
 from ...models import MODELS
 from .. import ch05
 from .ch04 import plot_bias_decay
-from ._style import new_figure, blank_figure, _plain_log_axis, _C_MODEL, _NAME, _positive
+from ._style import new_figure, blank_figure, _plain_log_axis, _C_MODEL, _positive
 
 
 class GradientFlowPicture:
     """One log-scale axes: ``||dE/dh_k|| / ||dE/dh_T||`` over the time step k for each model
     (solid), the LSTM's ``||dE/dc_k|| / ||dE/dh_T||`` (dashed), and for the ``highlight``-ed model
-    its guide line (dotted: the LSTM's ``sigmoid(b_f)^(T-k)`` from its ``||dE/dc_T||``, the GRU's
-    ``2^-(T-k)``, the RNN's bound ``(beta_f beta_W)^(T-k)``). The highlighted model is drawn thick,
-    the others thin. ``guides=False``: a picture that never shows guides (no legend entry for them).
+    its guide line (dotted, ``ch05.guide_line``: the LSTM's ``sigmoid(b_f)^(T-k)`` from its
+    ``||dE/dc_T||``, the GRU's ``(1 - sigmoid(b_z))^(T-k)``, the RNN's bound ``(beta_f
+    beta_W)^(T-k)``). Every curve is drawn in full colour, as the legend shows it; the highlighted
+    model's is thicker. The legend names whose guide the dotted line is. ``guides=False``: a
+    picture that never shows guides (no legend entry for them).
 
-    ``update(flows, guides, highlight, title)``: ``flows`` maps 'rnn'/'lstm'/'gru' to
-    ``LastStepGradients``; ``guides`` maps the same names to ``(T,)`` arrays (or is None).
+    ``update(flows, guides, highlight, title, guide_label)``: ``flows`` maps registry names to
+    ``LastStepGradients``; ``guides`` maps the same names to ``(T,)`` arrays (or is None);
+    ``guide_label`` is the legend's text for the dotted line.
     """
 
     FLOOR = 1e-40  # the lowest value the axis shows; anything below has vanished for all purposes
@@ -29,15 +32,16 @@ class GradientFlowPicture:
         ax.set_yscale("log")
         _plain_log_axis(ax.yaxis)
         self.dh, self.guide = {}, {}
-        for name in MODELS:
-            (self.dh[name],) = ax.plot([1], [1], lw=1.5, color=_C_MODEL[name],
-                                       label=f"{_NAME[name]}  ‖∂E/∂h_k‖")
-            (self.guide[name],) = ax.plot([1], [1], ":", lw=1.6, color=_C_MODEL[name])
-        (self.dc,) = ax.plot([1], [1], "--", lw=1.5, color=_C_MODEL["lstm"],
-                             label="LSTM  ‖∂E/∂c_k‖")
+        for name, m in MODELS.items():
+            (self.dh[name],) = ax.plot([1], [1], lw=1.5, color=_C_MODEL[name], label=f"{m.title}  ‖∂E/∂h_k‖")
+            (self.guide[name],) = ax.plot([1], [1], ":", lw=1.8, color=_C_MODEL[name])
+        cell = next(name for name, m in MODELS.items() if m.has_cell)
+        self.cell = cell
+        (self.dc,) = ax.plot([1], [1], "--", lw=1.5, color=_C_MODEL[cell], label=f"{MODELS[cell].title}  ‖∂E/∂c_k‖")
         ax.axhline(1.0, color="0.6", lw=0.8, zorder=0, label="1 = ‖∂E/∂h_T‖")
-        if guides:  # one legend entry for the dotted guide, drawn in the highlighted model's colour
-            ax.plot([], [], ":", lw=1.6, color="0.3", label="guide line")
+        self.guide_entry = None
+        if guides:  # one legend entry for the dotted guide, in the highlighted model's colour and name
+            (self.guide_entry,) = ax.plot([], [], ":", lw=1.8, color="0.3", label="guide line")
         ax.set_xlabel("time step k  (the loss sits at the last step, k = T)")
         ax.set_ylabel("norm relative to ‖∂E/∂h_T‖")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -45,11 +49,21 @@ class GradientFlowPicture:
         # redraw of an explorer
         ax.xaxis.set_label_coords(0.5, -0.11)
         ax.yaxis.set_label_coords(-0.085, 0.5)
-        if legend:
-            ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
+        # below the axes, so that no setting of the explorer puts a curve under it
+        self.legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncols=3, fontsize=8,
+                                frameon=False) if legend else None
+
+    def _set_guide_entry(self, highlight: str, label: str) -> None:
+        """The legend's dotted entry: the highlighted model's colour, and whose guide it is."""
+        color = _C_MODEL[highlight]
+        self.guide_entry.set_color(color)
+        self.guide_entry.set_label(label)
+        if self.legend is not None:
+            self.legend.get_texts()[-1].set_text(label)
+            self.legend.legend_handles[-1].set_color(color)
 
     def update(self, flows: dict, guides: dict | None = None, highlight: str | None = None,
-               title: str = "") -> None:
+               title: str = "", guide_label: str | None = None) -> None:
         T = next(iter(flows.values())).steps
         k = np.arange(1, T + 1)
         shown = []
@@ -63,22 +77,22 @@ class GradientFlowPicture:
             shown.append(v)
             line.set_visible(True)
             line.set_data(k, v)
-            strong = highlight is None or highlight == name
-            line.set_linewidth(2.6 if highlight == name else 1.4)
-            line.set_alpha(1.0 if strong else 0.35)
+            line.set_linewidth(2.8 if highlight == name else 1.5)
+            line.set_zorder(3 if highlight == name else 2)
             g = None if guides is None else guides.get(name)
             guide.set_visible(g is not None and highlight == name)
             if g is not None:
                 guide.set_data(k, _positive(g))
-        if "lstm" in flows:
-            dc = _positive(flows["lstm"].relative("dc"))
+        if self.cell in flows:
+            dc = _positive(flows[self.cell].relative("dc"))
             shown.append(dc)
             self.dc.set_data(k, dc)
             self.dc.set_visible(True)
-            self.dc.set_alpha(1.0 if highlight in (None, "lstm") else 0.35)
-            self.dc.set_linewidth(2.2 if highlight == "lstm" else 1.3)
+            self.dc.set_linewidth(2.4 if highlight == self.cell else 1.5)
         else:
             self.dc.set_visible(False)
+        if guides is not None and highlight in flows and self.guide_entry is not None:
+            self._set_guide_entry(highlight, guide_label or f"{MODELS[highlight].title} guide line")
         vals = np.concatenate(shown)
         hi = max(10.0, float(vals.max()) * 10)
         lo = min(0.1, max(self.FLOOR, float(vals.min()) / 10))
@@ -89,11 +103,13 @@ class GradientFlowPicture:
 
 
 def plot_gradient_flow(comparison, highlight: str = "lstm", title: str = ""):
-    """``GradientFlowPicture`` of one ``GradientFlowComparison``, with guides."""
-    fig = blank_figure(8, 3.8)
+    """``GradientFlowPicture`` of one ``GradientFlowComparison``, with the highlighted model's
+    guide (named in the legend)."""
+    fig = blank_figure(8, 4.5)
     pic = GradientFlowPicture(fig.subplots())
     pic.update(comparison.flows, comparison.guides(), highlight,
-               title or f"weights × {comparison.scale:g},  b_f = {comparison.forget_bias:g}")
+               title or f"weights × {comparison.scale:g},  b_f = {comparison.forget_bias:g}",
+               guide_label=ch05.guide_label(comparison.models[highlight]))
     return fig
 
 

@@ -238,13 +238,19 @@ def plot_bptt_graph():
         _label(ax, (x0 - 0.35 if k else 0.3, hrow - 0.5),
                r"(a) $\sum_g W_{gh}^T\,\delta_{g," + step + "}$", fontsize=9.5, color=dh_col,
                ha="right" if k else "left", va="top")
-        # (e) and (d): to the input below, and each step's share of the weight gradients
-        _arrow(ax, (x0 + 1.5, bus - 0.1), (x0 + 1.5, 0.35), color="0.15", lw=1.4, ls="--")
-        _label(ax, (x0 + 1.15, 0.75), "(e)", fontsize=9.5, color="0.15", ha="right")
-        _label(ax, (x0 + 0.55 + 0.62 * 3, 2.25), r"(d) $\delta_g\,[h, x]^T$", fontsize=8.5, color="0.15", ha="right")
-    # (b): the cell-state carry, along the top, multiplied by the forget gates only
-    _arrow(ax, (13.35, top + 0.32), (0.25, top + 0.32), color=dc_col, lw=2.4)
-    _label(ax, (6.7, top + 0.62), r"(b) carry $\delta c_{t+1} \odot f_{t+1}$", fontsize=10, color=dc_col)
+        # (e) and (d): back down the input's own wire to x_k (the layer below), and each step's share
+        # of the weight gradients
+        _arrow(ax, (x0 + 1.63, bus - 0.12), (x0 + 1.63, 0.42), color="0.1", lw=1.8, ls=(0, (3, 2)))
+        _label(ax, (x0 + 1.5, 1.05), r"(e) $\partial E/\partial x$", fontsize=9.5, color="0.1", ha="right")
+        _label(ax, (x0 + 1.78, 2.3), r"(d) $\delta_g\,[h, x]^T$", fontsize=8.5, color="0.15", ha="left")
+    # (b): the cell-state carry, one arrow per step: from c_k back through step k's forget product
+    # to c_{k-1}, multiplied by f_k and nothing else
+    for x0, step in ((7.6, "t+1"), (1.3, "t")):
+        right = 13.35 if step == "t+1" else 6.0
+        left = 6.6 if step == "t+1" else 0.25
+        _arrow(ax, (right, top + 0.32), (left, top + 0.32), color=dc_col, lw=2.4)
+        _label(ax, ((right + left) / 2 + 0.2, top + 0.6), rf"(b) carry $\delta c_{{{step}}} \odot f_{{{step}}}$",
+               fontsize=10, color=dc_col)
     _label(ax, (0.25, top - 0.35), "$c_{t-1}$", fontsize=12, ha="left")
     _label(ax, (6.3, top - 0.35), "$c_t$", fontsize=12)
     _label(ax, (13.3, top - 0.35), "$c_{t+1}$", fontsize=12, ha="right")
@@ -254,7 +260,7 @@ def plot_bptt_graph():
                Line2D([], [], color=red, lw=2.0, label=r"the loss's own term $\partial E_k/\partial h_k$"),
                Line2D([], [], color=dh_col, lw=2.0, label=r"error on the output, $\delta h$"),
                Line2D([], [], color=dc_col, lw=2.0, label=r"error on the cell state, $\delta c$"),
-               Line2D([], [], color="0.15", lw=1.4, ls="--", label="(e) to the input / layer below")]
+               Line2D([], [], color="0.1", lw=1.8, ls=(0, (3, 2)), label="(e) to the input / layer below")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5, fontsize=8.5, frameon=False)
     ax.set_title("two LSTM steps, and how BPTT sends the error back through them", fontsize=10.5)
     return fig

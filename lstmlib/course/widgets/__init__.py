@@ -10,3 +10,4 @@ from .ch03 import ERRATA_STATES, errata_explorer
 from .ch04 import gate_hold_explorer
 from .ch05 import gradient_flow_explorer
 from .ch07 import (model_titles, passage_titles, CellExplorer, cell_explorer, sample_explorer)
+from .ch08 import variant_explorer

@@ -80,8 +80,8 @@ class Explorer(W.VBox):
     def __repr__(self) -> str:
         # What a reader sees where the widget should be when a saved notebook is opened without
         # running it (JupyterLab does not restore saved widget state).
-        return tr("{name}: run the notebook's cells (Run > Run All Cells) to use this explorer",
-                  name=type(self).__name__)
+        # (ipywidgets shortens a longer text/plain, so the line names no title)
+        return tr("Explorer: run the notebook's cells (Run > Run All Cells) to use it")
 
     def _repr_mimebundle_(self, **kwargs):
         # Beside the live view, the picture at the settings it was displayed with: GitHub, nbviewer
