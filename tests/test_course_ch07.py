@@ -184,8 +184,8 @@ def test_a_model_round_trips_through_its_file_with_its_options_and_vocabulary(tm
     for p, q in zip(model.layers, back.model.layers):
         assert type(p) is type(q) and all(getattr(p, o) == getattr(q, o) for o in options if o != "forget_bias")
     ids = corpus.valid_ids[:20, None] % 5
-    assert np.array_equal(charlm.next_char_log_probs(model, corpus.valid_ids[:64])[1],
-                          charlm.next_char_log_probs(back.model, corpus.valid_ids[:64])[1])
+    assert np.array_equal(charlm.next_char_log_probs(corpus.valid_ids[:64], model)[1],
+                          charlm.next_char_log_probs(corpus.valid_ids[:64], back.model)[1])
     assert ids.shape == (20, 1)
 
 
@@ -216,14 +216,21 @@ def test_the_training_script_on_tiny_settings_lowers_the_loss_and_repeats_itself
 # ----------------------------------------------------------------------------------------------
 # The sweeps: their files, and a slice of each re-run
 # ----------------------------------------------------------------------------------------------
-def test_a_slice_of_the_comparison_sweep_reruns_to_the_same_numbers(sweeps, corpus):
-    """The cheapest configuration (RNN 128) at its chosen rate, seed 0: its first evaluation
-    (after 400 of 4000 steps) again, to the digits a float32 kernel keeps."""
+def test_a_slice_of_the_comparison_sweep_reruns_to_its_numbers(sweeps, corpus):
+    """The cheapest configuration (RNN 128) at its chosen rate, seed 0, trained again for its first
+    400 of 4000 steps. The untrained score (step 0) checks the initial weights and the evaluation to
+    float32 rounding. The comparison sweep ran on the model layer before the fused passes' last
+    change of summation order (one tanh over all gates, the bias inside the projection), so step
+    400 is not bit for bit: float32 rounding grown over 400 steps moved it by 0.0055 on the machine
+    that ran the sweep, as another BLAS kernel may. A change of recipe moves it by more (half the
+    learning rate: +0.12; the seeds spread over 0.028), which 0.01 catches."""
     best = ch07.best_learning_rates(sweeps["comparison"])
     record = ch07.runs_by(sweeps["comparison"], "rnn128", best["rnn128"])[0]
     spec = ch07.ModelSpec.from_json(record["spec"])
     _, hist = ch07.train_spec(spec, corpus.train_ids, corpus.valid_ids, steps=record["eval_step"][1])
-    assert hist.eval_loss[-1] * charlm.BITS_PER_NAT == pytest.approx(record["eval_bpc"][1], abs=2e-3)
+    bpc = np.asarray(hist.eval_loss) * charlm.BITS_PER_NAT
+    assert bpc[0] == pytest.approx(record["eval_bpc"][0], abs=1e-4)
+    assert bpc[-1] == pytest.approx(record["eval_bpc"][1], abs=1e-2)
 
 
 def test_the_shipped_models_are_the_sweeps_seed_0_runs(shipped, sweeps):
@@ -253,7 +260,7 @@ def test_the_sweeps_are_complete_and_within_their_budget(sweeps):
 def test_per_file_bits_add_up_to_bits_per_character(corpus):
     spec = ch07.ModelSpec("t", "gru", 1, 8, chunk=8, batch=4, steps=2, options=ch07.GATED["gru"], embedding=4)
     model = spec.init()
-    pos, logp = charlm.next_char_log_probs(model, corpus.valid_ids)
+    pos, logp = charlm.next_char_log_probs(corpus.valid_ids, model)
     d = ch07.per_file_bits(pos, logp, corpus, "valid")
     assert d["files"] == list(ch07.VALID_FILES)
     assert d["bits"].sum() / d["count"].sum() == pytest.approx(charlm.bits_per_char(corpus.valid_ids, model), rel=1e-9)

@@ -398,3 +398,10 @@ def bias_lab(*, input_size: int = 2, hidden_size: int = 4, steps: int = 40, seed
     X[pulses[0] - 1, 0, 0] = 2.0
     X[pulses[1] - 1, 0, 0] = -2.0
     return BiasLab(p, X, pulses)
+
+
+def check_sample(cache, sample) -> None:
+    """Refuse a ``sample`` that is not one of the ``B`` samples a cache of ``(T, B, H)`` arrays holds
+    (the pictures of one sample check it before drawing)."""
+    B = np.asarray(cache.h).shape[1]
+    whole_number(sample, "sample", 0, B - 1, tr("B-1: the cache holds B = {B} samples", B=B))

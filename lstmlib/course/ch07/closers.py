@@ -158,7 +158,7 @@ def closer_frequencies(sites: dict, n_files: int, edges=DISTANCE_BINS) -> dict:
 def model_closer_counts(model, corpus: Corpus, *, sites: dict | None = None, edges=FINE_BINS) -> dict:
     """``closer_counts`` of ``model`` on the validation text (one pass, ``VALID_BATCH`` streams)."""
     sites = closer_sites(corpus) if sites is None else sites
-    pos, logp, kept = charlm.next_char_log_probs(model, corpus.valid_ids, batch_size=VALID_BATCH,
+    pos, logp, kept = charlm.next_char_log_probs(corpus.valid_ids, model, batch_size=VALID_BATCH,
                                                  keep=closer_ids(corpus))
     return closer_counts(pos, logp, kept, sites, len(corpus.valid_names), len(corpus.valid_ids), edges)
 

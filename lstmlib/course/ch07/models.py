@@ -88,16 +88,16 @@ RNN with tanh. (Not the library's defaults, which are the article's: ``forget_bi
 # The recipe of the comparison (scripts/sweep_charlm.py found the learning rates) and of the
 # flagship (scripts/train_charlm.py): see ``MODEL_SPECS``.
 MODEL_SPECS = {
-    "lstm2": ModelSpec("lstm2", "lstm", 2, 256, chunk=64, batch=32, steps=8000, options=GATED["lstm"],
-                       lr=5e-3, final_lr=5e-4, dropout=0.25, eval_every=500),
+    "lstm2": ModelSpec("lstm2", "lstm", 2, 256, chunk=64, batch=32, steps=6000, options=GATED["lstm"],
+                       lr=4e-3, final_lr=4e-4, dropout=0.25, eval_every=600),
     "lstm": ModelSpec("lstm", "lstm", 1, 128, chunk=64, batch=32, steps=4000, options=GATED["lstm"],
-                      lr=5e-3, final_lr=5e-4, eval_every=400),
+                      lr=1e-2, final_lr=1e-3, eval_every=400),
     "gru": ModelSpec("gru", "gru", 1, 148, chunk=64, batch=32, steps=4000, options=GATED["gru"],
                      lr=5e-3, final_lr=5e-4, eval_every=400),
     "rnn": ModelSpec("rnn", "rnn", 1, 250, chunk=64, batch=32, steps=4000, options=GATED["rnn"],
-                     lr=5e-3, final_lr=5e-4, eval_every=400),
+                     lr=2.5e-3, final_lr=2.5e-4, eval_every=400),
     "lstm_T8": ModelSpec("lstm_T8", "lstm", 1, 128, chunk=8, batch=256, steps=4000, options=GATED["lstm"],
-                         lr=5e-3, final_lr=5e-4, eval_every=400),
+                         lr=1e-2, final_lr=1e-3, eval_every=400),
 }
 """The shipped models: the 2-layer LSTM the chapter opens up (``lstm2``, with dropout, the best of
 the flagship sweep); an RNN, an LSTM and a GRU of one layer at matched parameter counts

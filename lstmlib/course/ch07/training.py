@@ -66,12 +66,12 @@ def measure(model: SequenceModel, corpus: Corpus, *, sites: dict | None = None) 
     streams: ``"valid"`` and ``"train"`` (``per_file_bits`` of the whole validation and training
     text) and ``"closers"`` (``closer_counts`` on the validation text, in ``FINE_BINS``)."""
     sites = closer_sites(corpus) if sites is None else sites
-    pos, logp, kept = charlm.next_char_log_probs(model, corpus.valid_ids, batch_size=VALID_BATCH,
+    pos, logp, kept = charlm.next_char_log_probs(corpus.valid_ids, model, batch_size=VALID_BATCH,
                                                  keep=closer_ids(corpus))
     out = {"valid": per_file_bits(pos, logp, corpus, "valid"),
            "closers": closer_counts(pos, logp, kept, sites, len(corpus.valid_names), len(corpus.valid_ids),
                                     FINE_BINS)}
-    pos, logp = charlm.next_char_log_probs(model, corpus.train_ids, batch_size=VALID_BATCH)
+    pos, logp = charlm.next_char_log_probs(corpus.train_ids, model, batch_size=VALID_BATCH)
     out["train"] = per_file_bits(pos, logp, corpus, "train")
     return out
 

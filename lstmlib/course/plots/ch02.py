@@ -8,8 +8,6 @@ from matplotlib.collections import PolyCollection
 from matplotlib.ticker import MaxNLocator
 
 from .. import ch02
-from .._args import whole_number
-from ..i18n import tr
 from ._style import _C_GATE, new_figure, blank_figure, _bar_verts, _linear_limits
 
 
@@ -91,11 +89,6 @@ def signed_limit(*caches, sample: int = 0) -> float:
     return max([1.0] + [float(np.abs(np.asarray(c.c)[:, sample]).max()) for c in caches])
 
 
-def _check_sample(cache, sample) -> None:
-    B = np.asarray(cache.h).shape[1]
-    whole_number(sample, "sample", 0, B - 1, tr("B-1: the cache holds B = {B} samples", B=B))
-
-
 def _heatmap(ax, data, cmap, lim, T, H):
     return ax.imshow(data, aspect="auto", cmap=cmap, vmin=lim[0], vmax=lim[1], interpolation="nearest",
                      extent=(0.5, T + 0.5, H + 0.5, 0.5))
@@ -105,7 +98,7 @@ def plot_gate_heatmaps(cache, sample: int = 0):
     """Six heatmaps (units x time steps) of one sample of an ``lstm_forward`` cache. Panels meant
     to be compared share a colour scale: the three gates (left) share 0..1; the candidate, the
     cell state and the output (right) share one symmetric scale, ``+-signed_limit(cache)``."""
-    _check_sample(cache, sample)
+    ch02.check_sample(cache, sample)
     T, _, H = np.asarray(cache.h).shape
     fig, axes = new_figure(9, 6.2, nrows=3, ncols=2, sharex=True)
     m = signed_limit(cache, sample=sample)
@@ -133,7 +126,7 @@ def plot_cell_state_by_forget_bias(memory, sample: int = 0):
     run), so that the panels compare directly."""
     caches = [memory.caches[r.forget_bias] for r in memory.rows]
     for cache in caches:
-        _check_sample(cache, sample)
+        ch02.check_sample(cache, sample)
     m = signed_limit(*caches, sample=sample)
     fig, axes = new_figure(9, 1.0 + 1.45 * len(caches), nrows=len(caches), ncols=1, sharex=True, squeeze=False)
     for ax, r, cache in zip(axes[:, 0], memory.rows, caches):

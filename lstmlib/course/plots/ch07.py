@@ -3,7 +3,7 @@ brackets by distance, text coloured by a cell (on ``text_grid.TextGrid``), the g
 from __future__ import annotations
 
 import numpy as np
-from matplotlib import colormaps
+from matplotlib import colormaps, ticker
 from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
@@ -220,6 +220,9 @@ def plot_comparison(records: list):
         k = lrs.index(best[c])
         ax_lr.plot([lrs[k]], [mean[k]], "o", ms=9, mfc="none", mec=_config_style(c)["color"], mew=1.5)
     ax_lr.set_xscale("log")
+    rates = ch07.learning_rates(records)  # the grid's rates as plain numbers (log-axis minor labels collide)
+    ax_lr.set_xticks(rates, [f"{lr:g}" for lr in rates], fontsize=7.5)
+    ax_lr.xaxis.set_minor_locator(ticker.NullLocator())
     ax_lr.set_xlabel("initial learning rate (Adam)")
     ax_lr.set_ylabel("validation bits per character")
     ax_lr.set_title("learning rate (circled: chosen)", fontsize=10)
@@ -248,7 +251,8 @@ def plot_comparison(records: list):
 
 def plot_flagship(records: list, names=None):
     """The 2-layer LSTMs of the flagship sweep (``ch07.load_sweep("flagship")``): left, each run's
-    validation curve (solid) and its training chunks' bits per character (faded); right, bits per
+    validation curve (solid) and, where the run recorded them, its training chunks' bits per
+    character (faded); right, bits per
     character on the whole training text and on the validation text after training (the gap is
     what dropout attacks)."""
     fig = blank_figure(11, 3.8, layout="constrained")
@@ -267,7 +271,8 @@ def plot_flagship(records: list, names=None):
     ax_c.set_ylim(1.0, 3.0)
     ax_c.set_xlabel("characters read in training (millions)")
     ax_c.set_ylabel("bits per character")
-    ax_c.set_title("validation (solid) and training chunks (faded)", fontsize=10)
+    chunks = any(r.get("chunk_step") for r in records)
+    ax_c.set_title("validation (solid) and training chunks (faded)" if chunks else "validation text", fontsize=10)
     ax_c.legend(fontsize=7, loc="upper right")
     ax_c.grid(alpha=0.25)
     y = np.arange(len(records))
