@@ -124,7 +124,8 @@ def main(argv=None) -> int:
     for n in specs:
         ch07.save_model(out / f"{n}.npz", done[n])
     size = sum((out / f"{n}.npz").stat().st_size for n in specs)
-    say(f"wrote {len(specs)} models to {out} ({size / 2**20:.2f} MiB) in {time.perf_counter() - t0:.0f} s")
+    models = "1 model" if len(specs) == 1 else f"{len(specs)} models"
+    say(f"wrote {models} to {out} ({size / 2**20:.2f} MiB) in {time.perf_counter() - t0:.0f} s")
     for n in specs:
         s = done[n]
         say(f"  {n:<8} {s.spec.title:<32} {s.meta['parameters']:>9,} parameters  validation "

@@ -332,7 +332,7 @@ class ForgetBiasMemory:
         rows = [[f"{r.forget_bias:.1f}", f"{r.mean_f:.3f}", _steps_text(r.half_life),
                  f"{r.c_correlation:.2f}", f"{r.candidate_correlation:.2f}", f"{r.max_abs_c:.2f}"]
                 for r in self.rows]
-        note = tr("half-life = ln(1/2) / ln(mean f_t);  corr = correlation of each step with the one before")
+        note = tr("half-life = ln(1/2) / ln(mean f_t); corr = correlation of each step with the one before")
         return table(columns, rows, widths=[5, 8, 17, 8, 9, 13], notes=[note])
 
     __repr__ = __str__

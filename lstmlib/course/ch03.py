@@ -235,7 +235,8 @@ class ErrataTable:
         widths = {T: max(len(f"T={T}"), *(width(cells[(lab, T)]) for lab in self.labels)) for T in self.steps}
         lw = max(len(lab) for lab in self.labels)
         head = f"{'':<{lw}}  " + "  ".join(pad(f"T={T}", widths[T]) for T in self.steps)
-        lines = [head.rstrip(), "-" * width(head.rstrip())]
+        rule = lw + 2 + sum(widths.values()) + 2 * (len(self.steps) - 1)  # as wide as the widest row
+        lines = [head.rstrip(), "-" * rule]
         for lab in self.labels:
             lines.append((f"{lab:<{lw}}  " + "  ".join(pad(cells[(lab, T)], widths[T]) for T in self.steps)).rstrip())
         return "\n".join(lines)

@@ -63,7 +63,9 @@ class Comparison:
     findings: tuple = ()
 
     def __str__(self) -> str:
-        parts = [self.title, "=" * min(text_width(self.title), 100), self.table]
+        # the double rule spans the title and the table below it
+        rule = max([text_width(self.title)] + [text_width(line) for line in self.table.splitlines()])
+        parts = [self.title, "=" * rule, self.table]
         for f in self.findings:
             parts += [""] + f.lines()
         return "\n".join(parts)
