@@ -13,7 +13,7 @@ LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 # JupyterLab refuses to run as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab lab-zh zh test test-fast bench clean
+.PHONY: lab lab-zh zh test test-fast test-python bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,22 @@ zh: $(STAMP)
 test: $(STAMP)
 	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-Haswell} $(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=300 -q -rs
+
+# The suite on another Python in a venv of its own, e.g. make test-python OTHER_PYTHON=python3.13:
+# every test but the browser's, and every chapter under strict nbval. (PyTorch's parity tests skip
+# where no torch wheel for that Python is installed.)
+OTHER_PYTHON ?=
+OTHER_VENV := .venv-other
+test-python:
+	@test -n "$(OTHER_PYTHON)" || { echo "usage: make test-python OTHER_PYTHON=python3.13"; exit 2; }
+	$(OTHER_PYTHON) -m venv $(OTHER_VENV)
+	$(OTHER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OTHER_VENV)/bin/python -m pip install --quiet -e ".[dev]"
+	$(OTHER_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(OTHER_VENV)/bin/python --version
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-Haswell} $(OTHER_VENV)/bin/python -m pytest tests notebooks \
+		--ignore=tests/browser --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+		--nbval-cell-timeout=300 -q -rs
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -q -rs -p no:nbval --ignore=tests/browser --ignore-glob='tests/test_course_*' \

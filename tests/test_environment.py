@@ -1,5 +1,7 @@
 """The environment: environment.yml (conda, Binder) and pyproject.toml list the same packages, the
 wheel holds every subpackage, and the model layer needs none of the course's packages."""
+import fnmatch
+import os
 import pathlib
 import re
 import subprocess
@@ -88,10 +90,18 @@ def _packages_listed():
     listed = setuptools.get("packages")
     if isinstance(listed, list):
         return set(listed)
-    from setuptools import find_packages  # [tool.setuptools.packages.find] or the default discovery
+    # [tool.setuptools.packages.find], as setuptools reads it: every directory with an __init__.py
+    # whose dotted name matches an include pattern and no exclude pattern. (Not setuptools'
+    # find_packages: a Python >= 3.12 venv does not contain setuptools.)
     find = listed.get("find", {}) if isinstance(listed, dict) else {}
-    return set(find_packages(where=str(ROOT / find.get("where", ["."])[0]),
-                             include=find.get("include", ["*"]), exclude=find.get("exclude", ())))
+    where = ROOT / find.get("where", ["."])[0]
+    names = set()
+    for top, dirs, files in os.walk(where):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # not .venv, .git
+        if "__init__.py" in files:
+            names.add(".".join(pathlib.Path(top).relative_to(where).parts))
+    return {n for n in names if any(fnmatch.fnmatchcase(n, pat) for pat in find.get("include", ["*"]))
+            and not any(fnmatch.fnmatchcase(n, pat) for pat in find.get("exclude", ()))}
 
 
 def test_every_subpackage_of_lstmlib_is_packaged():
