@@ -15,6 +15,7 @@ from ...models import model_of
 from ...network import SequenceModel, forward
 from ...train import blas_threads
 from ..i18n import N_, tr
+from ..tables import fixed_columns
 from .corpus import FEATURES, Corpus, feature_titles
 
 GATE_TITLES = {"i": N_("input"), "f": N_("forget"), "o": N_("output"), "z": N_("update"), "r": N_("reset")}
@@ -210,15 +211,17 @@ class Saturation:
         """Per layer and gate: the mean fractions of time left- and right-saturated, and how many
         units are saturated more than ``mostly`` of the time on either side."""
         L, H = self.left[self.gates[0]].shape
-        head = (f"{tr('layer'):<6} {tr('gate'):<7} {tr('mean left'):>10} {tr('mean right'):>11} "
-                f"{tr('units mostly left'):>18} {tr('units mostly right'):>19}   " + tr("(of {H})", H=H))
-        rows = [head, "-" * len(head)]
+        header = [(tr("layer"), tr("gate"), tr("mean left"), tr("mean right"), tr("units mostly left"),
+                   tr("units mostly right"), tr("(of {H})", H=H))]
+        rows = []
         for k in range(L):
             for g in self.gates:
                 lf, rt = self.left[g][k], self.right[g][k]
-                rows.append(f"{k + 1:<6} {tr(GATE_TITLES[g]):<7} {lf.mean():>10.3f} {rt.mean():>11.3f} "
-                            f"{int(np.sum(lf > mostly)):>18} {int(np.sum(rt > mostly)):>19}")
-        return "\n".join(rows)
+                rows.append((k + 1, tr(GATE_TITLES[g]), f"{lf.mean():.3f}", f"{rt.mean():.3f}",
+                             int(np.sum(lf > mostly)), int(np.sum(rt > mostly)), ""))
+        layout = [("<", 6), " ", ("<", 7), " ", (">", 10), " ", (">", 11), " ", (">", 18), " ", (">", 19),
+                  "   ", ("<", 0)]
+        return fixed_columns(layout, header, rows)
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -303,38 +306,41 @@ class CellSearch:
         validation files with a 90% interval over those files, the best |r| any cell reaches on
         the validation files (chosen with hindsight), and each layer's linear probe."""
         L = self.r_select.shape[1]
-        probe_cols = " ".join(f"{tr('probe L{k}', k=k + 1):>8}" for k in range(L))
-        head = (f"{tr('feature'):<27} {tr('best cell'):>9} {tr('r (train)'):>9} {tr('r (valid)'):>9} "
-                f"{tr('90% interval'):>16} {tr('hindsight'):>9} {probe_cols}")
+        header = [(tr("feature"), tr("best cell"), tr("r (train)"), tr("r (valid)"), tr("90% interval"),
+                   tr("hindsight"), *(tr("probe L{k}", k=k + 1) for k in range(L)))]
         titles = feature_titles()
-        rows = [head, "-" * len(head)]
+        rows = []
         for k, f in enumerate(self.features):
             layer, unit = self.best[f]
             lo, hi = self.interval(f)
             top = np.nanmax(np.abs(self.r_report[k]))
-            probes = " ".join(f"{self.probe[k, j]:>8.2f}" for j in range(L))
-            rows.append(f"{titles[f]:<27} {f'L{layer + 1}:{unit}':>9} {self.r_select[k, layer, unit]:>+9.2f} "
-                        f"{self.r_report[k, layer, unit]:>+9.2f} {f'[{lo:+.2f}, {hi:+.2f}]':>16} {top:>9.2f} {probes}")
-        rows.append(tr("best cell chosen on {a:,} characters of the training files, measured on {b:,} of the "
-                       "{n} validation files; intervals: 90% bootstrap over those files", a=self.characters[0],
-                       b=self.characters[1], n=len(self.files)))
-        return "\n".join(rows)
+            rows.append((titles[f], f"L{layer + 1}:{unit}", f"{self.r_select[k, layer, unit]:+.2f}",
+                         f"{self.r_report[k, layer, unit]:+.2f}", f"[{lo:+.2f}, {hi:+.2f}]", f"{top:.2f}")
+                        + tuple(f"{self.probe[k, j]:.2f}" for j in range(L)))
+        layout = [("<", 27), " ", (">", 9), " ", (">", 9), " ", (">", 9), " ", (">", 16), " ", (">", 9)]
+        layout += [" ", (">", 8)] * L
+        note = tr("best cell chosen on {a:,} characters of the training files, measured on {b:,} of the "
+                  "{n} validation files; intervals: 90% bootstrap over those files", a=self.characters[0],
+                  b=self.characters[1], n=len(self.files))
+        return fixed_columns(layout, header, rows) + "\n" + note
 
     def partial_table(self, pairs=(("brackets", "paren"), ("paren", "brackets"), ("column", "string"),
                                    ("string", "comment"), ("comment", "string"))) -> str:
         """For each ``(feature, given)``: the feature's best cell, its r with the feature, and the
         partial r given the other feature, each with a 90% interval over validation files."""
         titles = feature_titles()
-        head = (f"{tr('feature'):<27} {tr('cell'):>6} {tr('r'):>6} {tr('90% interval'):>16}   "
-                f"{tr('given'):<27} {tr('partial r'):>9} {tr('90% interval'):>16}")
-        rows = [head, "-" * len(head)]
+        header = [(tr("feature"), tr("cell"), tr("r"), tr("90% interval"), tr("given"), tr("partial r"),
+                   tr("90% interval"))]
+        rows = []
         for a, b in pairs:
             layer, unit = self.best[a]
             r, (lo, hi) = self.r(a), self.interval(a)
             pr, (plo, phi) = self.r(a, given=b), self.interval(a, given=b)
-            rows.append(f"{titles[a]:<27} {f'L{layer + 1}:{unit}':>6} {r:>+6.2f} {f'[{lo:+.2f}, {hi:+.2f}]':>16}   "
-                        f"{titles[b]:<27} {pr:>+9.2f} {f'[{plo:+.2f}, {phi:+.2f}]':>16}")
-        return "\n".join(rows)
+            rows.append((titles[a], f"L{layer + 1}:{unit}", f"{r:+.2f}", f"[{lo:+.2f}, {hi:+.2f}]", titles[b],
+                         f"{pr:+.2f}", f"[{plo:+.2f}, {phi:+.2f}]"))
+        layout = [("<", 27), " ", (">", 6), " ", (">", 6), " ", (">", 16), "   ", ("<", 27), " ", (">", 9),
+                  " ", (">", 16)]
+        return fixed_columns(layout, header, rows)
 
     def __repr__(self) -> str:
         return f"CellSearch({self.label}: {len(self.features)} features, {self.characters} characters)"

@@ -12,6 +12,7 @@ from ...charlm import ASCII
 from ...losses import LOSSES
 from ...models import get_model
 from ..i18n import tr
+from ..tables import fixed_columns, width
 from .corpus import FEATURE_TITLES, FEATURES, VALID_BATCH, Corpus, char_features, feature_titles
 from .lab import CellLab
 from .models import ShippedModel
@@ -30,11 +31,9 @@ def feature_table(text: str) -> str:
         return "*" if v >= 10 else str(int(v))
 
     titles = feature_titles()
-    width = max(len(t) for t in titles.values()) + 1
-    rows = [f"{tr('text'):<{width}} {shown}"]
-    for f in FEATURES:
-        rows.append(f"{titles[f]:<{width}} " + "".join(cell(v) for v in feats[f]))
-    return "\n".join(rows)
+    rows = [(tr("text"), shown)] + [(titles[f], "".join(cell(v) for v in feats[f])) for f in FEATURES]
+    first = max(width(t) for t, _ in rows) + 1
+    return fixed_columns([("<", first), " ", ("<", 0)], [], rows, rule=None)
 
 
 def carried_state_check(*, kind: str = "lstm", layers: int = 2, T: int = 12, split: int = 5, seed: int = 0) -> str:
@@ -71,11 +70,13 @@ def carried_state_check(*, kind: str = "lstm", layers: int = 2, T: int = 12, spl
     full = worst([a + b for a, b in zip(g1.arrays(), g2.arrays())], g.arrays())
     trunc = worst([a + b for a, b in zip(g1t.arrays(), g2.arrays())], g.arrays())
     outputs = float(np.max(np.abs(np.concatenate([first, second]) - whole)))
+    facts = fixed_columns([("<", 70), " ", ("<", 0)], [], [  # the two verdicts in one column
+        (tr("outputs: chunks with carried state = whole sequence (to 1e-12):"), outputs < 1e-12),
+        (tr("gradients: dstate0 passed back = full BPTT (to 1e-12, relative):"), full < 1e-12)], rule=None)
     return "\n".join([
         tr("{layers}-layer {model}, {T} steps read as chunks of {a} and {b}:", layers=L, model=m.title, T=T,
            a=split, b=T - split),
-        "  " + tr("outputs: chunks with carried state = whole sequence (to 1e-12):        {ok}", ok=outputs < 1e-12),
-        "  " + tr("gradients: dstate0 passed back = full BPTT (to 1e-12, relative):      {ok}", ok=full < 1e-12),
+        *("  " + line for line in facts.splitlines()),
         "  " + tr("gradients: nothing passed back (truncated BPTT), largest relative difference {diff:.2f}",
                   diff=trunc)])
 
@@ -91,17 +92,17 @@ def evaluation_check(shipped: ShippedModel, corpus: Corpus) -> str:
 def training_cost_table(models: dict) -> str:
     """How each shipped model was trained and what it cost (as the training script recorded it):
     steps, characters read, CPU seconds, wall seconds, ms of CPU per step."""
-    head = (f"{tr('model'):<12} {tr('steps'):>6} {tr('characters'):>12} {tr('CPU (s)'):>8} {tr('wall (s)'):>9} "
-            f"{tr('CPU ms/step'):>11}")
-    rows = [head, "-" * len(head)]
+    header = [(tr("model"), tr("steps"), tr("characters"), tr("CPU (s)"), tr("wall (s)"), tr("CPU ms/step"))]
+    rows = []
     cpu = wall = 0.0
     for n, s in models.items():
         sp, m = s.spec, s.meta
-        rows.append(f"{n:<12} {sp.steps:>6} {sp.steps * sp.chunk * sp.batch:>12,} {m['cpu_seconds']:>8.0f} "
-                    f"{m['wall_seconds']:>9.0f} {1e3 * m['cpu_seconds'] / sp.steps:>11.1f}")
+        rows.append((n, sp.steps, f"{sp.steps * sp.chunk * sp.batch:,}", f"{m['cpu_seconds']:.0f}",
+                     f"{m['wall_seconds']:.0f}", f"{1e3 * m['cpu_seconds'] / sp.steps:.1f}"))
         cpu, wall = cpu + m["cpu_seconds"], wall + m["wall_seconds"]
-    rows.append(f"{tr('total'):<12} {'':>6} {'':>12} {cpu:>8.0f} {wall:>9.0f}")
-    return "\n".join(rows)
+    rows.append((tr("total"), "", "", f"{cpu:.0f}", f"{wall:.0f}", ""))
+    layout = [("<", 12), " ", (">", 6), " ", (">", 12), " ", (">", 8), " ", (">", 9), " ", (">", 11)]
+    return fixed_columns(layout, header, rows)
 
 
 def best_cell_views(lab: CellLab, text: str) -> list:

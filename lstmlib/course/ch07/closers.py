@@ -11,6 +11,7 @@ import numpy as np
 
 from ... import charlm
 from ..i18n import tr
+from ..tables import fixed_columns
 from .corpus import VALID_BATCH, Corpus, _line_offsets
 
 CLOSERS = {"bracket": ")]}", "quote": "'\""}
@@ -230,16 +231,18 @@ class CloserTable:
         diff, lo, hi = self.difference(a, b, kind)
         wins = self.seeds_agreeing(a, b, kind)
         seeds = self.p[a, kind].shape[0]
-        head = (f"{tr('distance'):>9} {tr('closers'):>8} {a + ' p':>9} {b + ' p':>9} {tr('difference'):>11} "
-                f"{tr('90% interval over files'):>24} {tr('seeds {a} ahead', a=a):>16}")
+        header = [(tr("distance"), tr("closers"), a + " p", b + " p", tr("difference"),
+                   tr("90% interval over files"), tr("seeds {a} ahead", a=a))]
         closing = tr("closing brackets") if kind == "bracket" else tr("closing quotes")
-        rows = [tr("{closing} ({closers}): p = mean probability of the right closer, {s} seeds per setting",
-                   closing=closing, closers=" ".join(CLOSERS[kind]), s=seeds), head, "-" * len(head)]
+        title = tr("{closing} ({closers}): p = mean probability of the right closer, {s} seeds per setting",
+                   closing=closing, closers=" ".join(CLOSERS[kind]), s=seeds)
         pa, pb = self.mean(a, kind), self.mean(b, kind)
-        for k, lab in enumerate(self.labels):
-            rows.append(f"{lab:>9} {int(self.count[kind][:, k].sum()):>8} {pa[k]:>9.3f} {pb[k]:>9.3f} "
-                        f"{diff[k]:>+11.3f} {f'[{lo[k]:+.3f}, {hi[k]:+.3f}]':>24} {f'{wins[k]} of {seeds}':>16}")
-        return "\n".join(rows)
+        rows = [(lab, int(self.count[kind][:, k].sum()), f"{pa[k]:.3f}", f"{pb[k]:.3f}", f"{diff[k]:+.3f}",
+                 f"[{lo[k]:+.3f}, {hi[k]:+.3f}]", tr("{k} of {n}", k=int(wins[k]), n=seeds))
+                for k, lab in enumerate(self.labels)]
+        layout = [(">", 9), " ", (">", 8), " ", (">", 9), " ", (">", 9), " ", (">", 11), " ", (">", 24), " ",
+                  (">", 16)]
+        return title + "\n" + fixed_columns(layout, header, rows)
 
 
 def closer_table(groups: dict, corpus: Corpus, *, edges=DISTANCE_BINS, recorded=FINE_BINS) -> CloserTable:

@@ -10,7 +10,8 @@ import numpy as np
 
 from ... import _validate
 from ...models import get_model
-from ..i18n import tr
+from ..i18n import N_, tr
+from ..tables import fixed_columns
 from .corpus import MODELS_DIR
 
 
@@ -102,9 +103,10 @@ def lr_table(records: list) -> str:
     and their range; the chosen rate marked with ``*``."""
     lrs = learning_rates(records)
     best = best_learning_rates(records)
-    head = f"{tr('model'):<9} {tr('parameters'):>10} " + " ".join(f"{'lr ' + format(lr, 'g'):>20}" for lr in lrs)
-    rows = [tr("validation bits per character after training: mean of seeds 0-2 [min, max]; * the learning "
-               "rate chosen"), head, "-" * len(head)]
+    header = [(tr("model"), tr("parameters"), *(tr("lr {lr:g}", lr=lr) for lr in lrs))]
+    title = tr("validation bits per character after training: mean of seeds 0-2 [min, max]; * the learning "
+               "rate chosen")
+    rows = []
     for c in configs(records):
         cells = []
         for lr in lrs:
@@ -116,9 +118,9 @@ def lr_table(records: list) -> str:
                 cells.append(f"{v.mean():.3f} [{v.min():.2f}, {v.max():.2f}]{mark}")
             else:
                 cells.append(tr("{n} of {m} diverged", n=int(np.sum(~np.isfinite(v))), m=v.size) + mark)
-        n = _parameters(runs_by(records, c)[0])
-        rows.append(f"{config_title(c):<9} {n:>10,} " + " ".join(f"{x:>20}" for x in cells))
-    return "\n".join(rows)
+        rows.append((config_title(c), f"{_parameters(runs_by(records, c)[0]):,}", *cells))
+    layout = [("<", 9), " ", (">", 10)] + [" ", (">", 20)] * len(lrs)
+    return title + "\n" + fixed_columns(layout, header, rows)
 
 
 def _parameters(record: dict) -> int:
@@ -163,9 +165,9 @@ def comparison_table(records: list, *, reference: str = "lstm128") -> str:
     character (mean [min, max] over seeds), and the difference from ``reference`` with its 90%
     interval over seeds and files."""
     runs = best_runs(records)
-    head = (f"{tr('model'):<9} {tr('lr'):>7} {tr('seeds'):>5} {tr('valid bits/char'):>22} "
-            f"{tr('train bits/char'):>22} {tr('valid minus ' + config_title(reference)):>20} {tr('90% interval'):>18}")
-    rows = [head, "-" * len(head)]
+    header = [(tr("model"), tr("lr"), tr("seeds"), tr("valid bits/char"), tr("train bits/char"),
+               tr("valid minus {model}", model=config_title(reference)), tr("90% interval"))]
+    rows = []
     for c, rs in runs.items():
         v = np.array([_valid(r) for r in rs])
         t = np.array([r["train_bpc"] for r in rs])
@@ -175,12 +177,14 @@ def comparison_table(records: list, *, reference: str = "lstm128") -> str:
         else:
             diff, lo, hi = difference_interval(rs, runs[reference])
             d, ci = f"{diff:+.3f}", f"[{lo:+.3f}, {hi:+.3f}]"
-        rows.append(f"{config_title(c):<9} {rs[0]['spec']['lr']:>7g} {len(rs):>5} "
-                    f"{f'{v.mean():.3f} [{v.min():.3f}, {v.max():.3f}]':>22} "
-                    f"{f'{t.mean():.3f} [{t.min():.3f}, {t.max():.3f}]':>22} {d:>20} {ci:>18}")
-    rows.append(tr("intervals: 90% bootstrap, drawing again the seeds of each model and the {f} validation files",
-                   f=len(next(iter(runs.values()))[0]["measured"]["valid"]["files"])))
-    return "\n".join(rows)
+        rows.append((config_title(c), f"{rs[0]['spec']['lr']:g}", len(rs),
+                     f"{v.mean():.3f} [{v.min():.3f}, {v.max():.3f}]",
+                     f"{t.mean():.3f} [{t.min():.3f}, {t.max():.3f}]", d, ci))
+    layout = [("<", 9), " ", (">", 7), " ", (">", 5), " ", (">", 22), " ", (">", 22), " ", (">", 20), " ",
+              (">", 18)]
+    note = tr("intervals: 90% bootstrap, drawing again the seeds of each model and the {f} validation files",
+              f=len(next(iter(runs.values()))[0]["measured"]["valid"]["files"]))
+    return fixed_columns(layout, header, rows) + "\n" + note
 
 
 def per_file_table(records: list, a: str, b: str, part: str = "valid") -> str:
@@ -192,12 +196,12 @@ def per_file_table(records: list, a: str, b: str, part: str = "valid") -> str:
     va, vb = ba.mean(0) / n, bb.mean(0) / n
     names = runs[a][0]["measured"][part]["files"]
     ta, tb = config_title(a), config_title(b)
-    head = f"{tr('file'):<12} {tr('characters'):>10} {ta:>10} {tb:>10} {tr('difference'):>10}"
-    rows = [head, "-" * len(head)]
-    for k, name in enumerate(names):
-        rows.append(f"{name:<12} {int(n[k]):>10,} {va[k]:>10.3f} {vb[k]:>10.3f} {va[k] - vb[k]:>+10.3f}")
-    rows.append(tr("{a} ahead on {k} of {n} files", a=ta, k=int(np.sum(va < vb)), n=len(names)))
-    return "\n".join(rows)
+    header = [(tr("file"), tr("characters"), ta, tb, tr("difference"))]
+    rows = [(name, f"{int(n[k]):,}", f"{va[k]:.3f}", f"{vb[k]:.3f}", f"{va[k] - vb[k]:+.3f}")
+            for k, name in enumerate(names)]
+    layout = [("<", 12), " ", (">", 10), " ", (">", 10), " ", (">", 10), " ", (">", 10)]
+    note = tr("{a} ahead on {k} of {n} files", a=ta, k=int(np.sum(va < vb)), n=len(names))
+    return fixed_columns(layout, header, rows) + "\n" + note
 
 
 def flattening(record: dict, share: float = 0.2) -> float:
@@ -249,25 +253,32 @@ def compute_seconds(records: list) -> tuple[float, float]:
     return (float(sum(r["cpu_seconds"] for r in records)), float(sum(r["wall_seconds"] for r in records)))
 
 
-def flagship_label(record: dict) -> str:
-    """How a run of the flagship sweep is named in a figure: ``"2x256, lr 0.004, dropout 0.25"``."""
+FLAGSHIP_LABEL = N_("{shape}, lr {lr:g}, {dropout}")
+NO_DROPOUT, DROPOUT = N_("no dropout"), N_("dropout {p:g}")
+
+
+def flagship_label(record: dict, *, translated: bool = False) -> str:
+    """How a run of the flagship sweep is named: ``"2x256, lr 0.004, dropout 0.25"``; in English
+    (figures stay English), or in the course's language with ``translated=True`` (tables)."""
+    say = tr if translated else str.format
     s = record["spec"]
-    drop = f"dropout {s['dropout']:g}" if s["dropout"] else "no dropout"
-    return f"{s['layers']}x{s['hidden']}, lr {s['lr']:g}, {drop}"
+    drop = say(DROPOUT, p=s["dropout"]) if s["dropout"] else say(NO_DROPOUT)
+    return say(FLAGSHIP_LABEL, shape=f"{s['layers']}x{s['hidden']}", lr=s["lr"], dropout=drop)
 
 
 def flagship_table(records: list) -> str:
     """Per run of the flagship sweep: the model, parameters, bits per character on the whole
     training text and on the validation text, their gap, and the share of sampled lines that
     ``tokenize`` accepts (with the validation files' own share as the yardstick)."""
-    head = (f"{tr('run'):<32} {tr('parameters'):>10} {tr('train'):>7} {tr('valid'):>7} {tr('gap'):>6} "
-            f"{tr('lines accepted'):>16}")
-    rows = [tr("bits per character after training, without dropout; lines accepted: of the lines sampled at "
-               "temperature 1 after 24 primers, the share tokenize accepts"), head, "-" * len(head)]
+    header = [(tr("run"), tr("parameters"), tr("train"), tr("valid"), tr("gap"), tr("lines accepted"))]
+    title = tr("bits per character after training, without dropout; lines accepted: of the lines sampled at "
+               "temperature 1 after 24 primers, the share tokenize accepts")
+    rows = []
     for r in records:
         q = r["quality"]
-        share = q["accepted"] / q["lines"]
-        rows.append(f"{flagship_label(r):<32} {_parameters(r):>10,} {r['train_bpc']:>7.3f} {r['valid_bpc']:>7.3f} "
-                    f"{r['valid_bpc'] - r['train_bpc']:>6.3f} {share:>9.1%} of {q['lines']:>3}")
-    rows.append(tr("the validation files' own lines: {ref:.1%} accepted", ref=records[0]["quality"]["reference"]))
-    return "\n".join(rows)
+        rows.append((flagship_label(r, translated=True), f"{_parameters(r):,}", f"{r['train_bpc']:.3f}",
+                     f"{r['valid_bpc']:.3f}", f"{r['valid_bpc'] - r['train_bpc']:.3f}",
+                     tr("{share:.1%} of {n}", share=q["accepted"] / q["lines"], n=q["lines"])))
+    layout = [("<", 32), " ", (">", 10), " ", (">", 7), " ", (">", 7), " ", (">", 6), " ", (">", 16)]
+    note = tr("the validation files' own lines: {ref:.1%} accepted", ref=records[0]["quality"]["reference"])
+    return title + "\n" + fixed_columns(layout, header, rows) + "\n" + note

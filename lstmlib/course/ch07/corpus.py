@@ -13,6 +13,7 @@ import numpy as np
 
 from ...charlm import ASCII, Vocabulary
 from ..i18n import N_, tr
+from ..tables import fixed_columns, wrap
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 CORPUS_DIR = DATA_DIR / "python_stdlib"
@@ -126,17 +127,22 @@ def load_corpus() -> Corpus:
 
 
 def corpus_table(corpus: Corpus) -> str:
-    """The split: how many files and characters each part has, and which files."""
+    """The split: how many files and characters each part has, and which files (the list of
+    modules wrapped to keep the table within 100 columns)."""
+    layout = [("<", 11), " ", (">", 5), " ", (">", 12), " ", (">", 8), "   ", ("<", 0)]
+    modules_at = sum(len(item) if isinstance(item, str) else item[1] for item in layout[:-1])
+    header = [(tr("part"), tr("files"), tr("characters"), tr("lines"), tr("modules"))]
     rows = []
     for part, names in ((tr("training"), corpus.train_names), (tr("validation"), corpus.valid_names)):
         n = sum(len(corpus.files[k]) for k in names)
         lines = sum(corpus.files[k].count("\n") for k in names)
-        rows.append(f"{part:<11} {len(names):>5} {n:>12,} {lines:>8,}   " + ", ".join(names))
-    head = f"{tr('part'):<11} {tr('files'):>5} {tr('characters'):>12} {tr('lines'):>8}   {tr('modules')}"
-    total = sum(len(t) for t in corpus.files.values())
-    return "\n".join([head, "-" * 100] + rows + [f"{tr('total'):<11} {len(corpus.files):>5} {total:>12,}",
-                                                 tr("vocabulary: {n} characters (newline and the 95 printable "
-                                                    "ASCII characters)", n=len(corpus.vocab))])
+        modules = wrap(", ".join(names), 100 - modules_at)
+        rows.append((part, len(names), f"{n:,}", f"{lines:,}", modules[0]))
+        rows += [("", "", "", "", more) for more in modules[1:]]
+    rows.append((tr("total"), len(corpus.files), f"{sum(len(t) for t in corpus.files.values()):,}", "", ""))
+    note = tr("vocabulary: {n} characters (newline and the 95 printable ASCII characters)",
+              n=len(corpus.vocab))
+    return fixed_columns(layout, header, rows) + "\n" + note
 
 
 # ----------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..i18n import tr
+from ..i18n import N_, tr
+from ..tables import fixed_columns
 from .closers import closer_table
 from .comparison import (
     _plain,
@@ -54,9 +55,9 @@ def diagnosis_table(diagnosis: list, comparison: list) -> str:
     """Each experiment: its seeds, validation and training bits per character (mean [min, max]), and
     its difference from the row it varies (for the previous recipe: from the LSTM at that rate), with
     a 90% interval over seeds and validation files."""
-    head = (f"{tr('setting'):<44} {tr('seeds'):>5} {tr('valid bits/char'):>22} {tr('train'):>6} "
-            f"{tr('difference'):>10} {tr('90% interval'):>18}")
-    rows = [head, "-" * len(head)]
+    header = [(tr("setting"), tr("seeds"), tr("valid bits/char"), tr("train"), tr("difference"),
+               tr("90% interval"))]
+    rows = []
     for label, runs, base in diagnosis_rows(diagnosis, comparison):
         v = np.array([_valid(r) for r in runs])
         t = np.mean([r["train_bpc"] for r in runs])
@@ -64,10 +65,10 @@ def diagnosis_table(diagnosis: list, comparison: list) -> str:
         if base is not None:
             diff, lo, hi = difference_interval(runs, base)
             d, ci = f"{diff:+.3f}", f"[{lo:+.3f}, {hi:+.3f}]"
-        rows.append(f"{label:<44} {len(runs):>5} {f'{v.mean():.3f} [{v.min():.3f}, {v.max():.3f}]':>22} {t:>6.3f} "
-                    f"{d:>10} {ci:>18}")
-    rows.append(tr("difference: from the LSTM of the same recipe, or from the chosen run the row varies"))
-    return "\n".join(rows)
+        rows.append((label, len(runs), f"{v.mean():.3f} [{v.min():.3f}, {v.max():.3f}]", f"{t:.3f}", d, ci))
+    layout = [("<", 44), " ", (">", 5), " ", (">", 22), " ", (">", 6), " ", (">", 10), " ", (">", 18)]
+    note = tr("difference: from the LSTM of the same recipe, or from the chosen run the row varies")
+    return fixed_columns(layout, header, rows) + "\n" + note
 
 
 def truncation_groups(comparison: list, diagnosis: list) -> dict:
@@ -85,19 +86,30 @@ def truncation_closers(comparison: list, diagnosis: list, corpus: Corpus):
 
 def truncation_scores(comparison: list, diagnosis: list) -> str:
     """The overall validation bits per character of the two truncation lengths, over their seeds."""
-    parts = []
+    parts, seeds = [], []
     for name, runs in (("T=64", best_runs(comparison)["lstm128"]), ("T=8", _named(diagnosis, "_T8", "lstm128"))):
+        if not runs:
+            raise ValueError(f"diagnosis: expected runs of lstm128 with truncation length 8 (names ending "
+                             f"_T8) for {name}, got none")
         v = np.array([_valid(r) for r in runs])
         parts.append(f"{name} {v.mean():.3f} [{v.min():.3f}, {v.max():.3f}]")
-    return tr("validation bits per character, mean [min, max] over 5 seeds: {parts}", parts="; ".join(parts))
+        seeds.append(len(runs))
+    n = seeds[0] if seeds[0] == seeds[1] else tr("{a} and {b}", a=seeds[0], b=seeds[1])
+    return tr("validation bits per character, mean [min, max] over {n} seeds: {first}; {second}", n=n,
+              first=parts[0], second=parts[1])
+
+
+SWEEP_TITLES = {"comparison": N_("comparison"), "diagnosis": N_("diagnosis"), "flagship": N_("flagship")}
+"""The sweep stages of ``scripts/sweep_charlm.py`` as tables name them (``ch07.load_sweep``'s stages)."""
 
 
 def sweep_cost_table(sweeps: dict) -> str:
-    """Per sweep stage: how many runs, their CPU minutes in all, and what that is on two worker
-    processes of a quiet 2-core machine (half of it)."""
-    head = f"{tr('sweep'):<12} {tr('runs'):>5} {tr('CPU minutes'):>12} {tr('on 2 cores (minutes)'):>21}"
-    rows = [head, "-" * len(head)]
+    """Per sweep stage (``sweeps``: stage -> its records): how many runs, their CPU minutes in all, and
+    what that is on two worker processes of a quiet 2-core machine (half of it)."""
+    header = [(tr("sweep"), tr("runs"), tr("CPU minutes"), tr("on 2 cores (minutes)"))]
+    rows = []
     for name, records in sweeps.items():
         cpu = sum(r["cpu_seconds"] for r in records) / 60
-        rows.append(f"{name:<12} {len(records):>5} {cpu:>12.0f} {cpu / 2:>21.0f}")
-    return "\n".join(rows)
+        rows.append((tr(SWEEP_TITLES[name]) if name in SWEEP_TITLES else name, len(records), f"{cpu:.0f}",
+                     f"{cpu / 2:.0f}"))
+    return fixed_columns([("<", 12), " ", (">", 5), " ", (">", 12), " ", (">", 21)], header, rows)

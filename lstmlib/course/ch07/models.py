@@ -14,6 +14,7 @@ from ...charlm import ASCII, Vocabulary
 from ...models import get_model
 from ...network import SequenceModel
 from ..i18n import tr
+from ..tables import fixed_columns
 from .corpus import MODELS_DIR
 
 
@@ -209,31 +210,33 @@ def bpc_table(models: dict, names: Sequence[str] | None = None) -> str:
     characters read, dropout, and bits per character on the whole training text and on the
     validation text after training."""
     names = list(models) if names is None else list(names)
-    head = (f"{tr('model'):<12} {tr('recurrent layers'):<16} {tr('parameters'):>10} {'T':>4} {'B':>4} "
-            f"{tr('steps'):>6} {tr('chars read'):>11} {tr('dropout'):>7} {tr('train bits/char'):>15} "
-            f"{tr('valid bits/char'):>15}")
-    rows = [head, "-" * len(head)]
+    header = [(tr("model"), tr("recurrent layers"), tr("parameters"), "T", "B", tr("steps"), tr("chars read"),
+               tr("dropout"), tr("train bits/char"), tr("valid bits/char"))]
+    rows = []
     for n in names:
         s = models[n]
         sp = s.spec
         shape = f"{get_model(sp.kind).title} " + (f"{sp.layers}x{sp.hidden}" if sp.layers > 1 else f"{sp.hidden}")
-        rows.append(f"{n:<12} {shape:<16} {s.model.num_parameters:>10,} {sp.chunk:>4} {sp.batch:>4} "
-                    f"{sp.steps:>6} {sp.steps * sp.chunk * sp.batch:>11,} {sp.dropout:>7g} "
-                    f"{s.meta['train_bpc']:>15.3f} {s.valid_bpc:>15.3f}")
-    rows.append(tr("both columns measured after training, without dropout: train on all {t:,} training "
-                   "characters, valid on all {v:,} validation characters", t=s.meta["train_characters"],
-                   v=s.meta["valid_characters"]))
-    return "\n".join(rows)
+        rows.append((n, shape, f"{s.model.num_parameters:,}", sp.chunk, sp.batch, sp.steps,
+                     f"{sp.steps * sp.chunk * sp.batch:,}", f"{sp.dropout:g}", f"{s.meta['train_bpc']:.3f}",
+                     f"{s.valid_bpc:.3f}"))
+    layout = [("<", 12), " ", ("<", 16), " ", (">", 10), " ", (">", 4), " ", (">", 4), " ", (">", 6), " ",
+              (">", 11), " ", (">", 7), " ", (">", 15), " ", (">", 15)]
+    note = tr("both columns measured after training, without dropout: train on all {t:,} training "
+              "characters, valid on all {v:,} validation characters", t=s.meta["train_characters"],
+              v=s.meta["valid_characters"])
+    return fixed_columns(layout, header, rows) + "\n" + note
 
 
 def settings_table(models: dict) -> str:
     """The training recipe of each shipped model (``ModelSpec``)."""
-    head = (f"{tr('model'):<12} {tr('embedding'):>9} {'lr':>8} {tr('final lr'):>9} {tr('clip'):>5} "
-            f"{tr('layer options'):<22} {tr('seed'):>5}")
-    rows = [head, "-" * len(head)]
+    header = [(tr("model"), tr("embedding"), tr("lr"), tr("final lr"), tr("clip"), tr("layer options"),
+               tr("seed"))]
+    rows = []
     for n, s in models.items():
         sp = s.spec
         opts = ", ".join(f"{k}={v}" for k, v in sp.options) or "-"
-        rows.append(f"{n:<12} {sp.embedding:>9} {sp.lr:>8.0e} {sp.final_lr:>9.0e} {sp.clip:>5g} {opts:<22} "
-                    f"{sp.seed:>5}")
-    return "\n".join(rows)
+        rows.append((n, sp.embedding, f"{sp.lr:.0e}", f"{sp.final_lr:.0e}", f"{sp.clip:g}", opts, sp.seed))
+    layout = [("<", 12), " ", (">", 9), " ", (">", 8), " ", (">", 9), " ", (">", 5), " ", ("<", 22), " ",
+              (">", 5)]
+    return fixed_columns(layout, header, rows)
