@@ -40,6 +40,12 @@ def test_a_stray_quote_stops_the_tokens_on_its_line():
     assert err.value.args[1][0] == 2
 
 
+def test_characters_that_are_not_python_are_error_tokens():
+    assert _kinds("a $ b ? `c` !d\n") == [("NAME", "a"), ("ERRORTOKEN", "$"), ("NAME", "b"), ("ERRORTOKEN", "?"),
+                                          ("ERRORTOKEN", "`"), ("NAME", "c"), ("ERRORTOKEN", "`"),
+                                          ("ERRORTOKEN", "!"), ("NAME", "d")]
+
+
 def test_an_unclosed_bracket_at_the_end_ends_the_tokens_without_an_error():
     assert _kinds("x = f(a,\n")[-1] == ("OP", ",")
 

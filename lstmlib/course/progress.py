@@ -63,7 +63,7 @@ class ProgressBar(W.HBox):
             return
         self.bar.value = history.steps  # an early stop ends the bar where training ended
         self.bar.bar_style = "danger" if history.diverged_at is not None else "success"
-        self.line = history.summary(seconds=False)
+        self.line = history.summary(seconds=False, tr=tr)
         self.text.value = tr("{steps} steps, {seconds:.1f} s", steps=history.steps, seconds=history.seconds)
         if self._handle is not None:
             self._handle.update(self)  # the saved output now carries the final line

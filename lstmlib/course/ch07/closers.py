@@ -4,7 +4,6 @@ drawn over files."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import tokenize
 
 import numpy as np
@@ -12,7 +11,8 @@ import numpy as np
 from ... import charlm
 from ..i18n import tr
 from ..tables import fixed_columns
-from .corpus import VALID_BATCH, Corpus, _line_offsets
+from .corpus import VALID_BATCH, Corpus
+from .tokens import line_offsets, python_tokens
 
 CLOSERS = {"bracket": ")]}", "quote": "'\""}
 
@@ -23,14 +23,14 @@ def closers(text: str) -> dict:
     positions (K,), closer positions (K,))`` as int arrays. The distance is ``closer - opener``."""
     if not isinstance(text, str):
         raise ValueError(f"text: expected a string, got {type(text).__name__}")
-    starts = _line_offsets(text)
+    starts = line_offsets(text)
 
     def at(pos):
         return starts[pos[0] - 1] + pos[1]
 
     out = {"bracket": ([], []), "quote": ([], [])}
     stack = []
-    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+    for tok in python_tokens(text):
         if tok.type == tokenize.OP and tok.string in "([{":
             stack.append(at(tok.start))
         elif tok.type == tokenize.OP and tok.string in ")]}":

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import io
 import tokenize
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import numpy as np
 from ...charlm import ASCII, Vocabulary
 from ..i18n import N_, tr
 from ..tables import fixed_columns, wrap
+from .tokens import line_offsets, python_tokens
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 CORPUS_DIR = DATA_DIR / "python_stdlib"
@@ -176,14 +176,6 @@ def feature_titles() -> dict:
     return {f: tr(t) for f, t in FEATURE_TITLES.items()}
 
 
-def _line_offsets(text: str) -> list[int]:
-    offsets, k = [0], 0
-    for line in text.splitlines(keepends=True):
-        k += len(line)
-        offsets.append(k)
-    return offsets
-
-
 def char_features(text: str) -> dict:
     """The ground truth of ``FEATURES`` for every character of ``text`` (Python source), from
     ``tokenize``: name -> float array ``(len(text),)``. Where ``tokenize`` stops on an error
@@ -191,7 +183,7 @@ def char_features(text: str) -> dict:
     if not isinstance(text, str):
         raise ValueError(f"text: expected a string, got {type(text).__name__}")
     n = len(text)
-    starts = _line_offsets(text)
+    starts = line_offsets(text)
 
     def at(pos):
         row, col = pos
@@ -204,7 +196,7 @@ def char_features(text: str) -> dict:
     indent_delta = np.zeros(n + 1)
     known = n
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        for tok in python_tokens(text):
             a, b = at(tok.start), at(tok.end)
             if tok.type == tokenize.STRING:
                 s = tok.string

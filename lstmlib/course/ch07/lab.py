@@ -200,10 +200,13 @@ class SampleView:
     notice: str = ""
 
 
-def model_title(name: str, model: SequenceModel) -> str:
+def model_title(name: str, model: SequenceModel, *, translated: bool = False) -> str:
     """How a model is named to a reader: its spec's title for a shipped one (``"LSTM 2x256, T=64,
-    dropout 0.25"``), else its ``describe()``."""
-    return MODEL_SPECS[name].title if name in MODEL_SPECS else f"{name}: {model.describe()}"
+    dropout 0.25"``; in the course's language with ``translated``, as dropdowns show it; figures
+    keep English), else its ``describe()``."""
+    if name not in MODEL_SPECS:
+        return f"{name}: {model.describe()}"
+    return MODEL_SPECS[name].title_in() if translated else MODEL_SPECS[name].title
 
 
 def sample_view(models: dict, name: str, prime: str, temperature: float, seed: int, *,

@@ -13,7 +13,7 @@ from ... import _validate, charlm, saving
 from ...charlm import ASCII, Vocabulary
 from ...models import get_model
 from ...network import SequenceModel
-from ..i18n import tr
+from ..i18n import N_, tr
 from ..tables import fixed_columns
 from .corpus import MODELS_DIR
 
@@ -63,10 +63,15 @@ class ModelSpec:
 
     @property
     def title(self) -> str:
-        """E.g. ``"LSTM 2x192, T=64, dropout 0.3"``."""
+        """E.g. ``"LSTM 2x256, T=64, dropout 0.25"``, in English (figures show it)."""
+        return self.title_in(lambda message, **fields: message.format(**fields))
+
+    def title_in(self, translate=tr) -> str:
+        """``title`` in the course's language (``translate``: ``i18n.tr``), for dropdowns and text."""
         shape = f"{self.layers}x{self.hidden}" if self.layers > 1 else f"{self.hidden}"
-        drop = f", dropout {self.dropout:g}" if self.dropout else ""
-        return f"{get_model(self.kind).title} {shape}, T={self.chunk}{drop}"
+        drop = translate(N_(", dropout {p:g}"), p=self.dropout) if self.dropout else ""
+        model = get_model(self.kind).title
+        return translate(N_("{model} {shape}, T={T}"), model=model, shape=shape, T=self.chunk) + drop
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import tokenize
 
 import numpy as np
@@ -12,6 +11,7 @@ from ... import _validate, charlm
 from ...network import SequenceModel
 from ..i18n import tr
 from .corpus import Corpus
+from .tokens import python_tokens
 
 _OPEN, _CLOSE = "([{", ")]}"
 
@@ -24,7 +24,7 @@ def line_ok(line: str) -> bool:
         raise ValueError(f"line: expected a string, got {type(line).__name__}")
     text = line.strip()
     try:
-        toks = list(tokenize.generate_tokens(io.StringIO(text + "\n").readline))
+        toks = list(python_tokens(text + "\n"))
     except (tokenize.TokenError, SyntaxError):
         return False
     stack = []

@@ -8,7 +8,8 @@ The chapter's ground truth (inside a string, bracket depth, which quote closes w
   one ``STRING`` token again, from its prefix to its closing quote: the chapter counts the braces
   of ``f"{x}"`` as part of a string, not as brackets;
 * text that is not valid Python: 3.11 reads a stray quote as an ``ERRORTOKEN`` and goes on, 3.12
-  stops with ``TokenError``; an unclosed bracket at the end of the text ends 3.11's tokens with an
+  stops with ``TokenError``; 3.11 reads ``$``, ``?``, a backtick or a lone ``!`` as ``ERRORTOKEN``,
+  3.12 as operators (``ERRORTOKEN`` here, as 3.11); an unclosed bracket at the end of the text ends 3.11's tokens with an
   error placed after the last line, 3.12's with one placed at the start. Here a stray quote always
   stops the tokens with ``TokenError("unterminated string literal", (row, col))``, and an unclosed
   bracket at the end simply ends them (every token has come out by then).
@@ -25,6 +26,7 @@ from collections.abc import Iterator
 _FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # Python >= 3.12
 _FSTRING_END = getattr(tokenize, "FSTRING_END", None)
 _QUOTES = ("'", '"')
+_STRAY = ("$", "?", "`", "!")  # not Python outside an f-string: 3.11 reads them as ERRORTOKEN
 
 
 def line_offsets(text: str) -> list[int]:
@@ -55,8 +57,12 @@ def python_tokens(text: str) -> Iterator[tokenize.TokenInfo]:
                     yield tokenize.TokenInfo(tokenize.STRING, text[a:b], first.start, tok.end, first.line)
             elif opened:
                 continue  # inside an f-string: part of its one token
+            elif tok.type == tokenize.ERRORTOKEN and tok.string.isspace():
+                continue  # 3.11's whitespace before a stray character; 3.12 gives none
             elif tok.type == tokenize.ERRORTOKEN and tok.string in _QUOTES:  # Python 3.11's open quote
                 raise tokenize.TokenError("unterminated string literal", tok.start)
+            elif tok.type == tokenize.OP and tok.string in _STRAY:  # 3.12+ calls these operators
+                yield tok._replace(type=tokenize.ERRORTOKEN)
             else:
                 yield tok
     except tokenize.TokenError as err:

@@ -11,9 +11,9 @@ from .explorer import _WIDE, Explorer, _slider
 
 
 def model_titles(models: dict) -> dict:
-    """name -> how the dropdown names each model (``ch07.model_title``: the spec's title, from the
-    registry's model title and the spec's sizes)."""
-    return {n: ch07.model_title(n, m) for n, m in models.items()}
+    """name -> how the dropdown names each model, in the course's language (``ch07.model_title``:
+    the spec's title, from the registry's model title and the spec's sizes)."""
+    return {n: ch07.model_title(n, m, translated=True) for n, m in models.items()}
 
 
 def passage_titles() -> dict:
