@@ -17,7 +17,7 @@ The model mathematics is ``lstmlib.network`` and ``lstmlib.charlm``; nothing her
 """
 
 from .cells import (GATE_TITLES, cell_search, CellSearch, gate_letters, layer_values, Moments, partial_r,
-    saturation, Saturation, Trace, trace)
+    saturation, Saturation, search_tables, Trace, trace)
 from .checks import (best_cell_views, carried_state_check, evaluation_check, feature_table,
     training_cost_table)
 from .closers import (CLOSERS, DISTANCE_BINS, FINE_BINS, bootstrap_files, closer_sites, closer_table,

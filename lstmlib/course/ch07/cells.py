@@ -346,6 +346,13 @@ class CellSearch:
         return f"CellSearch({self.label}: {len(self.features)} features, {self.characters} characters)"
 
 
+def search_tables(trained: CellSearch, untrained: CellSearch) -> str:
+    """The cell search of a trained network above that of the same network untrained (its initial
+    weights), each under a heading naming it (``CellSearch.label``: the model's name)."""
+    return "\n".join([tr("{name}, trained:", name=trained.label), trained.table(), "",
+                      tr("{name}, untrained (its initial weights):", name=untrained.label), untrained.table()])
+
+
 def _check_model_arg(model) -> None:
     if not isinstance(model, SequenceModel) or model.embedding is None:
         raise ValueError(f"model: expected a character model (a SequenceModel with an embedding, "
