@@ -9,10 +9,10 @@ The chapter's ground truth (inside a string, bracket depth, which quote closes w
   of ``f"{x}"`` as part of a string, not as brackets;
 * text that is not valid Python: 3.11 reads a stray quote as an ``ERRORTOKEN`` and goes on, 3.12
   stops with ``TokenError``; 3.11 reads ``$``, ``?``, a backtick or a lone ``!`` as ``ERRORTOKEN``,
-  3.12 as operators (``ERRORTOKEN`` here, as 3.11); an unclosed bracket at the end of the text ends 3.11's tokens with an
-  error placed after the last line, 3.12's with one placed at the start. Here a stray quote always
-  stops the tokens with ``TokenError("unterminated string literal", (row, col))``, and an unclosed
-  bracket at the end simply ends them (every token has come out by then).
+  3.12 as operators; an unclosed bracket at the end of the text ends 3.11's tokens with an error
+  placed after the last line, 3.12's with one placed at the start. Here a stray quote always stops
+  the tokens with ``TokenError("unterminated string literal", (row, col))``, stray characters are
+  ``ERRORTOKEN``, and an unclosed bracket at the end simply ends the tokens (every one has come out).
 
 A malformed f-string (``f"{a"``) is the one difference left: 3.11's tokenizer passes it as a
 string, 3.12's stops there. The shipped corpus has none.
@@ -30,7 +30,8 @@ _STRAY = ("$", "?", "`", "!")  # not Python outside an f-string: 3.11 reads them
 
 
 def line_offsets(text: str) -> list[int]:
-    """Where each line of ``text`` starts (and, last, its length): ``(row, col)`` -> ``offsets[row - 1] + col``."""
+    """Where each line of ``text`` starts, and last its length: position ``(row, col)`` is character
+    ``offsets[row - 1] + col``."""
     offsets, k = [0], 0
     for line in text.splitlines(keepends=True):
         k += len(line)
