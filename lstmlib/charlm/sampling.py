@@ -36,7 +36,9 @@ def sample(prime, model: SequenceModel, length: int, rng, *, temperature: float 
     with blas_threads(1):  # one row at a time: a second BLAS thread only adds synchronisation
         logits, cache = forward(prime[:, None], model)  # the primer, as one sequence
         z, state = logits[-1, 0], cache.final_state
-        steppers = [model_of(p).stepper(p) for p in model.layers]
+        # the steps read what the model itself produced: unchecked where the stepper offers it
+        steppers = [getattr(s, "unchecked", s) for s in (model_of(p).stepper(p) for p in model.layers)]
+        outputs = [lambda st, m=model_of(p): m.state_arrays(st)[0] for p in model.layers]
         W, b = model.head.weights, model.head.bias
         out, probs = np.empty(n, dtype=np.int64), np.empty(n)
         for k in range(n):
@@ -46,9 +48,9 @@ def sample(prime, model: SequenceModel, length: int, rng, *, temperature: float 
             if k == n - 1:
                 break
             x = model.embedding[[nxt]]  # (1, D): the character just drawn goes back in
-            for j, (layer, step) in enumerate(zip(model.layers, steppers)):
+            for j, (output_of, step) in enumerate(zip(outputs, steppers)):
                 state[j] = step(x, state[j])  # one step of layer j
-                x = model_of(layer).state_arrays(state[j])[0]  # its output h_t, what the layer above reads
+                x = output_of(state[j])  # its output h_t, what the layer above reads
             z = x[0] @ W.T + b
     return out, probs
 
