@@ -373,3 +373,8 @@ def test_the_stepper_is_the_step_forward_fast(name, options):
             np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-13)
     with pytest.raises(ValueError, match=r"^x: expected"):
         step(np.zeros((2, 4)), fast)
+    # the unchecked path (what sampling runs once its primer is checked): the same numbers
+    unchecked = getattr(step, "unchecked", step)
+    x = rng.standard_normal((2, 3))
+    for a, b in zip(m.state_arrays(step(x, fast)), m.state_arrays(unchecked(x, fast))):
+        np.testing.assert_array_equal(b, a)
